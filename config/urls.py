@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+# Admin modules are imported here rather than autodiscovered: autodiscovery
+# would import leaflet.admin, which needs GDAL (docs/adr/0002-no-geodjango.md).
+import django.contrib.auth.admin  # noqa: F401,E402
+import directory.admin  # noqa: F401,E402
+import mapping.admin  # noqa: F401,E402
+
+admin.site.site_header = "IMHSG curation"
+admin.site.site_title = "IMHSG curation"
+admin.site.index_title = "Keep the directory true"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("directory.urls")),
+]

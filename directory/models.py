@@ -1,0 +1,416 @@
+"""The directory's domain model, named after Open Referral HSDS 3 where it can be.
+
+docs/hsds-mapping.md gives the field-by-field mapping to HSDS / ORUK 3.0.
+"""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from mapping.models import District
+
+
+class Sector(models.TextChoices):
+    NHS = "nhs", "NHS"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    CHILDRENS_TRUST = "childrens_trust", "Children's trust"
+    VCS = "vcs", "Voluntary and community sector"
+    PARTNERSHIP = "partnership", "Partnership"
+
+
+class Organisation(models.Model):
+    """HSDS `organization`."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    description = models.TextField(blank=True)
+    url = models.URLField("website", blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TaxonomyTerm(models.Model):
+    """A term in one of the directory's controlled lists (HSDS `taxonomy_term`)."""
+
+    code = models.SlugField(max_length=60, unique=True, help_text="A stable identifier used in addresses and the API.")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Level(TaxonomyTerm):
+    """Level of need, a stepped-care ladder ("Right Help, Right Time")."""
+
+    rank = models.PositiveSmallIntegerField(help_text="Position on the ladder: 1 universal ... 4 specialist.")
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["rank"]
+
+
+class Need(TaxonomyTerm):
+    """A need or circumstance a family may be facing."""
+
+    class Meta(TaxonomyTerm.Meta):
+        pass
+
+
+class Intervention(TaxonomyTerm):
+    """An intervention, approach or assessment a service uses."""
+
+    class Meta(TaxonomyTerm.Meta):
+        pass
+
+
+class DeliveryMode(TaxonomyTerm):
+    """How a service is delivered (HSDS attribute), e.g. home visits, groups."""
+
+    class Meta(TaxonomyTerm.Meta):
+        pass
+
+
+class Language(TaxonomyTerm):
+    """A language a service is offered in; `code` is ISO 639 (HSDS `language.code`)."""
+
+    class Meta(TaxonomyTerm.Meta):
+        pass
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Focus(models.TextChoices):
+    SPECIALISED = "specialised", "Specialised"
+    ADDITIONAL = "additional", "Additional focus"
+    NON_SPECIALISED = "non_specialised", "Non-specialised"
+
+
+FOCUS_EXPLANATIONS = {
+    Focus.SPECIALISED: "Works directly on the relationship between parent and baby.",
+    Focus.ADDITIONAL: "A wider service with an added focus on the parent-baby relationship.",
+    Focus.NON_SPECIALISED: "Helps families in other ways that also protect the parent-baby relationship.",
+}
+
+
+class AgeRange(models.TextChoices):
+    RANGE = "range", "A stated range"
+    ANY = "any", "Any age"
+    NOT_STATED = "not_stated", "Not stated"
+
+
+class Cost(models.TextChoices):
+    NOT_STATED = "", "Not recorded"
+    FREE = "free", "Free"
+    PAID = "paid", "Paid"
+    VARIES = "varies", "Varies"
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", "Parents and professionals"
+    PROFESSIONALS = "professionals", "Professionals only"
+
+
+class CoverageType(models.TextChoices):
+    CITY_WIDE = "city_wide", "City-wide"
+    DISTRICTS = "districts", "Chosen districts"
+    LOCALITY = "locality", "A named locality"
+
+
+class ServiceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def for_cards(self):
+        """What a list of services shows, in a fixed number of queries (5)."""
+        return self.select_related("organisation").prefetch_related(
+            "levels", "coverage_districts", "referral_routes", "needs"
+        )
+
+
+class Service(models.Model):
+    """HSDS `service`, with the seed's classification and structured referral information."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="The service page's address: /services/<slug>/")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    summary = models.TextField(
+        blank=True, help_text="One or two plain sentences: what the service does and for whom. Needed to publish."
+    )
+    description = models.TextField(blank=True)
+
+    levels = models.ManyToManyField(
+        Level,
+        related_name="services",
+        verbose_name="levels of need",
+        help_text=(
+            "Which families the service works with. Universal: all families. Targeted: families who need some help. "
+            "Statutory: families working with children's social care. Specialist: needs a specialist skill set "
+            "(e.g. CAMHS). Tick every level that applies."
+        ),
+    )
+    focus = models.CharField(
+        "focus on the parent-infant relationship",
+        max_length=16,
+        choices=Focus.choices,
+        help_text=(
+            "How much the service works on the relationship itself. Specialised: that is its main work. "
+            "Additional focus: a wider service that also works on it. Non-specialised: helps in other ways. "
+            "This is not the level: a specialist service need not be specialised."
+        ),
+    )
+    focus_confirmed = models.BooleanField(
+        default=False, help_text="Tick once the IMHSG has confirmed the focus with the service."
+    )
+
+    age_range = models.CharField(
+        "child age range", max_length=10, choices=AgeRange.choices, default=AgeRange.NOT_STATED,
+        help_text="'Not stated' keeps the service in every age search, marked 'age range not recorded'.",
+    )
+    age_from_months = models.SmallIntegerField(
+        "from (months)", null=True, blank=True,
+        help_text="Baby's age in months; pregnancy counts as negative months (-9 = from conception, 0 = birth).",
+    )
+    age_to_months = models.SmallIntegerField(
+        "to (months)", null=True, blank=True, help_text="Inclusive: 23 means up to the second birthday."
+    )
+    eligibility_description = models.TextField(
+        "parent eligibility", blank=True, help_text="Who the parent or carer must be, e.g. 'teenage parents'."
+    )
+    parent_min_age_years = models.PositiveSmallIntegerField("parent's minimum age (years)", null=True, blank=True)
+    parent_max_age_years = models.PositiveSmallIntegerField("parent's maximum age (years)", null=True, blank=True)
+
+    needs = models.ManyToManyField(Need, blank=True, related_name="services", verbose_name="needs addressed")
+    interventions = models.ManyToManyField(
+        Intervention, blank=True, related_name="services", verbose_name="interventions and approaches"
+    )
+    delivery_modes = models.ManyToManyField(DeliveryMode, blank=True, related_name="services")
+    languages = models.ManyToManyField(Language, blank=True, related_name="services")
+
+    cost = models.CharField(max_length=6, choices=Cost.choices, blank=True, default=Cost.NOT_STATED)
+    fees_description = models.TextField("cost details", blank=True)
+    schedule_description = models.TextField("opening times", blank=True)
+
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    url = models.URLField("website", blank=True)
+
+    audience = models.CharField(
+        max_length=13, choices=Audience.choices, default=Audience.EVERYONE,
+        help_text="'Professionals only' hides the service from the parents' view.",
+    )
+    coverage_type = models.CharField("coverage", max_length=10, choices=CoverageType.choices, default=CoverageType.CITY_WIDE)
+    coverage_districts = models.ManyToManyField(
+        District, blank=True, related_name="services", help_text="For 'chosen districts' coverage."
+    )
+    locality = models.CharField(max_length=120, blank=True, help_text="For 'a named locality', e.g. 'Kings Heath'.")
+    locality_district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="locality_services",
+        help_text="The district the locality is in, if it is in one.",
+    )
+    commissioned_by = models.CharField(max_length=200, blank=True)
+    alert = models.TextField(blank=True, help_text="A short-term notice shown at the top of the service page.")
+
+    no_referral_route_reason = models.TextField(
+        "why no referral route", blank=True,
+        help_text="Needed to publish a service with no referral route, e.g. 'Referral route not yet confirmed'.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_services",
+        help_text="The curator responsible for keeping this entry true.",
+    )
+    last_reviewed = models.DateField("last checked on", null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True, db_index=True)
+    curator_notes = models.TextField(blank=True, help_text="Private: never shown to the public or in the API.")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="service_age_range_consistent",
+                condition=(
+                    Q(age_range=AgeRange.RANGE, age_from_months__isnull=False, age_to_months__isnull=False,
+                      age_from_months__lte=models.F("age_to_months"))
+                    | (~Q(age_range=AgeRange.RANGE) & Q(age_from_months__isnull=True, age_to_months__isnull=True))
+                ),
+                violation_error_message="Give both ages with 'from' no later than 'to', or choose 'any age' or 'not stated'.",
+            ),
+            models.CheckConstraint(
+                name="service_age_from_pregnancy",
+                condition=Q(age_from_months__isnull=True) | Q(age_from_months__gte=-9),
+                violation_error_message="Ages start at -9 months (conception).",
+            ),
+            models.CheckConstraint(
+                name="service_focus_valid",
+                condition=Q(focus__in=Focus.values),
+                violation_error_message="Choose one focus.",
+            ),
+            models.CheckConstraint(
+                name="service_status_valid",
+                condition=Q(status__in=Status.values),
+                violation_error_message="Choose draft, published or archived.",
+            ),
+            models.CheckConstraint(
+                name="service_published_has_summary",
+                condition=~Q(status=Status.PUBLISHED) | ~Q(summary=""),
+                violation_error_message="A published service needs a summary.",
+            ),
+            models.CheckConstraint(
+                name="service_parent_age_order",
+                condition=Q(parent_min_age_years__isnull=True) | Q(parent_max_age_years__isnull=True)
+                | Q(parent_min_age_years__lte=models.F("parent_max_age_years")),
+                violation_error_message="The parent's minimum age must not be above the maximum.",
+            ),
+        ]
+        indexes = [models.Index(fields=["age_range", "age_from_months", "age_to_months"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:service-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    def clean(self):
+        errors = {}
+        if self.coverage_type == CoverageType.LOCALITY and not self.locality:
+            errors["locality"] = "Name the locality, or choose another kind of coverage."
+        if self.age_range == AgeRange.RANGE and (self.age_from_months is None or self.age_to_months is None):
+            errors["age_from_months"] = "Give both ages for a stated range, or choose 'any age' or 'not stated'."
+        if self.age_range != AgeRange.RANGE:
+            self.age_from_months = self.age_to_months = None
+        if errors:
+            raise ValidationError(errors)
+
+    def publishing_problems(self, route_count):
+        """Why this service cannot be published yet, in plain words (empty list = it can).
+
+        `route_count` is passed in because the routes may be unsaved admin inlines.
+        """
+        problems = []
+        if not self.summary.strip():
+            problems.append("Write a summary before publishing.")
+        if route_count == 0 and not self.no_referral_route_reason.strip():
+            problems.append("Add at least one referral route, or say why there is none, before publishing.")
+        return problems
+
+
+class Referrer(models.TextChoices):
+    SELF = "self", "Self-referral (the family can contact the service)"
+    PROFESSIONAL = "professional", "Professional referral"
+    AUTOMATIC = "automatic", "Automatic (every family is offered it)"
+
+
+class ReferralMethod(models.TextChoices):
+    NOT_STATED = "", "Not recorded"
+    ONLINE_FORM = "online_form", "Online form"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    REFERRAL_CENTRE = "referral_centre", "Referral management centre"
+    ASK_HEALTH_VISITOR = "ask_health_visitor", "Ask your health visitor"
+    DROP_IN = "drop_in", "Drop in"
+    LETTER = "letter", "Letter"
+
+
+class Consent(models.TextChoices):
+    NOT_STATED = "", "Not recorded"
+    YES = "yes", "Yes, the family's consent is needed"
+    NO = "no", "No"
+
+
+class ReferralRoute(models.Model):
+    """One way into a service: who may refer, how, and the criteria for acceptance."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="referral_routes")
+    referrer = models.CharField("who can refer", max_length=12, choices=Referrer.choices)
+    professions = models.CharField(
+        "which professionals", max_length=200, blank=True, help_text="e.g. 'Health visitor, midwife, GP'."
+    )
+    method = models.CharField("how to refer", max_length=20, choices=ReferralMethod.choices, blank=True)
+    how_to_refer = models.TextField("how to refer, in words", blank=True)
+    acceptance_criteria = models.TextField(blank=True, help_text="Who the service accepts, and any thresholds.")
+    exclusions = models.TextField(blank=True)
+    waiting_time = models.CharField("typical waiting time", max_length=120, blank=True)
+    consent_required = models.CharField(max_length=3, choices=Consent.choices, blank=True)
+    url = models.URLField("referral link", blank=True)
+    contact = models.CharField("referral contact", max_length=200, blank=True, help_text="A phone number or email for referrals.")
+    is_preferred = models.BooleanField("preferred route", default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["service", "order", "id"]
+
+    def __str__(self):
+        return f"{self.get_referrer_display()} to {self.service}"
+
+
+class Venue(models.Model):
+    """HSDS `location` (physical): where a service is delivered. Shared between services."""
+
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=8, help_text="A Birmingham postcode; the map position comes from it.")
+    lat = models.FloatField(null=True, blank=True, editable=False)
+    lon = models.FloatField(null=True, blank=True, editable=False)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="venues")
+    accessibility = models.TextField("accessibility notes", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "postcode"], name="venue_unique_name_postcode"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.postcode})" if self.postcode else self.name
+
+    def clean(self):
+        from mapping.postcodes import postcode_lookup
+
+        result = postcode_lookup(self.postcode)
+        if result.status in ("invalid", "unknown"):
+            raise ValidationError({"postcode": result.message})
+        self.locate(result)
+
+    def locate(self, result):
+        """Take position and district from a postcode lookup result."""
+        self.postcode = result.postcode
+        self.lat, self.lon, self.district = result.lat, result.lon, result.district
+
+
+class ServiceAtLocation(models.Model):
+    """HSDS `service_at_location`: a service delivered at a venue."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_locations")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="service_at_locations")
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. 'consultation to staff only'.")
+
+    class Meta:
+        ordering = ["service", "venue__name"]
+        constraints = [models.UniqueConstraint(fields=["service", "venue"], name="service_venue_unique")]
+        verbose_name = "venue"
+
+    def __str__(self):
+        return f"{self.service} at {self.venue}"

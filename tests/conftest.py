@@ -1,0 +1,83 @@
+"""Shared fixtures and personas.
+
+The seed (districts, wards, postcodes, taxonomies, 25 services) is loaded
+once into the test database; each test runs in a transaction that is rolled
+back. Browser tests use `live_server`, whose transactional flush empties the
+tables afterwards, so they load the seed again with `seeded_live_server`
+(pytest-django runs transactional tests after the others).
+"""
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from directory.seed import load_seed
+
+# Sync Playwright runs an event loop in the test's thread; the ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_seed()
+
+
+@pytest.fixture
+def curator(django_user_model):
+    """Cara curates for the IMHSG: staff, with every directory permission but not superuser."""
+    user = django_user_model.objects.create_user("cara", "cara@example.org", "a-long-curator-password", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["directory", "mapping"]))
+    return user
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+# --- Browser tests -------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def seeded_live_server(live_server, transactional_db):
+    load_seed()
+    return live_server
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def viewport(request):
+    return request.param
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot to screenshots/ for a person to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+
+
+def assert_no_axe_violations(page):
+    """Run axe-core (WCAG 2.2 AA and best practice) on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
