@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-sqlite test-postgres vendor screenshots bench lint check-deploy clean
+.PHONY: run setup install migrate seed test test-postgres vendor bench check-deploy clean
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -26,14 +26,12 @@ migrate:
 seed:
 	$(RUN_ENV) $(BIN)/python manage.py loadseed
 
-test: install ## Install and run every test (browser tests need Debian's chromium: see README)
+test: install ## Install and run every test (on PostgreSQL when DATABASE_URL is set)
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-sqlite: install
-	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
-
-test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+test-postgres: ## The same suite on the local PostgreSQL
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
 
 # Re-vendor the NHS.UK frontend and Leaflet.markercluster builds into static/vendor/.
 # Needs Node and the npm registry; the result is committed so running the app needs neither.
@@ -41,8 +39,10 @@ test-postgres: install
 vendor:
 	bash scripts/vendor-assets.sh
 
+# Django's deployment checks, and collectstatic as the Dockerfile runs it, with production settings.
 check-deploy:
 	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=directory.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+	tmp=$$(mktemp -d) && SECRET_KEY=collectstatic-only STATIC_ROOT=$$tmp $(BIN)/python manage.py collectstatic --noinput -v0 && rm -rf $$tmp && echo "collectstatic: OK"
 
 bench:
 	$(BIN)/python bench/search.py

@@ -10,8 +10,11 @@ import mapping.admin  # noqa: F401,E402
 admin.site.site_header = "IMHSG curation"
 admin.site.site_title = "IMHSG curation"
 admin.site.index_title = "Keep the directory true"
+# The sidebar squeezes the service list on laptop screens; the breadcrumbs and home page suffice.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
+    path("", include("mapping.urls")),
 ]

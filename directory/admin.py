@@ -1,1 +1,298 @@
+"""IMHSG curation in the Django admin.
 
+Every list and change page runs a fixed number of queries whatever the
+number of rows or inlines (tests/directory/test_admin.py pins them).
+"""
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from directory.models import (
+    DeliveryMode, Intervention, Language, Level, Need, Organisation, ReferralRoute, Service, ServiceAtLocation,
+    Status, Venue,
+)
+from directory.selectors import services_in_district
+from mapping.models import District
+
+
+# A web address typed without a scheme means https (Django 6's default, chosen now).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+# --- Taxonomies and organisations --------------------------------------------
+
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "service_count"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+    def get_queryset(self, request):
+        # Ordering again: Meta.ordering is dropped from a query with an aggregate.
+        return super().get_queryset(request).annotate(service_count=Count("services")).order_by("name")
+
+    @admin.display(description="services", ordering="service_count")
+    def service_count(self, obj):
+        return obj.service_count
+
+
+admin.site.register(Need, TermAdmin)
+admin.site.register(Intervention, TermAdmin)
+admin.site.register(DeliveryMode, TermAdmin)
+
+
+@admin.register(Language)
+class LanguageAdmin(TermAdmin):
+    prepopulated_fields = {}
+    fields = ["name", "code"]
+
+
+@admin.register(Level)
+class LevelAdmin(admin.ModelAdmin):
+    """The four levels are fixed (Table 3 of the needs assessment); only their wording can change."""
+
+    list_display = ["name", "rank", "description"]
+    fields = ["name", "description"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "sector", "service_count"]
+    list_filter = ["sector"]
+    search_fields = ["name"]
+    formfield_overrides = HTTPS_URLS
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        # Ordering again: Meta.ordering is dropped from a query with an aggregate.
+        return super().get_queryset(request).annotate(service_count=Count("services")).order_by("name")
+
+    @admin.display(description="services", ordering="service_count")
+    def service_count(self, obj):
+        return obj.service_count
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "postcode", "district"]
+    list_filter = ["district"]
+    list_select_related = ["district"]
+    search_fields = ["name", "postcode", "address"]
+    readonly_fields = ["district", "lat", "lon"]
+    fields = ["name", "address", "postcode", "accessibility", "district", "lat", "lon"]
+
+
+# --- Services ----------------------------------------------------------------
+
+class KnownChoicesAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that renders its selected venue from objects already loaded.
+
+    The stock widget runs one query per inline row to label the selected
+    value; the formset below hands every row the venues it fetched in one query.
+    """
+
+    known = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if v not in ("", None)]
+        known = self.known or {}
+        if selected and all(v in known for v in selected):
+            options = [self.create_option(name, v, str(known[v]), True, i) for i, v in enumerate(selected)]
+            if not self.is_required and not self.allow_multiple_selected:
+                options.insert(0, self.create_option(name, "", "", False, 0))
+            return [(None, options, 0)]
+        return super().optgroups(name, value, attr)
+
+
+class ServiceAtLocationFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        known = {str(form.instance.venue_id): form.instance.venue for form in self.initial_forms}
+        for form in self.forms:
+            widget = form.fields["venue"].widget
+            getattr(widget, "widget", widget).known = known
+
+
+class ServiceAtLocationInline(admin.TabularInline):
+    model = ServiceAtLocation
+    formset = ServiceAtLocationFormSet
+    autocomplete_fields = ["venue"]
+    extra = 0
+    verbose_name = "venue"
+    verbose_name_plural = "Venues (where the service is delivered; add a new venue with the + button)"
+
+    def get_queryset(self, request):
+        # Rows are labelled with str(), which reads the service and venue.
+        return super().get_queryset(request).select_related("venue", "service")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "venue":
+            kwargs["widget"] = KnownChoicesAutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReferralRouteFormSet(forms.BaseInlineFormSet):
+    """The publishing rule that spans the service and its routes, in plain words."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        service = self.instance
+        if service.status != Status.PUBLISHED:
+            return
+        routes = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        problems = [p for p in service.publishing_problems(len(routes)) if "referral route" in p]
+        if problems:
+            raise ValidationError(problems)
+
+
+class ReferralRouteInline(admin.StackedInline):
+    model = ReferralRoute
+    formset = ReferralRouteFormSet
+    formfield_overrides = HTTPS_URLS
+    extra = 0
+
+    def get_queryset(self, request):
+        # Rows are labelled with str(), which reads the service.
+        return super().get_queryset(request).select_related("service")
+    verbose_name_plural = "Referral routes (how a family gets into the service; add one per route)"
+    fieldsets = [
+        (None, {"fields": [("referrer", "is_preferred"), "professions", ("method", "consent_required"), "how_to_refer"]}),
+        ("Criteria", {"fields": ["acceptance_criteria", "exclusions", "waiting_time"]}),
+        ("Where to send referrals", {"fields": [("url", "contact"), "order"]}),
+    ]
+
+
+def https_formfield(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class ServiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        formfield_callback = https_formfield
+        fields = "__all__"
+        widgets = {
+            "levels": forms.CheckboxSelectMultiple,
+            "delivery_modes": forms.CheckboxSelectMultiple,
+            "coverage_districts": forms.CheckboxSelectMultiple,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("levels"):
+            self.add_error("levels", "Tick at least one level of need.")
+        if cleaned.get("coverage_type") == "districts" and not cleaned.get("coverage_districts"):
+            self.add_error("coverage_districts", "Tick the districts the service covers, or choose city-wide.")
+        return cleaned
+
+
+class DistrictFilter(admin.SimpleListFilter):
+    """In a district: city-wide, lists it, a locality in it, or a venue there."""
+
+    title = "district"
+    parameter_name = "district"
+
+    def lookups(self, request, model_admin):
+        return [(d.slug, d.name) for d in District.objects.only("slug", "name").order_by("name")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        district = District.objects.filter(slug=self.value()).first()
+        return services_in_district(queryset, district) if district else queryset.none()
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("soon", "Due in the next 30 days"), ("unscheduled", "No date set")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(next_review_due__lte=today)
+        if self.value() == "soon":
+            return queryset.filter(next_review_due__gt=today, next_review_due__lte=today + timedelta(days=30))
+        if self.value() == "unscheduled":
+            return queryset.filter(next_review_due__isnull=True)
+        return queryset
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceAdminForm
+    formfield_overrides = HTTPS_URLS
+    inlines = [ReferralRouteInline, ServiceAtLocationInline]
+    # Organisation is a filter and a search field; as a column it pushed status and review off laptop screens.
+    list_display = ["name", "level_list", "focus", "focus_confirmed", "status", "next_review_due"]
+    list_filter = [
+        "status", "levels", "focus", "focus_confirmed", DistrictFilter, ReviewFilter, "needs",
+        ("organisation", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["organisation"]
+    search_fields = ["name", "summary", "organisation__name"]
+    autocomplete_fields = ["organisation", "needs", "interventions", "languages", "owner", "locality_district"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created", "modified"]
+    save_on_top = True
+    actions = ["mark_reviewed_today"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "organisation", "status", "summary", "description", "alert"]}),
+        ("Classification", {
+            "description": (
+                "Level and focus are different things. The level says which families the service works with; "
+                "the focus says how much it works on the relationship between parent and baby. "
+                "A specialist service need not be specialised."
+            ),
+            "fields": ["levels", ("focus", "focus_confirmed")],
+        }),
+        ("Who it is for", {"fields": [
+            "age_range", ("age_from_months", "age_to_months"), "eligibility_description",
+            ("parent_min_age_years", "parent_max_age_years"), "needs", "audience",
+        ]}),
+        ("What it offers", {"fields": ["interventions", "delivery_modes", "languages", "cost", "fees_description",
+                                       "schedule_description", "commissioned_by"]}),
+        ("Where", {"fields": ["coverage_type", "coverage_districts", ("locality", "locality_district")]}),
+        ("Contact details", {"fields": ["phone", "email", "url"]}),
+        ("Referral", {"fields": ["no_referral_route_reason"]}),
+        ("Curation (private)", {"fields": ["owner", ("last_reviewed", "next_review_due"), "curator_notes",
+                                            ("created", "modified")]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("levels")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "coverage_districts":
+            # The boundary GeoJSON is large and a checkbox needs only the name.
+            kwargs["queryset"] = District.objects.only("pk", "name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="levels of need")
+    def level_list(self, obj):
+        return format_html_join(", ", "{}", ((level.name,) for level in obj.levels.all()))
+
+    @admin.action(description="Mark as checked today (sets the next review in a year)")
+    def mark_reviewed_today(self, request, queryset):
+        today = timezone.localdate()
+        count = queryset.update(last_reviewed=today, next_review_due=today + timedelta(days=365))
+        self.message_user(request, f"{count} service{'s' if count != 1 else ''} marked as checked today.")

@@ -1,11 +1,246 @@
-"""Reads. Views, the API and tests share these query paths."""
-from directory.models import Level, Service
+"""Reads. Views, the map, the API and tests share these query paths."""
+import math
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.db.models import Case, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Q, Subquery, When
+
+from directory import search
+from directory.models import CoverageType, Level, Service, ServiceAtLocation
+
+RESULTS_PER_PAGE = 20
+KM_PER_DEGREE = 111.195  # of latitude; longitude is scaled by cos(latitude)
 
 
 def service_list_published():
-    """Published services with everything a card shows: 6 queries whatever the count."""
+    """Published services with everything a card shows: 5 queries whatever the count."""
     return Service.objects.published().for_cards().order_by("name")
 
 
 def level_list():
     return list(Level.objects.order_by("rank"))
+
+
+def in_district_q(district):
+    """A service is "in" a district if it is city-wide, lists the district,
+    names a locality inside it, or has a venue there (DESIGN.md).
+
+    Combine with .distinct() when it is used across the venue join.
+    """
+    return (
+        Q(coverage_type=CoverageType.CITY_WIDE)
+        | Q(coverage_districts=district)
+        | Q(locality_district=district)
+        | Q(service_at_locations__venue__district=district)
+    )
+
+
+def services_in_district(queryset, district):
+    """The rule of `in_district_q`, without duplicate rows and without joining the
+    multi-valued relations: each part is its own indexed subquery (at 100,000 services an
+    OR across the joins cost about ten times as much)."""
+    listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
+    venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
+    return queryset.filter(
+        Q(coverage_type=CoverageType.CITY_WIDE) | Q(locality_district=district)
+        | Q(pk__in=listed) | Q(pk__in=venue_there)
+    )
+
+
+def _cards(queryset):
+    # locality_district is shown on cards ("Kings Heath (Hall Green)"): join it rather than
+    # pay a query per locality service.
+    return queryset.for_cards().select_related("locality_district")
+
+
+# --- Search -----------------------------------------------------------------
+
+def service_filter_queryset(*, data):
+    """(queryset, filterset): published services matching the GET parameters `data`.
+
+    Every filter applies, including the keyword match, but not sorting, ranking or
+    pagination: the map and the API take it from here. Bad values never raise: see
+    `filterset.errors`. Validating the form costs one query per taxonomy parameter given
+    (and one for a postcode).
+    """
+    from directory.filters import ServiceFilter  # filters use this module's district rule
+
+    filterset = ServiceFilter(data=as_query_dict(data), queryset=Service.objects.published())
+    return filterset.qs, filterset
+
+
+def as_query_dict(data):
+    """Accept request.GET, or a plain dict whose values are strings or lists (tests, the map)."""
+    if isinstance(data, QueryDict):
+        return data
+    query = QueryDict(mutable=True)
+    for name, value in (data or {}).items():
+        query.setlist(name, [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)])
+    return query
+
+
+def _nearest_venue_distance(point_lat, point_lon):
+    """Squared distance (in degrees of latitude) from a point to the service's nearest
+    venue, as a subquery. An equirectangular approximation: within a city it is accurate
+    to a few metres, and it needs only arithmetic, so it runs on SQLite and PostgreSQL."""
+    scale = math.cos(math.radians(point_lat))
+    dlat = F("venue__lat") - point_lat
+    dlon = (F("venue__lon") - point_lon) * scale
+    nearest = (
+        ServiceAtLocation.objects.filter(service=OuterRef("pk"), venue__lat__isnull=False)
+        .annotate(d2=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField()))
+        .order_by("d2")
+        .values("d2")[:1]
+    )
+    # Most services have no venue: test that with one hashed lookup before running the
+    # per-service subquery (at 100,000 services this halves the cost of sorting by distance).
+    with_venue = ServiceAtLocation.objects.filter(venue__lat__isnull=False).values("service_id")
+    return Case(When(pk__in=with_venue, then=Subquery(nearest, output_field=FloatField())), default=None,
+                output_field=FloatField())
+
+
+@dataclass
+class SearchResults:
+    filterset: object
+    page: object  # a django Page of services, each with `distance_km` (None if unknown)
+    sort: str  # the sort actually used
+    notices: list = field(default_factory=list)  # plain-words messages about page or sort
+
+    @property
+    def count(self):
+        return self.page.paginator.count
+
+    @property
+    def postcode(self):
+        """The PostcodeResult searched from, or None."""
+        return self.filterset.form.cleaned_data.get("postcode") if self.filterset.is_bound else None
+
+
+def service_search(*, data, per_page=RESULTS_PER_PAGE):
+    """One page of search results for the GET parameters `data`.
+
+    Queries: the filterset's validation (see service_filter_queryset), one count, one page
+    of services and the card prefetches (5), whatever the number of results.
+    """
+    data = as_query_dict(data)
+    queryset, filterset = service_filter_queryset(data=data)
+    cleaned = filterset.form.cleaned_data
+    keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
+    notices = []
+
+    sort = cleaned.get("sort") or ("relevance" if keywords else "distance" if postcode else "name")
+    if sort == "distance" and not postcode:
+        notices.append("To sort by distance, enter the family's postcode. The results are sorted by name.")
+        sort = "name"
+    if sort == "relevance" and not keywords:
+        sort = "name"  # nothing to rank by: name order is the predictable fallback
+
+    if postcode:
+        queryset = queryset.annotate(distance_d2=_nearest_venue_distance(postcode.lat, postcode.lon))
+    if sort == "relevance":
+        queryset = search.keyword_rank(queryset, keywords).order_by("-rank", "name", "pk")
+    elif sort == "distance":
+        queryset = queryset.order_by(F("distance_d2").asc(nulls_last=True), "name", "pk")
+    else:
+        queryset = queryset.order_by("name", "pk")
+
+    paginator = Paginator(_cards(queryset), per_page)
+    number, notice = _page_number(data.get("page"), paginator)
+    if notice:
+        notices.append(notice)
+    page = paginator.page(number)
+    for service in page.object_list:
+        d2 = getattr(service, "distance_d2", None)
+        service.distance_km = math.sqrt(d2) * KM_PER_DEGREE if d2 is not None else None
+    return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices)
+
+
+def _page_number(raw, paginator):
+    """A valid page number for `raw`, and a message when `raw` was not one."""
+    if raw in (None, ""):
+        return 1, ""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1, "Page numbers are whole numbers, so this is the first page."
+    last = paginator.num_pages
+    if number < 1:
+        return 1, "Page numbers start at 1, so this is the first page."
+    if number > last:
+        pages = "is 1 page" if last == 1 else f"are {last} pages"
+        return last, f"There is no page {number}: there {pages} of results. This is the last page."
+    return number, ""
+
+
+def service_search_count(*, data):
+    """How many services match `data` (for 'without this filter there would be N')."""
+    queryset, _ = service_filter_queryset(data=data)
+    return queryset.count()
+
+
+# --- One service --------------------------------------------------------------
+
+def service_get_published(*, slug):
+    """A published service with everything its page shows, or None. 9 queries."""
+    return (
+        Service.objects.published()
+        .select_related("organisation", "locality_district")
+        .prefetch_related(
+            "levels", "needs", "interventions", "delivery_modes", "languages", "coverage_districts",
+            "referral_routes",
+            Prefetch(
+                "service_at_locations",
+                queryset=ServiceAtLocation.objects.select_related("venue__district").order_by("venue__name"),
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def _step(rank):
+    # The ladder: universal (1) < targeted (2) < statutory / specialist (3, 4 share a step).
+    return min(rank, 3)
+
+
+def service_stepped_care(*, service, limit=5):
+    """Other published services for the same needs one step up and one step down the
+    ladder ("Right Help, Right Time"). Returns (up, down). 2 queries; reads the service's
+    prefetched levels and needs."""
+    steps = {_step(level.rank) for level in service.levels.all()}
+    need_ids = [need.pk for need in service.needs.all()]
+    if not steps or not need_ids:
+        return [], []
+    up_step, down_step = max(steps) + 1, min(steps) - 1
+    wanted_ranks = {rank for rank in (1, 2, 3, 4) if _step(rank) in (up_step, down_step)}
+    if not wanted_ranks:
+        return [], []
+    candidates = (
+        Service.objects.published()
+        .exclude(pk=service.pk)
+        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=need_ids).values("service_id"))
+        .filter(pk__in=Service.levels.through.objects.filter(level__rank__in=wanted_ranks).values("service_id"))
+        .select_related("organisation")
+        .prefetch_related("levels")
+        .order_by("name")
+    )
+    up, down = [], []
+    for candidate in candidates:
+        candidate_steps = {_step(level.rank) for level in candidate.levels.all()}
+        if up_step in candidate_steps and len(up) < limit:
+            up.append(candidate)
+        if down_step in candidate_steps and len(down) < limit:
+            down.append(candidate)
+    return up, down
+
+
+# --- Shortlist ----------------------------------------------------------------
+
+def service_list_for_shortlist(*, ids):
+    """Published services with these ids, in the order given (drafts and unknown ids are
+    dropped). 6 queries whatever the count: the card prefetches plus contact details."""
+    if not ids:
+        return []
+    services = {s.pk: s for s in _cards(Service.objects.published().filter(pk__in=ids))}
+    return [services[pk] for pk in ids if pk in services]

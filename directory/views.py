@@ -1,7 +1,20 @@
-from django.shortcuts import get_object_or_404, render
+"""Thin views: selectors read, presenters format, templates show."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from directory import selectors
-from directory.presenters import ServiceCard, focus_explanations
+from directory.filters import SORT_CHOICES, STAGES
+from directory.forms import ShortlistChangeForm
+from directory.presenters import (
+    HandoutItem, SearchCard, ServiceCard, ServicePage, active_filter_tags, error_list, filter_groups,
+    focus_explanations, hidden_inputs, pagination, widening_suggestions,
+)
+from directory.shortlist import PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
 
 
 def classification_context():
@@ -9,14 +22,107 @@ def classification_context():
 
 
 def home(request):
-    cards = [ServiceCard(service) for service in selectors.service_list_published()]
-    return render(request, "directory/home.html", {"cards": cards, **classification_context()})
+    """A start page: the directory grows past what one page can list, so it leads to search."""
+    count = selectors.service_list_published().count()
+    return render(request, "directory/home.html", {
+        "search_url": reverse("directory:search"),
+        "browse_text": f"Browse all {count} service{pluralize(count)}",
+        **classification_context(),
+    })
 
 
 def about(request):
     return render(request, "directory/about.html", classification_context())
 
 
+@require_GET
+def search(request):
+    results = selectors.service_search(data=request.GET)
+    filterset = results.filterset
+    tags = active_filter_tags(filterset, request.GET)
+    groups, levels = filter_groups(filterset, request.GET)
+    shortlisted = set(shortlist_read(request))
+    suggestions = []
+    if results.count == 0 and tags:
+        suggestions = widening_suggestions(request.GET, tags, lambda data: selectors.service_search_count(data=data))
+    context = {
+        "results": results,
+        "form": filterset.form,
+        "errors": error_list(filterset),
+        "tags": tags,
+        "groups": groups,
+        "stages": STAGES,
+        "cards": [SearchCard(service, on_list=service.pk in shortlisted) for service in results.page.object_list],
+        "suggestions": suggestions,
+        "pagination": pagination(results.page, request.GET),
+        "sort_hidden": hidden_inputs(request.GET),
+        "sort_choices": SORT_CHOICES,
+        "shortlist_count": len(shortlisted),
+        "levels_explained": levels,
+        "focus_explained": focus_explanations(),
+        "here": request.get_full_path(),
+    }
+    return render(request, "directory/search.html", context)
+
+
+@require_GET
 def service_detail(request, slug):
-    service = get_object_or_404(selectors.service_list_published(), slug=slug)
-    return render(request, "directory/service_detail.html", {"service": service, "card": ServiceCard(service)})
+    service = selectors.service_get_published(slug=slug)
+    if service is None:  # drafts and archived services are as absent as unknown ones
+        raise Http404("No published service at this address.")
+    up, down = selectors.service_stepped_care(service=service)
+    context = {
+        "service": service,
+        "page": ServicePage(service),
+        "steps_up": [ServiceCard(s) for s in up],
+        "steps_down": [ServiceCard(s) for s in down],
+        "shortlisted": service.pk in shortlist_read(request),
+        "here": request.get_full_path(),
+    }
+    return render(request, "directory/service_detail.html", context)
+
+
+@require_GET
+def shortlist(request):
+    """The shortlist from the cookie, or a shared one from ?services=..."""
+    shared = PARAM in request.GET
+    ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
+    services = selectors.service_list_for_shortlist(ids=ids)
+    share_path = reverse("directory:shortlist") + f"?{PARAM}={encode_ids([s.pk for s in services])}"
+    context = {
+        "shared": shared,
+        "items": [HandoutItem(service) for service in services],
+        "dropped": len(ids) - len(services),
+        "share_url": request.build_absolute_uri(share_path),
+        "shared_ids": encode_ids([s.pk for s in services]),
+        "today": timezone.localdate(),
+        "here": request.get_full_path(),
+    }
+    return render(request, "directory/shortlist.html", context)
+
+
+@require_POST
+def shortlist_update(request):
+    """Add, remove, keep a shared list or clear; then back to where the person was (no JS needed)."""
+    form = ShortlistChangeForm(request.POST, host=request.get_host())
+    if not form.is_valid():
+        return render(request, "directory/shortlist_error.html", {"form": form, "errors": form.errors}, status=400)
+    action, service_id = form.cleaned_data["action"], form.cleaned_data.get("service")
+    name = ""
+    if action in ("add", "remove"):
+        # Only published services can be shortlisted; one query.
+        service = selectors.service_list_for_shortlist(ids=[service_id])
+        if not service and action == "add":
+            return render(request, "directory/shortlist_error.html",
+                          {"errors": {"service": ["That service is not in the directory."]}}, status=400)
+        name = service[0].name if service else "The service"
+    ids = shortlist_change(shortlist_read(request), action=action, service_id=service_id,
+                           new_ids=form.cleaned_data["services"])
+    messages.success(request, {
+        "add": f"{name} is on your shortlist.",
+        "remove": f"{name} is no longer on your shortlist.",
+        "replace": "This list is now your shortlist on this device.",
+        "clear": "Your shortlist is empty.",
+    }[action])
+    response = redirect(form.cleaned_data["next"] or reverse("directory:shortlist"))
+    return shortlist_write(response, ids)

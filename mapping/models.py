@@ -3,7 +3,11 @@
 No GeoDjango (docs/adr/0002-no-geodjango.md): boundaries are stored as
 GeoJSON geometry objects and points as latitude/longitude floats.
 """
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 
 class District(models.Model):
@@ -64,3 +68,66 @@ class Postcode(models.Model):
 
     def __str__(self):
         return self.postcode
+
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class NeedsModelSettings(models.Model):
+    """The needs model's parameters (DESIGN.md "The needs model"; the seed's Tables 1 and 2).
+
+    A single row, edited by curators in the admin; the defaults are the seed's
+    and are put in by a data migration. Each parameter carries its source note.
+    mapping/needs.py does the arithmetic.
+    """
+
+    disorganised_percent = models.DecimalField(
+        "disorganised attachment (% of babies)", max_digits=5, decimal_places=2, validators=PERCENT,
+        help_text="Share of babies under two modelled to have a disorganised attachment. The seed uses 20% for "
+        "Birmingham (15% in a low-adversity reference population).",
+    )
+    disorganised_source = models.TextField("source of the disorganised attachment rate", blank=True)
+    insecure_percent = models.DecimalField(
+        "insecure attachment (% of babies)", max_digits=5, decimal_places=2, validators=PERCENT,
+        help_text="Share of babies under two modelled to have an insecure attachment. The seed uses 30%.",
+    )
+    insecure_source = models.TextField("source of the insecure attachment rate", blank=True)
+    demand_percent = models.DecimalField(
+        "families likely to take up specialised support (% of disorganised)", max_digits=5, decimal_places=2, validators=PERCENT,
+        help_text="Of the babies with a disorganised attachment, the share whose families are likely to need and "
+        "take up specialised parent-infant support. The seed uses 45% (2,760 families).",
+    )
+    demand_source = models.TextField("source of the take-up share", blank=True)
+    already_seen_percent = models.DecimalField(
+        "already seen by the perinatal mental health service (%)", max_digits=5, decimal_places=2, validators=PERCENT,
+        help_text="Share of those families already supported by the Community Perinatal Mental Health Service, "
+        "taken off the total. The seed uses 12.3% (leaving 2,420 families).",
+    )
+    already_seen_source = models.TextField("source of the perinatal mental health share", blank=True)
+    caseload = models.PositiveSmallIntegerField(
+        "families per practitioner per year", validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="How many families one full-time specialised practitioner can see in a year. The seed uses 52.",
+    )
+    caseload_source = models.TextField("source of the caseload", blank=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "needs model settings"
+        verbose_name_plural = "needs model settings"
+        constraints = [
+            models.CheckConstraint(
+                name="needs_percentages_0_100",
+                condition=Q(disorganised_percent__gte=0, disorganised_percent__lte=100)
+                & Q(insecure_percent__gte=0, insecure_percent__lte=100)
+                & Q(demand_percent__gte=0, demand_percent__lte=100)
+                & Q(already_seen_percent__gte=0, already_seen_percent__lte=100),
+                violation_error_message="Percentages must be between 0 and 100.",
+            ),
+            models.CheckConstraint(
+                name="needs_caseload_positive", condition=Q(caseload__gte=1),
+                violation_error_message="A practitioner must see at least one family a year.",
+            ),
+        ]
+
+    def __str__(self):
+        return "Needs model settings"

@@ -30,6 +30,9 @@ mc="$build/node_modules/leaflet.markercluster"
 out=static/vendor/leaflet.markercluster
 rm -rf "$out" && mkdir -p "$out"
 cp "$mc/dist/leaflet.markercluster.js" "$mc/dist/MarkerCluster.css" "$mc/dist/MarkerCluster.Default.css" "$out/"
+# Its source map is not vendored: drop the comment that points to it (collectstatic's
+# manifest storage fails on a reference to a missing file).
+sed -i -e 's#//\# sourceMappingURL=.*##' "$out/leaflet.markercluster.js"
 cp "$mc/MIT-LICENCE.txt" "$out/" 2>/dev/null || cp "$mc"/LICEN* "$out/" 2>/dev/null || true
 node -p "require('./$mc/package.json').version" > "$out/VERSION"
 rm -rf "$build"

@@ -1,0 +1,19 @@
+# Production image: gunicorn + whitenoise, every setting from the environment.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# collectstatic needs a key to import settings; it is not the runtime key.
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+
+RUN useradd --system --uid 10001 app && chown -R app /app
+USER app
+
+EXPOSE 8000
+# Migrate, make sure the reference data is present, then serve.
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py loadseed && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile -"]

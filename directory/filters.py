@@ -1,0 +1,214 @@
+"""The directory's one FilterSet. The search page, the map and the API filter through it,
+always via `selectors.service_filter_queryset`, so they agree on what "matches" means.
+
+Bound to GET data with any subset of parameters. A bad value never raises: the field
+gets a plain-words error (shown in an error summary) and that one filter is left out,
+while every valid filter still applies (django-filter drops invalid fields).
+
+Multi-valued relations are filtered with `pk__in=<subquery>` rather than joins, so no
+filter can duplicate a row and nothing needs `.distinct()` (which would also slow the
+count at 100,000 services).
+"""
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from directory import search, selectors
+from directory.models import (
+    AgeRange, Audience, Cost, DeliveryMode, Focus, Language, Level, Need, ReferralRoute, Referrer, Service,
+)
+from mapping.models import District
+from mapping.postcodes import postcode_lookup
+
+# The product covers conception to the second birthday (DESIGN.md).
+AGE_MIN, AGE_MAX = -9, 24
+AGE_ERROR = "Enter the baby's age in whole months, from -9 to 24. Use a minus sign for pregnancy, for example -3."
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A friendly age band offered by the form; matches services whose range overlaps it."""
+
+    value: str
+    label: str
+    start: int  # inclusive months
+    end: int
+
+
+STAGES = [
+    Stage("pregnant", "Pregnant", -9, -1),
+    Stage("0-3", "0 to 3 months", 0, 2),
+    Stage("3-6", "3 to 6 months", 3, 5),
+    Stage("6-12", "6 to 12 months", 6, 11),
+    Stage("12-18", "12 to 18 months", 12, 17),
+    Stage("18-24", "18 to 24 months", 18, 23),
+]
+STAGES_BY_VALUE = {stage.value: stage for stage in STAGES}
+
+REFERRAL_CHOICES = [
+    ("self", "Families can contact the service themselves"),
+    ("professional", "Referral by a professional only"),
+]
+FREE_CHOICES = [("1", "Free services only")]
+AUDIENCE_CHOICES = [
+    (Audience.EVERYONE, "Services parents can see too"),
+    (Audience.PROFESSIONALS, "Services for professionals only"),
+]
+SORT_CHOICES = [("relevance", "Best match"), ("distance", "Distance"), ("name", "Name")]
+
+# Plain-words errors, in place of Django's "Select a valid choice" wording.
+def _invalid_choice(what):
+    return {
+        "invalid_choice": f"%(value)s is not {what}. Choose from the list.",
+        "invalid_pk_value": f"%(pk)s is not {what}. Choose from the list.",
+        "invalid_list": f"Choose {what} from the list.",
+    }
+
+
+def age_q(start, end):
+    """Services for a baby aged start..end months (inclusive). Ranges 'not stated' and 'any'
+    always match: an unrecorded range must never silently exclude a service (DESIGN.md)."""
+    return (
+        Q(age_range__in=[AgeRange.ANY, AgeRange.NOT_STATED])
+        | Q(age_range=AgeRange.RANGE, age_from_months__lte=end, age_to_months__gte=start)
+    )
+
+
+class PostcodeField(forms.CharField):
+    """Cleans any spelling of a Birmingham postcode to a `PostcodeResult` with its district."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        result = postcode_lookup(value)
+        if not result.found:
+            raise forms.ValidationError(result.message)
+        return result
+
+
+class PostcodeFilter(django_filters.Filter):
+    field_class = PostcodeField
+
+
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+def _through_ids(relation, **lookups):
+    """Service ids from a many-to-many table, as a subquery (no join on the outer query)."""
+    return relation.through.objects.filter(**lookups).values("service_id")
+
+
+class ServiceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Keywords", method="filter_q", max_length=200,
+        error_messages={"max_length": "Keywords must be 200 characters or fewer."},
+    )
+    postcode = PostcodeFilter(
+        label="Family's postcode", method="filter_postcode", max_length=12,
+        error_messages={"max_length": "Enter a full postcode, like B8 6AB."},
+    )
+    district = django_filters.ModelChoiceFilter(
+        label="District", queryset=District.objects.only("pk", "name", "slug"), to_field_name="slug",
+        method="filter_district", empty_label="Any district", error_messages=_invalid_choice("a Birmingham district"),
+    )
+    stage = django_filters.ChoiceFilter(
+        label="Baby's age or stage of pregnancy", choices=[(s.value, s.label) for s in STAGES],
+        method="filter_stage", empty_label="Any age", error_messages=_invalid_choice("an age or stage"),
+    )
+    age = IntegerFilter(
+        label="Or the exact age in months", method="filter_age", min_value=AGE_MIN, max_value=AGE_MAX,
+        error_messages={"invalid": AGE_ERROR, "min_value": AGE_ERROR, "max_value": AGE_ERROR},
+    )
+    level = django_filters.ModelMultipleChoiceFilter(
+        label="Level of need", queryset=Level.objects.order_by("rank"), to_field_name="code",
+        method="filter_level", error_messages=_invalid_choice("a level of need"),
+    )
+    focus = django_filters.MultipleChoiceFilter(
+        label="Focus on the parent-baby relationship", choices=Focus.choices, field_name="focus",
+        error_messages=_invalid_choice("a focus"),
+    )
+    need = django_filters.ModelMultipleChoiceFilter(
+        label="What the family is facing", queryset=Need.objects.order_by("name"), to_field_name="code",
+        method="filter_need", error_messages=_invalid_choice("a need we list"),
+    )
+    referral = django_filters.ChoiceFilter(
+        label="How to get in", choices=REFERRAL_CHOICES, method="filter_referral", empty_label=None,
+        error_messages=_invalid_choice("a referral route"),
+    )
+    delivery = django_filters.ModelMultipleChoiceFilter(
+        label="How it is delivered", queryset=DeliveryMode.objects.order_by("name"), to_field_name="code",
+        method="filter_delivery", error_messages=_invalid_choice("a way of delivering a service"),
+    )
+    language = django_filters.ModelMultipleChoiceFilter(
+        label="Language", queryset=Language.objects.order_by("name"), to_field_name="code",
+        method="filter_language", error_messages=_invalid_choice("a language we list"),
+    )
+    free = django_filters.ChoiceFilter(
+        label="Cost", choices=FREE_CHOICES, method="filter_free", empty_label=None,
+        error_messages={"invalid_choice": "To see free services only, use free=1."},
+    )
+    audience = django_filters.ChoiceFilter(
+        label="Who can see it", choices=AUDIENCE_CHOICES, field_name="audience", empty_label=None,
+        error_messages=_invalid_choice("an audience"),
+    )
+    # Sorting is the selector's job; the field is here so that a bad value is validated
+    # and reported like every other parameter.
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=SORT_CHOICES, method="filter_nothing", empty_label=None,
+        error_messages={"invalid_choice": "Sort by best match, distance or name."},
+    )
+
+    class Meta:
+        model = Service
+        fields = []
+
+    # --- filters ---------------------------------------------------------------
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        return search.keyword_filter(queryset, value)
+
+    def filter_postcode(self, queryset, name, value):
+        return selectors.services_in_district(queryset, value.district)
+
+    def filter_district(self, queryset, name, value):
+        return selectors.services_in_district(queryset, value)
+
+    def filter_stage(self, queryset, name, value):
+        # An exact age, when given and valid, is more precise than the band.
+        if self.form.cleaned_data.get("age") is not None:
+            return queryset
+        stage = STAGES_BY_VALUE[value]
+        return queryset.filter(age_q(stage.start, stage.end))
+
+    def filter_age(self, queryset, name, value):
+        return queryset.filter(age_q(value, value))
+
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(pk__in=_through_ids(Service.levels, level__in=value)) if value else queryset
+
+    def filter_need(self, queryset, name, value):
+        return queryset.filter(pk__in=_through_ids(Service.needs, need__in=value)) if value else queryset
+
+    def filter_delivery(self, queryset, name, value):
+        return queryset.filter(pk__in=_through_ids(Service.delivery_modes, deliverymode__in=value)) if value else queryset
+
+    def filter_language(self, queryset, name, value):
+        return queryset.filter(pk__in=_through_ids(Service.languages, language__in=value)) if value else queryset
+
+    def filter_referral(self, queryset, name, value):
+        self_routes = ReferralRoute.objects.filter(referrer=Referrer.SELF).values("service_id")
+        if value == "self":
+            return queryset.filter(pk__in=self_routes)
+        # "Referral-only": a professional can refer and the family cannot contact it directly.
+        professional = ReferralRoute.objects.filter(referrer=Referrer.PROFESSIONAL).values("service_id")
+        return queryset.filter(pk__in=professional).exclude(pk__in=self_routes)
+
+    def filter_free(self, queryset, name, value):
+        return queryset.filter(cost=Cost.FREE)

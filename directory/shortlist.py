@@ -1,0 +1,56 @@
+"""The practitioner's shortlist: a list of service ids kept in a cookie.
+
+No login and no server-side state (docs/adr/0004-search.md): the cookie holds ids like
+"12.3.40", and the share link carries the same string (?services=12.3.40), so another
+device shows the same list. Everything read from a cookie or a link is untrusted:
+anything that is not a positive whole number is dropped, and the list is capped.
+"""
+from django.conf import settings
+
+COOKIE_NAME = "shortlist"
+PARAM = "services"
+MAX_ITEMS = 30
+COOKIE_MAX_AGE = 60 * 60 * 24 * 90  # three months: long enough for a caseload, then it tidies itself
+SEPARATOR = "."
+
+
+def parse_ids(raw):
+    """'12.3.x.12' -> [12, 3]: unique positive ids, in order, at most MAX_ITEMS."""
+    ids = []
+    for part in (raw or "").split(SEPARATOR)[: MAX_ITEMS * 2]:
+        if part.isdigit() and len(part) <= 10 and int(part) > 0 and int(part) not in ids:
+            ids.append(int(part))
+    return ids[:MAX_ITEMS]
+
+
+def encode_ids(ids):
+    return SEPARATOR.join(str(pk) for pk in ids)
+
+
+def shortlist_read(request):
+    return parse_ids(request.COOKIES.get(COOKIE_NAME, ""))
+
+
+def shortlist_write(response, ids):
+    if ids:
+        response.set_cookie(
+            COOKIE_NAME, encode_ids(ids[:MAX_ITEMS]), max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    else:
+        response.delete_cookie(COOKIE_NAME, samesite="Lax")
+    return response
+
+
+def shortlist_change(ids, *, action, service_id=None, new_ids=()):
+    """The list after an add, remove, replace (keep a shared list) or clear."""
+    ids = list(ids)
+    if action == "add" and service_id not in ids:
+        ids.append(service_id)
+    elif action == "remove":
+        ids = [pk for pk in ids if pk != service_id]
+    elif action == "replace":
+        ids = list(new_ids)
+    elif action == "clear":
+        ids = []
+    return ids[:MAX_ITEMS]

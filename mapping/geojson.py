@@ -1,0 +1,99 @@
+"""The one function that builds the districts GeoJSON, used by /map/, /map/districts.geojson and the tests.
+
+A FeatureCollection (RFC 7946, WGS84) of the ten districts. Each feature's
+properties hold the district's figures, its modelled need (mapping/needs.py)
+and the count of services matching the search filters, by level and focus.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mapping import selectors
+from mapping.needs import NeedsEstimate, NeedsParameters, needs_estimate, one_decimal
+
+
+def _whole(value):
+    return int(value.to_integral_value())
+
+
+def _figure(value):
+    return float(one_decimal(value))
+
+
+@dataclass
+class DistrictMap:
+    """Everything the map, its tables and the endpoint show, from one set of queries."""
+
+    filterset: object
+    services: object
+    districts: list
+    counts: dict
+    specialised: dict
+    estimate: NeedsEstimate
+    overridden: list = field(default_factory=list)
+
+    def need_for(self, slug):
+        return next(area for area in self.estimate.districts if area.slug == slug)
+
+    def properties(self, district):
+        need = self.need_for(district.slug)
+        counts = self.counts[district.slug]
+        families = _whole(need.families)
+        return {
+            "name": district.name,
+            "code": district.code,
+            "slug": district.slug,
+            "population_under_2": district.population_under_2,
+            "imd_decile": district.imd_decile,
+            "deprivation_rank": district.deprivation_rank,
+            "insecure_attachment": _whole(need.insecure),
+            "disorganised_attachment": _whole(need.disorganised),
+            "families_needing_specialised_support": families,
+            "practitioners_needed": _figure(need.practitioners),
+            "specialised_services_mapped": self.specialised.get(district.slug, 0),
+            "services_matching": counts["total"],
+            "services_by_level": counts["by_level"],
+            "services_by_focus": counts["by_focus"],
+            "families_per_matching_service": _figure(Decimal(families) / counts["total"]) if counts["total"] else None,
+        }
+
+    def feature_collection(self, *, with_geometry=True):
+        features = []
+        for district in self.districts:
+            feature = {"type": "Feature", "id": district.code, "properties": self.properties(district)}
+            feature["geometry"] = district.boundary if with_geometry else None
+            features.append(feature)
+        total = self.estimate.total
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            # Foreign members (RFC 7946 section 6.1): the city's totals and the parameters used.
+            "totals": {
+                "population_under_2": total.population_under_2,
+                "insecure_attachment": _whole(total.insecure),
+                "disorganised_attachment": _whole(total.disorganised),
+                "families_needing_specialised_support": _whole(total.families),
+                "practitioners_needed": int(total.practitioners),
+            },
+            "parameters": {name: float(value) for name, value in vars(self.estimate.parameters).items()},
+        }
+
+
+def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with_geometry=True):
+    """Run the queries: filters, districts, counts by level and focus, specialised provision.
+
+    5 queries (districts, 3 counts, specialised provision) plus one per taxonomy filter to
+    validate it; never one per district or per level.
+    """
+    services, filterset = selectors.matching_services(data=data)
+    districts = selectors.district_list(with_boundary=with_geometry)
+    counts = selectors.district_service_counts(services=services, districts=districts)
+    specialised, _ = selectors.specialised_service_counts(districts=districts)
+    estimate = needs_estimate(
+        populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters
+    )
+    return DistrictMap(filterset, services, districts, counts, specialised, estimate, list(overridden))
+
+
+def districts_feature_collection(*, data, parameters: NeedsParameters, overridden=()):
+    """The GeoJSON dict served at /map/districts.geojson for these GET parameters."""
+    return district_map_build(data=data, parameters=parameters, overridden=overridden).feature_collection()

@@ -1,0 +1,135 @@
+"""Reads for the map and the needs page. Each says what it costs in queries."""
+import math
+
+from django.db.models import Count, Prefetch
+
+from directory import selectors as directory_selectors
+from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue
+from mapping.models import District, NeedsModelSettings
+from mapping.needs import SEED_VALUES, NeedsParameters
+
+
+def needs_parameters_get():
+    """The curators' saved parameters (1 query); the seed's if the row is missing."""
+    settings = NeedsModelSettings.objects.first()
+    if settings is None:
+        return NeedsParameters(**SEED_VALUES), None
+    return NeedsParameters.from_settings(settings), settings
+
+
+def district_list(*, with_boundary=False):
+    """The ten districts in name order (1 query); the 115 kB of boundaries only when asked for."""
+    queryset = District.objects.order_by("name")
+    if not with_boundary:
+        queryset = queryset.defer("boundary")
+    return list(queryset)
+
+
+def matching_services(*, data):
+    """Published services matching the practitioner search's filters: (queryset, filterset).
+
+    The FilterSet is shared with /search/ (directory/filters.py, issue 3).
+    """
+    return directory_selectors.service_filter_queryset(data=data)
+
+
+def _per_district(districts):
+    """One conditional COUNT(DISTINCT) per district, aliased d<pk> (slugs may hold hyphens)."""
+    return {f"d{d.pk}": Count("pk", filter=directory_selectors.in_district_q(d), distinct=True) for d in districts}
+
+
+def _by_slug(row, districts):
+    return {d.slug: row[f"d{d.pk}"] for d in districts}
+
+
+def district_service_counts(*, services, districts):
+    """Matching services in each district: in total, by level and by focus. 3 queries.
+
+    "In a district" is `in_district_q` (city-wide, listed, locality, or a venue
+    there), applied as one conditional COUNT(DISTINCT) per district, grouped by
+    level and by focus, so the cost does not grow with districts or levels.
+    Returns {slug: {"total": n, "by_level": {code: n}, "by_focus": {value: n}}}.
+    """
+    base = Service.objects.filter(pk__in=services.values("pk"))
+    aggregates = _per_district(districts)
+    level_codes = [code for code, _ in _level_choices()]
+    counts = {
+        d.slug: {"total": 0, "by_level": dict.fromkeys(level_codes, 0), "by_focus": dict.fromkeys(Focus.values, 0)}
+        for d in districts
+    }
+    if not districts:
+        return counts
+    for slug, total in _by_slug(base.aggregate(**aggregates), districts).items():
+        counts[slug]["total"] = total
+    for row in base.order_by().values("levels__code").annotate(**aggregates):
+        if row["levels__code"] is None:
+            continue
+        for slug, n in _by_slug(row, districts).items():
+            counts[slug]["by_level"][row["levels__code"]] = n
+    for row in base.order_by().values("focus").annotate(**aggregates):
+        for slug, n in _by_slug(row, districts).items():
+            counts[slug]["by_focus"][row["focus"]] = n
+    return counts
+
+
+def _level_choices():
+    from directory.levels import LEVELS
+
+    return [(code, name) for code, name, _, _ in LEVELS]
+
+
+def specialised_service_counts(*, districts):
+    """Published services whose focus is specialised: ({slug: n}, city total). 1 query.
+
+    This is the specialised provision mapped in each district, set against the needs model.
+    """
+    base = Service.objects.published().filter(focus=Focus.SPECIALISED)
+    row = base.aggregate(city=Count("pk", distinct=True), **_per_district(districts))
+    return _by_slug(row, districts), row["city"]
+
+
+def venues_for_map(*, services):
+    """Venues (with a position) of the matching services, each with only those services. 4 queries."""
+    matching = services.values("pk")
+    links = (
+        ServiceAtLocation.objects.filter(service__in=matching)
+        .select_related("service__organisation")
+        .prefetch_related("service__levels", "service__referral_routes")
+        .order_by("service__name")
+    )
+    return list(
+        Venue.objects.filter(pk__in=ServiceAtLocation.objects.filter(service__in=matching).values("venue_id"))
+        .filter(lat__isnull=False)
+        .select_related("district")
+        .prefetch_related(Prefetch("service_at_locations", queryset=links))
+        .order_by("name")
+    )
+
+
+def services_in_district_for_panel(*, services, district):
+    """Matching services in one district, with what the ladder shows. 4 queries."""
+    routes = ReferralRoute.objects.order_by("order", "id")
+    return list(
+        directory_selectors.services_in_district(Service.objects.filter(pk__in=services.values("pk")), district)
+        .select_related("organisation")
+        .prefetch_related("levels", Prefetch("referral_routes", queryset=routes))
+        .order_by("name")
+    )
+
+
+def level_list():
+    return list(Level.objects.order_by("rank"))
+
+
+def distance_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance (haversine), good to a few metres across a city."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(math.sqrt(a))
+
+
+def nearest_venues(*, venues, lat, lon, limit=5):
+    """[(venue, km)] nearest first, from venues already loaded (no query)."""
+    ranked = sorted(((v, distance_km(lat, lon, v.lat, v.lon)) for v in venues), key=lambda pair: pair[1])
+    return ranked[:limit]

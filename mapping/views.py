@@ -1,0 +1,201 @@
+"""The map, its data endpoint, the district panel and the needs page. Thin: reads are in
+mapping/selectors.py and mapping/geojson.py, display in mapping/presenters.py."""
+import hashlib
+import json
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.views.decorators.http import require_safe
+
+from mapping import presenters, selectors
+from mapping.geojson import district_map_build
+from mapping.needs import PARAMETERS, OverrideError, needs_estimate, parameters_with_overrides
+from mapping.postcodes import postcode_lookup
+
+# Parameters the map reads itself rather than passing to the shared FilterSet: which district
+# to look at, which postcode to zoom to, and how to shade. They never narrow the counts.
+MAP_ONLY = {"district", "postcode", "measure", "page", "sort"}
+NEEDS_NAMES = {name for name, _, _ in PARAMETERS}
+# Data changes only when curators edit; a short lifetime plus an ETag keeps repeat views cheap.
+GEOJSON_MAX_AGE = 300
+NEEDS_MEASURES = ["practitioners_needed", "families_needing_specialised_support", "population_under_2",
+                  "specialised_services_mapped"]
+
+
+def _filter_data(query):
+    data = query.copy()
+    for name in MAP_ONLY | NEEDS_NAMES:
+        data.pop(name, None)
+    return data
+
+
+def _parameters(query):
+    """Saved needs parameters with any valid GET overrides: (parameters, overridden, errors, saved, settings row)."""
+    saved, settings = selectors.needs_parameters_get()
+    try:
+        parameters, overridden = parameters_with_overrides(saved, query)
+    except OverrideError as error:
+        return saved, [], error.messages, saved, settings
+    return parameters, overridden, {}, saved, settings
+
+
+def _valid_query(query, filterset, errors):
+    """The query string without the parameters that had errors, for the map's data request."""
+    data = query.copy()
+    for name in list(filterset.errors) + list(errors):
+        data.pop(name, None)
+    for name in ("district", "postcode", "page", "sort"):
+        data.pop(name, None)
+    return data.urlencode()
+
+
+def _district_query(query):
+    """The address's parameters, ready for '&district=<slug>' (the district and postcode replaced)."""
+    data = query.copy()
+    data.pop("district", None)
+    data.pop("postcode", None)
+    encoded = data.urlencode()
+    return encoded + "&" if encoded else ""
+
+
+def _district_from(districts, slug):
+    return next((d for d in districts if d.slug == slug), None)
+
+
+@require_safe
+def map_page(request):
+    parameters, overridden, override_errors, _, _ = _parameters(request.GET)
+    built = district_map_build(
+        data=_filter_data(request.GET), parameters=parameters, overridden=overridden, with_geometry=False
+    )
+    measure = presenters.measure_get(request.GET.get("measure", ""))
+    rows = [built.properties(d) for d in built.districts]
+    errors = {**{name: " ".join(messages) for name, messages in built.filterset.errors.items()}, **override_errors}
+
+    district, district_error = None, ""
+    slug = request.GET.get("district", "")
+    if slug:
+        district = _district_from(built.districts, slug)
+        if district is None:
+            district_error = "We do not know that district. Choose one of Birmingham's 10 districts from the list."
+    postcode = None
+    if request.GET.get("postcode", "").strip():
+        postcode = postcode_lookup(request.GET["postcode"])
+        if postcode.found and district is None and not district_error:
+            district = _district_from(built.districts, postcode.district.slug)
+
+    levels = selectors.level_list()
+    venues = selectors.venues_for_map(services=built.services)
+    nearest = []
+    if postcode and postcode.lat is not None:
+        nearest = selectors.nearest_venues(venues=venues, lat=postcode.lat, lon=postcode.lon)
+
+    context = {
+        "built": built,
+        "rows": rows,
+        "totals": built.feature_collection(with_geometry=False)["totals"],
+        "measure": measure,
+        "measures": presenters.MEASURES,
+        "summary": presenters.map_summary(rows, measure),
+        "filter_fields": presenters.filter_fields(built.filterset, request.GET),
+        "hidden_filters": presenters.hidden_filters(
+            request.GET, set(presenters.MAP_FILTERS) | {"district", "postcode", "measure", "page"}
+        ),
+        "filters_applied": any(value.strip() for value in _filter_data(request.GET).values()),
+        "errors": errors,
+        "district": district,
+        "district_error": district_error,
+        "postcode": postcode,
+        "nearest": nearest,
+        "venue_count": len(venues),
+        "markers": [presenters.marker_payload(v) for v in venues],
+        "geojson_url": reverse("mapping:districts-geojson") + "?" + _valid_query(request.GET, built.filterset, errors),
+        "district_query": _district_query(request.GET),
+        "measures_json": [
+            {"key": m.key, "label": m.label, "low": m.more_need_when_low} for m in presenters.MEASURES
+        ],
+        "panel": _panel_context(built, district, levels) if district else None,
+        "map_view": _map_view(district, postcode),
+        "levels_explained": levels,
+        "focus_explained": presenters.focus_explanations(),
+    }
+    return render(request, "mapping/map.html", context)
+
+
+def _map_view(district, postcode):
+    """What the map's JS should zoom to and highlight (JSON-safe)."""
+    view = {"district": district.slug if district else ""}
+    if postcode and postcode.lat is not None:
+        view.update(postcode=postcode.postcode, lat=postcode.lat, lon=postcode.lon)
+    return view
+
+
+def _panel_context(built, district, levels):
+    services = selectors.services_in_district_for_panel(services=built.services, district=district)
+    return {
+        "district": district,
+        "figures": built.properties(district),
+        "ladder": presenters.ladder(services, levels),
+        "service_count": len(services),
+    }
+
+
+@require_safe
+def district_panel(request, slug):
+    """The district panel alone, for the map's JS to put in place without reloading the page."""
+    parameters, overridden, _, _, _ = _parameters(request.GET)
+    built = district_map_build(data=_filter_data(request.GET), parameters=parameters, with_geometry=False)
+    district = _district_from(built.districts, slug)
+    if district is None:
+        raise Http404("We do not know that district.")
+    panel = _panel_context(built, district, selectors.level_list())
+    return render(request, "mapping/includes/district_panel.html", {"panel": panel})
+
+
+@require_safe
+def districts_geojson(request):
+    """The ten districts as GeoJSON with figures, need and matching services (same filters as /search/)."""
+    parameters, overridden, override_errors, _, _ = _parameters(request.GET)
+    built = district_map_build(data=_filter_data(request.GET), parameters=parameters, overridden=overridden)
+    errors = {**{name: " ".join(messages) for name, messages in built.filterset.errors.items()}, **override_errors}
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    body = json.dumps(built.feature_collection(), separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = JsonResponse({}, content_type="application/geo+json")
+        response.content = body
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=GEOJSON_MAX_AGE)
+    return response
+
+
+@require_safe
+def needs_page(request):
+    parameters, overridden, errors, saved, settings = _parameters(request.GET)
+    districts = selectors.district_list()
+    estimate = needs_estimate(
+        populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters
+    )
+    specialised, specialised_total = selectors.specialised_service_counts(districts=districts)
+    query = request.GET.copy()
+    for name in errors:
+        query.pop(name, None)
+    context = {
+        "estimate": estimate,
+        "rows": presenters.needs_rows(estimate, specialised),
+        "specialised_total": specialised_total,
+        "parameters": presenters.parameter_rows(parameters, saved, overridden, settings, request.GET, errors),
+        "overridden": overridden,
+        "errors": errors,
+        "geojson_url": reverse("mapping:districts-geojson") + "?" + query.urlencode(),
+        "measure": presenters.measure_get("practitioners_needed"),
+        "measures": [presenters.measure_get(k) for k in NEEDS_MEASURES],
+        "measures_json": [
+            {"key": key, "label": presenters.measure_get(key).label, "low": False} for key in NEEDS_MEASURES
+        ],
+    }
+    return render(request, "mapping/needs.html", context)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The browser tests drive Debian's chromium (Playwright's own browser download
+# is not possible offline). Install it when missing and we are root; otherwise
+# say exactly what to do.
+set -euo pipefail
+if [ -x /usr/bin/chromium ]; then exit 0; fi
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian's chromium for the browser tests..."
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core
+else
+  echo "The browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)," >&2
+  echo "or run the other tests with: make test PYTEST_ARGS='-m \"not browser\"'" >&2
+  exit 1
+fi

@@ -1,0 +1,280 @@
+/* The district map on /map/ and /needs/. Plain JS, no build step.
+ *
+ * django-leaflet creates the map from LEAFLET_CONFIG (centre, bounds, tiles if any) and
+ * calls window.appMapInit. Everything drawn here is vector: district polygons from
+ * /map/districts.geojson and venue markers from the page, so the map works with no tile
+ * server. The page is complete without this script: every figure is in its tables.
+ */
+(function () {
+  "use strict";
+
+  // A sequential blue ramp (light = low); enough contrast between steps for shading.
+  var COLOURS = ["#e8f1fa", "#b7d2ec", "#6ea5d8", "#2e75b8", "#0b3d78"];
+  var OUTLINE = "#212b32";
+  var SELECTED = "#ffb81c";
+
+  function readJSON(id, fallback) {
+    var node = document.getElementById(id);
+    if (!node) return fallback;
+    try { return JSON.parse(node.textContent); } catch (e) { return fallback; }
+  }
+
+  function formatNumber(value) {
+    if (value === null || value === undefined) return "none";
+    if (Math.round(value) !== value) return value.toFixed(1);
+    return value.toLocaleString("en-GB");
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Five equal steps between the lowest and highest value (ten districts: quantiles would hide the spread).
+  function breaksFor(values) {
+    var present = values.filter(function (v) { return v !== null && v !== undefined; });
+    if (!present.length) return null;
+    var min = Math.min.apply(null, present), max = Math.max.apply(null, present);
+    var breaks = [];
+    for (var i = 0; i <= COLOURS.length; i++) breaks.push(min + (max - min) * i / COLOURS.length);
+    return breaks;
+  }
+
+  function stepFor(value, breaks) {
+    if (value === null || value === undefined || !breaks) return -1;
+    for (var i = 1; i < breaks.length; i++) { if (value <= breaks[i]) return i - 1; }
+    return COLOURS.length - 1;
+  }
+
+  function namesWith(features, key, target) {
+    var names = features.filter(function (f) { return f.properties[key] === target; })
+      .map(function (f) { return f.properties.name; });
+    return names.length === 1 ? names[0] : names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
+  }
+
+  window.appMapInit = function (map) {
+    var container = map.getContainer();
+    var measures = readJSON("map-measures", []);
+    var markers = readJSON("map-markers", []);
+    var view = readJSON("map-view", {});
+    var measureKey = container.getAttribute("data-measure");
+    var panelUrl = container.getAttribute("data-panel-url");
+    var linkUrl = container.getAttribute("data-link-url");
+    var summary = document.getElementById("map-summary");
+    var select = document.getElementById("measure");
+    var features = [], layersBySlug = {}, selectedSlug = view.district || "", districtLayer = null, legend = null;
+    var venueSentence = summary ? summary.textContent.split(". ").filter(function (s) { return /venue/.test(s); }).join(". ") : "";
+
+    map.options.zoomSnap = 0.25;  // fit the city snugly in any window
+    map.attributionControl.addAttribution(
+      'Boundaries: ONS, <a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">OGL v3</a>'
+    );
+
+    function measure() {
+      return measures.filter(function (m) { return m.key === measureKey; })[0] || measures[0];
+    }
+
+    function currentBreaks() {
+      return breaksFor(features.map(function (f) { return f.properties[measureKey]; }));
+    }
+
+    function colourFor(value, breaks) {
+      var step = stepFor(value, breaks);
+      if (step < 0) return "#ffffff";
+      return measure().low ? COLOURS[COLOURS.length - 1 - step] : COLOURS[step];
+    }
+
+    function styleFor(feature) {
+      var selected = feature.properties.slug === selectedSlug;
+      return {
+        color: selected ? SELECTED : OUTLINE, weight: selected ? 5 : 1.5, opacity: 1,
+        fillColor: colourFor(feature.properties[measureKey], currentBreaks()), fillOpacity: 0.75,
+      };
+    }
+
+    function drawLegend() {
+      if (legend) map.removeControl(legend);
+      var breaks = currentBreaks();
+      // Whole-number measures (people, services) get whole-number steps.
+      var whole = features.every(function (f) { var v = f.properties[measureKey]; return v === null || Math.round(v) === v; });
+      function rounded(value) { return formatNumber(whole ? Math.round(value) : Math.round(value * 10) / 10); }
+      legend = L.control({ position: "bottomright" });
+      legend.onAdd = function () {
+        var box = el("div", { "class": "app-legend" });
+        box.appendChild(el("p", { "class": "app-legend__title" }, measure().label));
+        if (!breaks) { box.appendChild(el("p", {}, "No figures")); return box; }
+        var list = el("ul", { "class": "app-legend__list" });
+        for (var i = 0; i < COLOURS.length; i++) {
+          var item = el("li");
+          var swatch = el("span", { "class": "app-legend__swatch", "aria-hidden": "true" });
+          swatch.style.background = measure().low ? COLOURS[COLOURS.length - 1 - i] : COLOURS[i];
+          item.appendChild(swatch);
+          item.appendChild(document.createTextNode(rounded(breaks[i]) + " to " + rounded(breaks[i + 1])));
+          list.appendChild(item);
+        }
+        box.appendChild(list);
+        if (measure().low) box.appendChild(el("p", { "class": "app-legend__note" }, "Darker is more deprived"));
+        return box;
+      };
+      legend.addTo(map);
+    }
+
+    function describe() {
+      if (!summary || !features.length) return;
+      var key = measureKey, m = measure();
+      var values = features.map(function (f) { return f.properties[key]; }).filter(function (v) { return v !== null; });
+      var text = "The map shades Birmingham's " + features.length + " districts by " + m.label.toLowerCase() + ".";
+      if (values.length) {
+        var high = Math.max.apply(null, values), low = Math.min.apply(null, values);
+        text += m.low
+          ? " Most deprived: " + namesWith(features, key, low) + " (decile " + low + "). Least deprived: " +
+            namesWith(features, key, high) + " (decile " + high + ")."
+          : " Highest: " + namesWith(features, key, high) + " (" + formatNumber(high) + "). Lowest: " +
+            namesWith(features, key, low) + " (" + formatNumber(low) + ").";
+      }
+      summary.textContent = text + (venueSentence ? " " + venueSentence : "");
+    }
+
+    function restyle() {
+      if (districtLayer) districtLayer.setStyle(styleFor);
+      if (selectedSlug && layersBySlug[selectedSlug]) layersBySlug[selectedSlug].bringToFront();
+      drawLegend();
+      describe();
+    }
+
+    function setParam(name, value) {
+      if (!window.history || !window.history.replaceState) return;
+      var url = new URL(window.location.href);
+      if (value) url.searchParams.set(name, value); else url.searchParams.delete(name);
+      if (name === "district") url.searchParams.delete("postcode");
+      window.history.replaceState(null, "", url.toString());
+    }
+
+    function markCurrent(slug) {
+      document.querySelectorAll("#district-list a[data-district]").forEach(function (link) {
+        if (link.getAttribute("data-district") === slug) link.setAttribute("aria-current", "true");
+        else link.removeAttribute("aria-current");
+      });
+    }
+
+    function selectDistrict(slug, moveFocus) {
+      if (!layersBySlug[slug]) return;
+      if (!panelUrl) {  // the needs page: open the district on the map page
+        window.location.href = linkUrl + "?district=" + encodeURIComponent(slug) + "#district-panel";
+        return;
+      }
+      selectedSlug = slug;
+      restyle();
+      markCurrent(slug);
+      setParam("district", slug);
+      var query = new URL(window.location.href).searchParams;
+      query.delete("district"); query.delete("postcode"); query.delete("measure");
+      var panel = document.getElementById("district-panel");
+      fetch(panelUrl + encodeURIComponent(slug) + "/panel/?" + query.toString(), { headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("panel " + response.status);
+          return response.text();
+        })
+        .then(function (html) {
+          panel.innerHTML = html;
+          if (moveFocus) {
+            var heading = document.getElementById("district-panel-heading");
+            if (heading) heading.focus();
+          }
+        })
+        .catch(function () {
+          window.location.href = "?" + query.toString() + "&district=" + encodeURIComponent(slug) + "#district-panel";
+        });
+    }
+
+    function addMarkers() {
+      if (!markers.length || !L.markerClusterGroup) return;
+      var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
+      // Leaflet's default pin without its shadow (the shadow has no high-resolution image).
+      var icon = new (L.Icon.Default.extend({ createShadow: function () { return null; } }))();
+      markers.forEach(function (venue) {
+        var marker = L.marker([venue.lat, venue.lon], { icon: icon, title: venue.name, alt: venue.name, keyboard: true });
+        var popup = el("div", { "class": "app-popup" });
+        popup.appendChild(el("p", { "class": "app-popup__venue" }, venue.name));
+        popup.appendChild(el("p", { "class": "app-popup__address" }, [venue.address, venue.postcode].filter(Boolean).join(", ")));
+        var list = el("ul", { "class": "app-popup__services" });
+        venue.services.forEach(function (service) {
+          var item = el("li");
+          item.appendChild(el("a", { href: service.url }, service.name));
+          item.appendChild(el("span", { "class": "app-popup__meta" }, "Level: " + service.levels + ". Focus: " + service.focus + "."));
+          item.appendChild(el("span", { "class": "app-popup__meta" }, service.how_to_refer));
+          list.appendChild(item);
+        });
+        popup.appendChild(list);
+        marker.bindPopup(popup, { maxWidth: 280 });
+        cluster.addLayer(marker);
+      });
+      map.addLayer(cluster);
+    }
+
+    function showPostcode() {
+      if (view.lat === undefined) return false;
+      L.circleMarker([view.lat, view.lon], {
+        radius: 8, color: "#212b32", weight: 3, fillColor: SELECTED, fillOpacity: 1,
+      }).bindTooltip("Postcode " + view.postcode, { permanent: true, direction: "top", offset: [0, -8] }).addTo(map);
+      map.setView([view.lat, view.lon], 13);
+      return true;
+    }
+
+    function draw(collection) {
+      features = collection.features;
+      districtLayer = L.geoJSON(collection, {
+        style: styleFor,
+        onEachFeature: function (feature, layer) {
+          var p = feature.properties;
+          layersBySlug[p.slug] = layer;
+          layer.bindTooltip(function () {
+            return p.name + ": " + formatNumber(p[measureKey]) + " (" + measure().label.toLowerCase() + ")";
+          }, { sticky: true });
+          layer.on("click", function () { selectDistrict(p.slug, false); });
+          if (layer.getElement && layer.getElement()) layer.getElement().setAttribute("data-district", p.slug);
+        },
+      }).addTo(map);
+      Object.keys(layersBySlug).forEach(function (slug) {
+        var path = layersBySlug[slug].getElement && layersBySlug[slug].getElement();
+        if (path) { path.setAttribute("data-district", slug); path.classList.add("app-district-shape"); }
+      });
+      restyle();
+      addMarkers();
+      if (!showPostcode()) {
+        var target = selectedSlug && layersBySlug[selectedSlug] ? layersBySlug[selectedSlug] : districtLayer;
+        map.fitBounds(target.getBounds(), { padding: [8, 8] });
+      }
+      container.setAttribute("data-drawn", String(features.length));
+    }
+
+    if (select) {
+      select.addEventListener("change", function () {
+        measureKey = select.value;
+        setParam("measure", measureKey);
+        restyle();
+      });
+      document.querySelectorAll(".app-js-hidden").forEach(function (node) { node.hidden = true; });
+    }
+
+    document.querySelectorAll("#district-list a[data-district]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!features.length) return;  // data not loaded: follow the link
+        event.preventDefault();
+        selectDistrict(link.getAttribute("data-district"), true);
+      });
+    });
+
+    fetch(container.getAttribute("data-geojson-url"), { headers: { "Accept": "application/geo+json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("districts " + response.status);
+        return response.json();
+      })
+      .then(draw)
+      .catch(function () {
+        if (summary) summary.textContent = "The map could not load the district shapes. Every figure is in the tables on this page.";
+      });
+  };
+})();

@@ -1,0 +1,92 @@
+"""Journey: a commissioner looks at need against provision on the map, with no tile server.
+
+The map draws the ten districts from /map/districts.geojson and the venue markers as
+vectors (MAP_TILES_URL is unset here and the machine is offline); a district's panel
+opens in place; a postcode zooms to its district; axe finds nothing on /map/ or /needs/.
+"""
+import pytest
+
+from tests.conftest import assert_no_axe_violations, screenshot
+
+# Transactional, so pytest-django runs them after the tests that share the seeded database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for_districts(page):
+    page.wait_for_selector("#district-map[data-drawn='10']", timeout=15000)
+
+
+def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_live_server, viewport):
+    tile_requests = []
+    page.on("request", lambda request: tile_requests.append(request.url) if "tile" in request.url else None)
+    page.set_viewport_size(viewport)
+    # Given no tile server is configured
+    # When a commissioner opens the map
+    page.goto(seeded_live_server.url + "/map/")
+    wait_for_districts(page)
+    # Then the ten district shapes are drawn, with a legend and venue markers, and no tile was asked for
+    assert page.locator("path.app-district-shape").count() == 10
+    assert page.locator(".app-legend").get_by_text("Modelled need").is_visible()
+    assert page.locator(".leaflet-marker-icon").count() >= 1
+    assert tile_requests == []
+    assert "Highest: Hodge Hill (332)" in page.locator("#map-summary").inner_text()
+    screenshot(page, "map")
+    assert_no_axe_violations(page)
+
+    # When they click Hodge Hill on the map
+    page.locator("path[data-district='hodge-hill']").dispatch_event("click")
+    # Then its panel shows its figures and its services as a stepped-care ladder
+    panel = page.locator("#district-panel")
+    panel.get_by_role("heading", name="Hodge Hill", exact=True).wait_for()
+    assert panel.get_by_text("4,208").is_visible()
+    assert panel.locator(".app-ladder__step--universal").is_visible()
+    assert panel.get_by_role("link", name="Community Perinatal Mental Health Team").first.is_visible()
+    assert "district=hodge-hill" in page.url
+
+    # When they choose Selly Oak from the list with the keyboard
+    page.get_by_role("link", name="Selly Oak", exact=True).first.focus()
+    page.keyboard.press("Enter")
+    panel.get_by_role("heading", name="Selly Oak", exact=True).wait_for()
+    assert page.evaluate("document.activeElement.id") == "district-panel-heading"
+
+    # When they change the shading
+    page.select_option("#measure", "imd_decile")
+    assert "Most deprived: Erdington, Hodge Hill and Ladywood (decile 1)" in page.locator("#map-summary").inner_text()
+
+    # When they search a postcode
+    page.fill("#postcode", "b9 5ss")
+    page.get_by_role("button", name="Find").click()
+    wait_for_districts(page)
+    # Then the map zooms to it, its district is highlighted and the nearest venues are listed
+    assert page.get_by_text("B9 5SS is in Hodge Hill").is_visible()
+    assert page.locator(".leaflet-tooltip").filter(has_text="Postcode B9 5SS").is_visible()
+    assert page.locator("#district-list a[aria-current]").inner_text() == "Hodge Hill"
+    assert page.get_by_text("Heartlands Hospital, B9 5SS: 0.0 km").is_visible()
+    screenshot(page, "map-postcode")
+    assert_no_axe_violations(page)
+
+    # When they search a postcode we do not know
+    page.fill("#postcode", "ZZ1 1ZZ")
+    page.get_by_role("button", name="Find").click()
+    # Then they are told plainly
+    assert page.locator(".nhsuk-error-summary").get_by_text("We could not find ZZ1 1ZZ").is_visible()
+    assert_no_axe_violations(page)
+
+
+def test_it_shows_the_needs_table_and_map_layer_accessibly(page, seeded_live_server, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(seeded_live_server.url + "/needs/")
+    wait_for_districts(page)
+    assert page.locator("td[data-practitioners='total']").inner_text() == "47"
+    assert page.locator("td[data-practitioners='edgbaston']").inner_text() == "3.7"
+    assert page.locator(".app-legend").get_by_text("Practitioners needed").is_visible()
+    screenshot(page, "needs")
+    assert_no_axe_violations(page)
+
+    # What-if: a caseload of 40 families a year
+    page.get_by_text("Try other numbers").click()
+    page.fill("#caseload", "40")
+    page.get_by_role("button", name="Work out the figures").click()
+    wait_for_districts(page)
+    assert page.locator("td[data-practitioners='total']").inner_text() == "61"
+    assert_no_axe_violations(page)

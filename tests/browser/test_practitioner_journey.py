@@ -1,0 +1,89 @@
+"""Journey 1: a health visitor finds services for a family, checks one, shortlists two and prints.
+
+"Baby of 4 months, lives in B8, mum has severe perinatal mental health difficulties."
+"""
+import pytest
+
+from tests.conftest import assert_no_axe_violations, screenshot
+
+# transaction=True tells pytest-django to run these after the tests that roll back (the
+# live server flushes the database), on PostgreSQL as on SQLite.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CPMHT = "Community Perinatal Mental Health Team"
+HEALTH_VISITING = "Birmingham Forward Steps: Health Visiting"
+
+
+def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewport):
+    page.set_viewport_size(viewport)
+    # Given a practitioner on the search page
+    page.goto(seeded_live_server.url + "/search/")
+    assert page.title() == "Find a service - Birmingham parent-infant support directory"
+    assert_no_axe_violations(page)
+
+    # When they search by postcode, age band and need
+    page.get_by_label("Family's postcode").fill("b8 1aa")
+    page.get_by_label("Baby's age or stage of pregnancy").select_option(label="3 to 6 months")
+    page.locator("summary").filter(has_text="What the family is facing").click()
+    page.get_by_label("Perinatal mental health, moderate to severe").check()
+    page.get_by_role("button", name="Search", exact=True).click()
+
+    # Then the perinatal team is found, with its level, focus and how to refer
+    assert page.get_by_role("heading", name="1 service found").is_visible()
+    card = page.locator(".app-card").filter(has_text=CPMHT)
+    assert card.get_by_text("Referral by a professional only.").is_visible()
+    assert page.get_by_role("link", name="Remove filter: Near B8 1AA (Hodge Hill)").is_visible()
+    screenshot(page, "journey-1-search")
+    assert_no_axe_violations(page)
+
+    # When they add it to the shortlist, they come back to the same results
+    card.get_by_role("button", name=f"Add {CPMHT} to shortlist").click()
+    assert page.get_by_text(f"{CPMHT} is on your shortlist.").is_visible()
+    assert "age" not in page.url or "stage=3-6" in page.url
+
+    # And they open the service page: the referral pathway comes first
+    page.get_by_role("link", name=CPMHT).click()
+    assert page.title() == f"{CPMHT} - Birmingham parent-infant support directory"
+    headings = page.locator("main h2").all_inner_texts()
+    assert headings.index("How to refer") < headings.index("What it offers")
+    screenshot(page, "journey-2-service")
+    assert_no_axe_violations(page)
+
+    # And they follow "Right Help, Right Time" one step down and shortlist that too
+    page.get_by_role("link", name=HEALTH_VISITING).click()
+    page.get_by_role("button", name=f"Add {HEALTH_VISITING} to shortlist").click()
+    assert page.get_by_text(f"{HEALTH_VISITING} is on your shortlist.").is_visible()
+
+    # Then the shortlist has both, with a link to share it
+    page.get_by_role("link", name="Go to your shortlist").click()
+    assert page.title() == "Your shortlist - Birmingham parent-infant support directory"
+    assert page.locator(".app-handout__item h2").all_inner_texts() == [CPMHT, HEALTH_VISITING]
+    share_url = page.get_by_label("Link to this list (works on any device)").input_value()
+    screenshot(page, "journey-3-shortlist")
+    assert_no_axe_violations(page)
+
+    # And the print view is a clean handout: no header, footer or buttons, with the date
+    page.emulate_media(media="print")
+    assert not page.locator("header.nhsuk-header").is_visible()
+    assert not page.get_by_role("button", name="Print this list").is_visible()
+    assert page.get_by_text("See this list online").is_visible()
+    screenshot(page, "journey-4-print")
+    page.emulate_media(media="screen")
+
+    # And the share link shows the same list on another device (a fresh context, no cookie)
+    other = page.context.browser.new_page(viewport=viewport)
+    other.goto(share_url)
+    assert other.locator(".app-handout__item h2").all_inner_texts() == [CPMHT, HEALTH_VISITING]
+    assert_no_axe_violations(other)
+    other.close()
+
+
+def test_it_works_without_javascript(browser, seeded_live_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(seeded_live_server.url + "/search/?age=abc&need=send")
+    assert page.title() == "Error: Find a service - Birmingham parent-infant support directory"
+    assert page.get_by_role("link", name="Enter the baby's age in whole months, from -9 to 24.", exact=False).is_visible()
+    page.get_by_role("button", name="Add Early Years Inclusion Support (EYIS) to shortlist").click()
+    page.goto(seeded_live_server.url + "/shortlist/")
+    assert page.locator(".app-handout__item h2").all_inner_texts() == ["Early Years Inclusion Support (EYIS)"]
+    context.close()

@@ -1,0 +1,213 @@
+"""/map/, /map/districts.geojson, the district panel and /needs/: what a person sees, bad input, and query counts."""
+import gzip
+import json
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+MAP = reverse("mapping:map")
+GEOJSON = reverse("mapping:districts-geojson")
+NEEDS = reverse("mapping:needs")
+
+
+def text(response):
+    return response.content.decode()
+
+
+# --- /map/ -------------------------------------------------------------------------------
+
+def test_it_shows_the_map_page_with_every_figure_in_a_table(client):
+    response = client.get(MAP)
+    assert response.status_code == 200
+    page = text(response)
+    assert "Map of services and need" in page
+    assert 'id="district-map"' in page
+    # The table has the same figures as the map: Hodge Hill's under-twos, need and practitioners.
+    assert "4,208" in page and "332" in page and "6.4" in page
+    # A text summary of the map, and the attribution under it.
+    assert "The map shades Birmingham&#x27;s 10 districts by modelled need. Highest: Hodge Hill (332)" in page
+    assert "Open Government Licence v3.0" in page
+    # The district list works without JavaScript: plain links.
+    assert 'href="?district=hall-green#district-panel"' in page
+
+
+def test_it_loads_leaflet_and_the_vendored_cluster_plugin_locally(client):
+    page = text(client.get(MAP))
+    assert "leaflet/leaflet" in page and "vendor/leaflet.markercluster/leaflet.markercluster.js" in page
+    assert "js/map.js" in page and "unpkg" not in page and "cdn" not in page.lower()
+
+
+def test_it_takes_the_centre_bounds_and_no_tiles_from_leaflet_config(client, settings):
+    page = text(client.get(MAP))
+    assert '"center": [52.48, -1.89]' in page
+    assert '"layers": []' in page  # no tile server by default
+
+
+def test_it_points_the_map_at_the_geojson_with_the_same_filters(client):
+    page = text(client.get(MAP, {"level": "specialist", "district": "yardley"}))
+    assert 'data-geojson-url="/map/districts.geojson?level=specialist"' in page
+
+
+def test_it_shows_a_district_panel_as_a_stepped_care_ladder(client):
+    page = text(client.get(MAP, {"district": "hodge-hill"}))
+    panel = page[page.index('id="district-panel"'):]
+    assert "<h2 id=\"district-panel-heading\" tabindex=\"-1\">Hodge Hill</h2>" in panel
+    positions = [panel.index(f"app-ladder__step--{level}") for level in ["universal", "targeted", "statutory", "specialist"]]
+    assert positions == sorted(positions)
+    assert "Community Perinatal Mental Health Team" in panel
+    assert 'href="/services/community-perinatal-mental-health-team/"' in panel
+
+
+def test_it_applies_the_filters_to_the_panel(client):
+    page = text(client.get(MAP, {"district": "hodge-hill", "focus": "specialised"}))
+    panel = page[page.index('id="district-panel"'):page.index('id="figures"')]
+    assert "Community Perinatal Mental Health Team" in panel
+    assert "Birmingham Forward Steps: Health Visiting" not in panel
+
+
+def test_it_explains_a_forged_district(client):
+    response = client.get(MAP, {"district": "atlantis<script>"})
+    assert response.status_code == 200
+    assert "We do not know that district" in text(response)
+    assert "<script>" not in text(response).split("Skip to main content")[1].split("<script")[0]
+
+
+def test_it_finds_a_postcode_its_district_and_the_nearest_venues(client):
+    page = text(client.get(MAP, {"postcode": "b9 5ss"}))
+    assert "B9 5SS is in Hodge Hill" in page
+    assert "Heartlands Hospital, B9 5SS: 0.0 km" in page
+    assert '"postcode": "B9 5SS"' in page  # for the map to zoom to
+    assert "<h2 id=\"district-panel-heading\" tabindex=\"-1\">Hodge Hill</h2>" in page
+
+
+@pytest.mark.parametrize("postcode, words", [
+    ("ZZ1 1ZZ", "We could not find ZZ1 1ZZ"),
+    ("not a postcode", "Enter a full postcode, like B8 6AB."),
+])
+def test_it_explains_an_unknown_postcode(client, postcode, words):
+    response = client.get(MAP, {"postcode": postcode})
+    assert response.status_code == 200
+    assert words in text(response)
+    assert "<title>Error: Map of services and need" in text(response)
+
+
+def test_it_explains_a_bad_filter_and_keeps_the_map(client):
+    response = client.get(MAP, {"level": "bogus"})
+    assert response.status_code == 200
+    assert "bogus is not a level of need" in text(response)
+    assert 'data-geojson-url="/map/districts.geojson?"' in text(response)
+
+
+def test_it_pins_the_queries_of_the_map_page(client, django_assert_num_queries):
+    # needs parameters, districts, 3 counts, specialised provision, levels, venues (4),
+    # and the filter form's choices (level, need)
+    with django_assert_num_queries(13):
+        client.get(MAP)
+    # + the level filter's validation, + the panel's services with their levels and routes (3)
+    with django_assert_num_queries(17):
+        client.get(MAP, {"district": "ladywood", "level": "specialist"})
+
+
+# --- /map/districts.geojson ----------------------------------------------------------------
+
+def test_it_serves_geojson_with_an_etag_and_cache_headers(client):
+    response = client.get(GEOJSON)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    assert "max-age=300" in response["Cache-Control"]
+    collection = json.loads(response.content)
+    assert len(collection["features"]) == 10
+    again = client.get(GEOJSON, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_it_compresses_the_geojson(client):
+    response = client.get(GEOJSON, HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    raw = gzip.decompress(response.content)
+    assert len(response.content) < len(raw) / 2
+    assert json.loads(raw)["type"] == "FeatureCollection"
+
+
+def test_it_changes_the_etag_when_the_filters_change(client):
+    assert client.get(GEOJSON)["ETag"] != client.get(GEOJSON, {"level": "specialist"})["ETag"]
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"caseload": "0"}, "more than 0"),
+    ({"caseload": "abc"}, "must be a number"),
+    ({"insecure_percent": "-3"}, "between 0 and 100"),
+    ({"level": "bogus"}, "not a level of need"),
+])
+def test_it_refuses_bad_geojson_parameters_with_a_clear_message(client, query, words):
+    response = client.get(GEOJSON, query)
+    assert response.status_code == 400
+    assert words in " ".join(response.json()["errors"].values())
+
+
+def test_it_applies_what_if_overrides_to_the_geojson(client):
+    collection = client.get(GEOJSON, {"caseload": "40"}).json()
+    assert collection["totals"]["practitioners_needed"] == 61
+    assert collection["parameters"]["caseload"] == 40.0
+
+
+def test_it_pins_the_queries_of_the_geojson(client, django_assert_num_queries):
+    # needs parameters, districts, 3 counts, specialised provision
+    with django_assert_num_queries(6):
+        client.get(GEOJSON)
+    with django_assert_num_queries(7):
+        client.get(GEOJSON, {"need": "perinatal_mental_health", "focus": "specialised"})
+
+
+# --- the panel fragment --------------------------------------------------------------------
+
+def test_it_serves_the_district_panel_alone_for_the_map(client):
+    response = client.get(reverse("mapping:district-panel", args=["selly-oak"]), {"level": "universal"})
+    assert response.status_code == 200
+    assert "<h2 id=\"district-panel-heading\" tabindex=\"-1\">Selly Oak</h2>" in text(response)
+    assert "<html" not in text(response)
+
+
+def test_it_gives_a_404_for_a_forged_district_panel(client):
+    assert client.get(reverse("mapping:district-panel", args=["atlantis"])).status_code == 404
+
+
+# --- /needs/ --------------------------------------------------------------------------------
+
+def test_it_shows_table_2_on_the_needs_page(client):
+    page = text(client.get(NEEDS))
+    for slug, value in [("edgbaston", "3.7"), ("erdington", "4.5"), ("sutton-coldfield", "3.0"), ("total", "47")]:
+        assert f'data-practitioners="{slug}">{value}</td>' in page
+    assert "30,671" in page
+    # The source of every parameter, from the admin.
+    assert "Parent-Infant Foundation guidance that each specialised practitioner sees" in page
+
+
+def test_it_recomputes_the_needs_page_for_a_what_if_caseload(client):
+    page = text(client.get(NEEDS, {"caseload": "40"}))
+    assert 'data-practitioners="total">61</td>' in page
+    assert "What-if figures" in page and "Nothing has been saved" in page
+    assert 'data-geojson-url="/map/districts.geojson?caseload=40"' in page
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"caseload": "0"}, "must be more than 0"),
+    ({"caseload": "abc"}, "must be a number, like 52. You entered &#x27;abc&#x27;"),
+    ({"demand_percent": "-10"}, "must be a percentage between 0 and 100"),
+])
+def test_it_explains_bad_what_if_numbers_and_shows_the_saved_figures(client, query, words):
+    response = client.get(NEEDS, query)
+    assert response.status_code == 200
+    page = text(response)
+    assert words in page
+    assert "<title>Error: Need and specialised provision" in page
+    assert 'data-practitioners="total">47</td>' in page
+
+
+def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries):
+    # parameters, districts, specialised provision
+    with django_assert_num_queries(3):
+        client.get(NEEDS)
+    with django_assert_num_queries(3):
+        client.get(NEEDS, {"caseload": "40"})
