@@ -5,6 +5,7 @@ vectors (MAP_TILES_URL is unset here and the machine is offline); a district's p
 opens in place; a postcode zooms to its district; axe finds nothing on /map/ or /needs/.
 """
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_no_axe_violations, screenshot
 
@@ -26,10 +27,10 @@ def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_
     wait_for_districts(page)
     # Then the ten district shapes are drawn, with a legend and venue markers, and no tile was asked for
     assert page.locator("path.app-district-shape").count() == 10
-    assert page.locator(".app-legend").get_by_text("Modelled need").is_visible()
+    expect(page.locator(".app-legend").get_by_text("Modelled need")).to_be_visible()
     assert page.locator(".leaflet-marker-icon").count() >= 1
     assert tile_requests == []
-    assert "Highest: Hodge Hill (332)" in page.locator("#map-summary").inner_text()
+    expect(page.locator("#map-summary")).to_contain_text("Highest: Hodge Hill (332)")
     screenshot(page, "map")
     assert_no_axe_violations(page)
 
@@ -38,9 +39,9 @@ def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_
     # Then its panel shows its figures and its services as a stepped-care ladder
     panel = page.locator("#district-panel")
     panel.get_by_role("heading", name="Hodge Hill", exact=True).wait_for()
-    assert panel.get_by_text("4,208").is_visible()
-    assert panel.locator(".app-ladder__step--universal").is_visible()
-    assert panel.get_by_role("link", name="Community Perinatal Mental Health Team").first.is_visible()
+    expect(panel.get_by_text("4,208")).to_be_visible()
+    expect(panel.locator(".app-ladder__step--universal")).to_be_visible()
+    expect(panel.get_by_role("link", name="Community Perinatal Mental Health Team").first).to_be_visible()
     assert "district=hodge-hill" in page.url
 
     # When they choose Selly Oak from the list with the keyboard
@@ -51,17 +52,17 @@ def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_
 
     # When they change the shading
     page.select_option("#measure", "imd_decile")
-    assert "Most deprived: Erdington, Hodge Hill and Ladywood (decile 1)" in page.locator("#map-summary").inner_text()
+    expect(page.locator("#map-summary")).to_contain_text("Most deprived: Erdington, Hodge Hill and Ladywood (decile 1)")
 
     # When they search a postcode
     page.fill("#postcode", "b9 5ss")
     page.get_by_role("button", name="Find").click()
     wait_for_districts(page)
     # Then the map zooms to it, its district is highlighted and the nearest venues are listed
-    assert page.get_by_text("B9 5SS is in Hodge Hill").is_visible()
-    assert page.locator(".leaflet-tooltip").filter(has_text="Postcode B9 5SS").is_visible()
-    assert page.locator("#district-list a[aria-current]").inner_text() == "Hodge Hill"
-    assert page.get_by_text("Heartlands Hospital, B9 5SS: 0.0 km").is_visible()
+    expect(page.get_by_text("B9 5SS is in Hodge Hill")).to_be_visible()
+    expect(page.locator(".leaflet-tooltip").filter(has_text="Postcode B9 5SS")).to_be_visible()
+    expect(page.locator("#district-list a[aria-current]")).to_have_text("Hodge Hill")
+    expect(page.get_by_text("Heartlands Hospital, B9 5SS: 0.0 km")).to_be_visible()
     screenshot(page, "map-postcode")
     assert_no_axe_violations(page)
 
@@ -69,7 +70,7 @@ def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_
     page.fill("#postcode", "ZZ1 1ZZ")
     page.get_by_role("button", name="Find").click()
     # Then they are told plainly
-    assert page.locator(".nhsuk-error-summary").get_by_text("We could not find ZZ1 1ZZ").is_visible()
+    expect(page.locator(".nhsuk-error-summary").get_by_text("We could not find ZZ1 1ZZ")).to_be_visible()
     assert_no_axe_violations(page)
 
 
@@ -77,9 +78,9 @@ def test_it_shows_the_needs_table_and_map_layer_accessibly(page, seeded_live_ser
     page.set_viewport_size(viewport)
     page.goto(seeded_live_server.url + "/needs/")
     wait_for_districts(page)
-    assert page.locator("td[data-practitioners='total']").inner_text() == "47"
-    assert page.locator("td[data-practitioners='edgbaston']").inner_text() == "3.7"
-    assert page.locator(".app-legend").get_by_text("Practitioners needed").is_visible()
+    expect(page.locator("td[data-practitioners='total']")).to_have_text("47")
+    expect(page.locator("td[data-practitioners='edgbaston']")).to_have_text("3.7")
+    expect(page.locator(".app-legend").get_by_text("Practitioners needed")).to_be_visible()
     screenshot(page, "needs")
     assert_no_axe_violations(page)
 
@@ -88,5 +89,5 @@ def test_it_shows_the_needs_table_and_map_layer_accessibly(page, seeded_live_ser
     page.fill("#caseload", "40")
     page.get_by_role("button", name="Work out the figures").click()
     wait_for_districts(page)
-    assert page.locator("td[data-practitioners='total']").inner_text() == "61"
+    expect(page.locator("td[data-practitioners='total']")).to_have_text("61")
     assert_no_axe_violations(page)

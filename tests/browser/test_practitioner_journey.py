@@ -3,6 +3,7 @@
 "Baby of 4 months, lives in B8, mum has severe perinatal mental health difficulties."
 """
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_no_axe_violations, screenshot
 
@@ -28,16 +29,16 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
     page.get_by_role("button", name="Search", exact=True).click()
 
     # Then the perinatal team is found, with its level, focus and how to refer
-    assert page.get_by_role("heading", name="1 service found").is_visible()
+    expect(page.get_by_role("heading", name="1 service found")).to_be_visible()
     card = page.locator(".app-card").filter(has_text=CPMHT)
-    assert card.get_by_text("Referral by a professional only.").is_visible()
-    assert page.get_by_role("link", name="Remove filter: Near B8 1AA (Hodge Hill)").is_visible()
+    expect(card.get_by_text("Referral by a professional only.")).to_be_visible()
+    expect(page.get_by_role("link", name="Remove filter: Near B8 1AA (Hodge Hill)")).to_be_visible()
     screenshot(page, "journey-1-search")
     assert_no_axe_violations(page)
 
     # When they add it to the shortlist, they come back to the same results
     card.get_by_role("button", name=f"Add {CPMHT} to shortlist").click()
-    assert page.get_by_text(f"{CPMHT} is on your shortlist.").is_visible()
+    expect(page.get_by_text(f"{CPMHT} is on your shortlist.")).to_be_visible()
     assert "age" not in page.url or "stage=3-6" in page.url
 
     # And they open the service page: the referral pathway comes first
@@ -51,8 +52,7 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
     # And they follow "Right Help, Right Time" one step down and shortlist that too
     page.get_by_role("link", name=HEALTH_VISITING).click()
     page.get_by_role("button", name=f"Add {HEALTH_VISITING} to shortlist").click()
-    assert page.get_by_text(f"{HEALTH_VISITING} is on your shortlist.").is_visible()
-
+    expect(page.get_by_text(f"{HEALTH_VISITING} is on your shortlist.")).to_be_visible()
     # Then the shortlist has both, with a link to share it
     page.get_by_role("link", name="Go to your shortlist").click()
     assert page.title() == "Your shortlist - Birmingham parent-infant support directory"
@@ -63,9 +63,9 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
 
     # And the print view is a clean handout: no header, footer or buttons, with the date
     page.emulate_media(media="print")
-    assert not page.locator("header.nhsuk-header").is_visible()
-    assert not page.get_by_role("button", name="Print this list").is_visible()
-    assert page.get_by_text("See this list online").is_visible()
+    expect(page.locator("header.nhsuk-header")).not_to_be_visible()
+    expect(page.get_by_role("button", name="Print this list")).not_to_be_visible()
+    expect(page.get_by_text("See this list online")).to_be_visible()
     screenshot(page, "journey-4-print")
     page.emulate_media(media="screen")
 
@@ -82,7 +82,7 @@ def test_it_works_without_javascript(browser, seeded_live_server):
     page = context.new_page()
     page.goto(seeded_live_server.url + "/search/?age=abc&need=send")
     assert page.title() == "Error: Find a service - Birmingham parent-infant support directory"
-    assert page.get_by_role("link", name="Enter the baby's age in whole months, from -9 to 24.", exact=False).is_visible()
+    expect(page.get_by_role("link", name="Enter the baby's age in whole months, from -9 to 24.", exact=False)).to_be_visible()
     page.get_by_role("button", name="Add Early Years Inclusion Support (EYIS) to shortlist").click()
     page.goto(seeded_live_server.url + "/shortlist/")
     assert page.locator(".app-handout__item h2").all_inner_texts() == ["Early Years Inclusion Support (EYIS)"]
