@@ -136,9 +136,16 @@ class ServiceQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def for_cards(self):
-        """What a list of services shows, in a fixed number of queries (5)."""
+        """What a list of services shows, in a fixed number of queries (5).
+
+        Districts come without their boundary GeoJSON (about 12 kB each), which a
+        card never shows.
+        """
         return self.select_related("organisation").prefetch_related(
-            "levels", "coverage_districts", "referral_routes", "needs"
+            "levels",
+            models.Prefetch("coverage_districts", queryset=District.objects.defer("boundary")),
+            "referral_routes",
+            "needs",
         )
 
 

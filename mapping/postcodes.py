@@ -59,7 +59,8 @@ def postcode_lookup(raw):
     postcode = normalise_postcode(query)
     if postcode is None:
         return PostcodeResult(status=INVALID, query=query)
-    row = Postcode.objects.select_related("district").filter(postcode=postcode).first()
+    # The district's boundary GeoJSON is large and no caller of a lookup needs it.
+    row = Postcode.objects.select_related("district").defer("district__boundary").filter(postcode=postcode).first()
     if row is None:
         return PostcodeResult(status=UNKNOWN, query=query, postcode=postcode)
     status = FOUND if row.district_id else OUTSIDE

@@ -177,6 +177,17 @@ def test_it_sorts_by_distance_from_the_postcode_nearest_first(client):
     assert len(with_venue) == 3 and cards[:3] == with_venue
 
 
+def test_it_pages_through_a_distance_sort_without_losing_or_repeating_a_service(client):
+    make_services(30)
+    pages = [names(search(client, postcode="B9 5SS", sort="distance", page=n)) for n in (1, 2, 3)]
+    everything = [name for page in pages for name in page]
+    assert len(everything) == len(set(everything)) == 52  # the 22 in Hodge Hill's reach, and 30 more
+    # Heartlands Hospital (B9 5SS) first, then Birmingham Children's Hospital, then the rest by name.
+    assert everything[0] == "Neonatal Unit psychological support"
+    rest = everything[3:]
+    assert rest == sorted(rest, key=str.lower) or rest == sorted(rest)
+
+
 def test_it_sorts_by_name(client):
     found = names(search(client, sort="name"))
     assert found == sorted(found)
@@ -286,8 +297,12 @@ def test_it_never_shows_private_fields(client):
 # Search page, no parameters: count, page, 4 card prefetches, and the form's choices
 # (levels, needs, delivery modes, languages, districts).
 PLAIN_QUERIES = 11
-# With a postcode, a level and a need: + 1 postcode lookup + 1 validation per taxonomy.
-FILTERED_QUERIES = 14
+# With a postcode, a level and a need: + 1 postcode lookup + 1 validation per taxonomy
+# + 1 for the distances of the page's services.
+FILTERED_QUERIES = 15
+# Sorted by distance: the postcode lookup, the venue distances, count, the ids past the
+# located services, the page and its 4 card prefetches, and the form's 5 choices.
+DISTANCE_QUERIES = 14
 
 
 @pytest.mark.parametrize("extra", [0, 30])
@@ -303,3 +318,11 @@ def test_it_pins_the_queries_of_a_filtered_search(client, django_assert_num_quer
     with django_assert_num_queries(FILTERED_QUERIES):
         response = search(client, postcode="B4 6NH", level="specialist", need="perinatal_mental_health_severe", q="team")
     assert response.context["results"].count >= 1
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_it_pins_the_queries_of_a_search_by_distance(client, django_assert_num_queries, extra):
+    make_services(extra)
+    with django_assert_num_queries(DISTANCE_QUERIES):
+        response = search(client, postcode="B4 6NH", sort="distance")
+    assert response.context["results"].count == 22 + extra  # the 25, less three outside Ladywood
