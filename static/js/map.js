@@ -193,7 +193,14 @@
       if (!markers.length || !L.markerClusterGroup) return;
       var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
       // Leaflet's default pin without its shadow (the shadow has no high-resolution image).
-      var icon = new (L.Icon.Default.extend({ createShadow: function () { return null; } }))();
+      // The icon's own addresses: Leaflet guesses them from leaflet.css, which fails once
+      // collectstatic has given the images hashed names.
+      var mapElement = document.getElementById("district-map");
+      L.Icon.Default.imagePath = "";
+      var icon = new (L.Icon.Default.extend({ createShadow: function () { return null; } }))({
+        iconUrl: mapElement.dataset.iconUrl,
+        iconRetinaUrl: mapElement.dataset.iconRetinaUrl
+      });
       markers.forEach(function (venue) {
         var marker = L.marker([venue.lat, venue.lon], { icon: icon, title: venue.name, alt: venue.name, keyboard: true });
         var popup = el("div", { "class": "app-popup" });
