@@ -109,7 +109,7 @@ class ServiceFilter(django_filters.FilterSet):
     )
     postcode = PostcodeFilter(
         label="Family's postcode", method="filter_postcode", max_length=12,
-        error_messages={"max_length": "Enter a full postcode, like B8 6AB."},
+        error_messages={"max_length": "Enter a full postcode, like B8 1AA."},
     )
     district = django_filters.ModelChoiceFilter(
         label="District", queryset=District.objects.only("pk", "name", "slug"), to_field_name="slug",
@@ -178,6 +178,10 @@ class ServiceFilter(django_filters.FilterSet):
         return selectors.services_in_district(queryset, value.district)
 
     def filter_district(self, queryset, name, value):
+        # The form offers a postcode "or a district": when both are given, the postcode,
+        # the family's own place, wins (service_search says so).
+        if self.form.cleaned_data.get("postcode"):
+            return queryset
         return selectors.services_in_district(queryset, value)
 
     def filter_stage(self, queryset, name, value):

@@ -166,6 +166,12 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE):
     keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
     notices = []
 
+    district = cleaned.get("district")
+    if postcode and district and district.pk != postcode.district.pk:
+        notices.append(
+            f"We searched near {postcode.postcode} ({postcode.district.name}), so the district you chose "
+            f"({district.name}) was not used."
+        )
     sort = cleaned.get("sort") or ("relevance" if keywords else "distance" if postcode else "name")
     if sort == "distance" and not postcode:
         notices.append("To sort by distance, enter the family's postcode. The results are sorted by name.")
@@ -277,6 +283,12 @@ def service_stepped_care(*, service, limit=5):
 
 
 # --- Shortlist ----------------------------------------------------------------
+
+def service_ids_published(*, ids):
+    """The ids among `ids` that are published services, in the order given. 1 query."""
+    published = set(Service.objects.published().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    return [pk for pk in ids if pk in published]
+
 
 def service_list_for_shortlist(*, ids):
     """Published services with these ids, in the order given (drafts and unknown ids are

@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+# require_safe: GET and HEAD (link checkers, uptime monitors); anything else is a 405.
+from django.views.decorators.http import require_POST, require_safe
 
 from directory import selectors
 from directory.filters import SORT_CHOICES, STAGES
@@ -14,13 +15,14 @@ from directory.presenters import (
     HandoutItem, SearchCard, ServiceCard, ServicePage, active_filter_tags, error_list, filter_groups,
     focus_explanations, hidden_inputs, pagination, widening_suggestions,
 )
-from directory.shortlist import PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
+from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
 
 
 def classification_context():
     return {"levels_explained": selectors.level_list(), "focus_explained": focus_explanations()}
 
 
+@require_safe
 def home(request):
     """A start page: the directory grows past what one page can list, so it leads to search."""
     count = selectors.service_list_published().count()
@@ -31,11 +33,12 @@ def home(request):
     })
 
 
+@require_safe
 def about(request):
     return render(request, "directory/about.html", classification_context())
 
 
-@require_GET
+@require_safe
 def search(request):
     results = selectors.service_search(data=request.GET)
     filterset = results.filterset
@@ -65,7 +68,7 @@ def search(request):
     return render(request, "directory/search.html", context)
 
 
-@require_GET
+@require_safe
 def service_detail(request, slug):
     service = selectors.service_get_published(slug=slug)
     if service is None:  # drafts and archived services are as absent as unknown ones
@@ -82,7 +85,7 @@ def service_detail(request, slug):
     return render(request, "directory/service_detail.html", context)
 
 
-@require_GET
+@require_safe
 def shortlist(request):
     """The shortlist from the cookie, or a shared one from ?services=..."""
     shared = PARAM in request.GET
@@ -116,8 +119,17 @@ def shortlist_update(request):
             return render(request, "directory/shortlist_error.html",
                           {"errors": {"service": ["That service is not in the directory."]}}, status=400)
         name = service[0].name if service else "The service"
-    ids = shortlist_change(shortlist_read(request), action=action, service_id=service_id,
-                           new_ids=form.cleaned_data["services"])
+    current, new_ids = shortlist_read(request), form.cleaned_data["services"]
+    if action == "add" and service_id not in current and len(current) >= MAX_ITEMS:
+        # Make room from services that have left the directory; if none, say the list is full.
+        current = selectors.service_ids_published(ids=current)
+        if len(current) >= MAX_ITEMS:
+            return render(request, "directory/shortlist_error.html", {"errors": {"service": [
+                f"Your shortlist is full ({MAX_ITEMS} services). Remove one before adding another."
+            ]}}, status=400)
+    if action == "replace":
+        new_ids = selectors.service_ids_published(ids=new_ids)
+    ids = shortlist_change(current, action=action, service_id=service_id, new_ids=new_ids)
     messages.success(request, {
         "add": f"{name} is on your shortlist.",
         "remove": f"{name} is no longer on your shortlist.",

@@ -111,6 +111,14 @@ def needs_estimate(*, populations, parameters):
     return NeedsEstimate(parameters, districts, city)
 
 
+MAX_DECIMAL_PLACES = 2
+
+
+def _plain(value):
+    """20 -> '20', 12.3 -> '12.3' (Decimal.normalize() would say '2E+1')."""
+    return f"{value.normalize():f}"
+
+
 class OverrideError(ValueError):
     """A what-if override that cannot be used; `messages` maps GET name -> plain words."""
 
@@ -135,11 +143,12 @@ def parameters_with_overrides(parameters, data):
         except InvalidOperation:
             value = None
         if value is None or not value.is_finite():
-            messages[name] = f"{label} must be a number, like {SEED_VALUES[name].normalize()}. You entered '{raw}'."
-        elif name == "caseload" and value <= 0:
-            messages[name] = f"{label} must be more than 0: a practitioner sees at least one family."
-        elif name == "caseload" and value > 1000:
-            messages[name] = f"{label} must be 1,000 or fewer."
+            messages[name] = f"{label} must be a number, like {_plain(SEED_VALUES[name])}. You entered '{raw}'."
+        elif value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+            # Also keeps the arithmetic away from Decimal's limits (e.g. 1e-999999).
+            messages[name] = f"{label} can have at most {MAX_DECIMAL_PLACES} decimal places."
+        elif name == "caseload" and not (1 <= value <= 1000):
+            messages[name] = f"{label} must be between 1 and 1,000: a practitioner sees at least one family a year."
         elif name != "caseload" and not (0 <= value <= 100):
             messages[name] = f"{label} must be a percentage between 0 and 100."
         else:

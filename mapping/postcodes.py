@@ -50,7 +50,7 @@ class PostcodeResult:
             return f"{shown} is just outside Birmingham. This directory lists services for families living in Birmingham."
         if self.status == UNKNOWN:
             return f"We could not find {shown} in our list of Birmingham postcodes. Check the postcode, or choose a district instead."
-        return "Enter a full postcode, like B8 6AB."
+        return "Enter a full postcode, like B8 1AA."
 
 
 def postcode_lookup(raw):

@@ -205,7 +205,7 @@ def test_it_paginates_20_a_page(client):
     ({"age": "abc"}, "Enter the baby's age in whole months, from -9 to 24"),
     ({"age": "99"}, "Enter the baby's age in whole months, from -9 to 24"),
     ({"age": "1.5"}, "Enter the baby's age in whole months, from -9 to 24"),
-    ({"postcode": "<script>alert(1)</script>"}, "Enter a full postcode, like B8 6AB."),
+    ({"postcode": "<script>alert(1)</script>"}, "Enter a full postcode, like B8 1AA."),
     ({"postcode": "SW1A 1AA"}, "We could not find SW1A 1AA in our list of Birmingham postcodes"),
     ({"level": "nope"}, "nope is not a level of need"),
     ({"need": "nope"}, "nope is not a need we list"),
@@ -326,3 +326,10 @@ def test_it_pins_the_queries_of_a_search_by_distance(client, django_assert_num_q
     with django_assert_num_queries(DISTANCE_QUERIES):
         response = search(client, postcode="B4 6NH", sort="distance")
     assert response.context["results"].count == 22 + extra  # the 25, less three outside Ladywood
+
+
+def test_a_postcode_wins_over_a_district_and_the_page_says_so(client):
+    response = search(client, postcode="B8 1AA", district="northfield")
+    assert "Social and Emotional Mental Health Pathfinder: Roots project" not in names(response)  # Northfield only
+    assert response.context["results"].count == search(client, postcode="B8 1AA").context["results"].count
+    assert "We searched near B8 1AA (Hodge Hill), so the district you chose (Northfield) was not used." in text(response)

@@ -140,3 +140,54 @@ def test_it_pins_the_queries_of_the_shortlist(client, django_assert_num_queries,
     client.cookies[COOKIE_NAME] = ".".join(map(str, ids))
     with django_assert_num_queries(SHORTLIST_QUERIES):
         assert len(listed(client)) == count
+
+
+# --- Found by review: limits and forged values ---------------------------------------
+
+@pytest.mark.parametrize("forged", ["99999999999999999999999", "2147483648", "-1", "0", "abc"])
+def test_a_forged_service_id_is_refused_in_plain_words(client, forged):
+    response = change(client, action="add", service=forged)
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "That is not a service in this directory." in page
+    assert "Ensure this value" not in page and "Choose a service to add or remove" not in page
+    assert COOKIE_NAME not in response.cookies
+
+
+def test_a_full_shortlist_makes_room_from_services_that_have_left_the_directory(client):
+    published = list(Service.objects.published().order_by("pk").values_list("pk", flat=True))
+    draft = published.pop()
+    Service.objects.filter(pk=draft).update(status=Status.DRAFT)
+    stale = [draft] + [10_000 + n for n in range(MAX_ITEMS - 1)]  # a draft and unknown ids fill it
+    client.cookies[COOKIE_NAME] = ".".join(str(pk) for pk in stale)
+    response = change(client, action="add", service=published[0])
+    assert response.status_code == 302
+    assert parse_ids(response.cookies[COOKIE_NAME].value) == [published[0]]
+
+
+def test_a_shortlist_full_of_real_services_says_so_and_changes_nothing(client, settings):
+    from directory.models import Organisation
+
+    organisation = Organisation.objects.first()
+    ids = [Service.objects.create(organisation=organisation, name=f"Full {n}", slug=f"full-{n}", focus="additional",
+                                  summary="x", status=Status.PUBLISHED).pk for n in range(MAX_ITEMS)]
+    client.cookies[COOKIE_NAME] = ".".join(str(pk) for pk in ids)
+    response = change(client, action="add", service=service("Acacia").pk)
+    assert response.status_code == 400
+    assert f"Your shortlist is full ({MAX_ITEMS} services)" in html.unescape(response.content.decode())
+    assert COOKIE_NAME not in response.cookies
+
+
+def test_keeping_a_shared_list_keeps_only_published_services(client):
+    acacia = service("Acacia")
+    draft = service("Breaking the Cycle")
+    draft.status = Status.ARCHIVED
+    draft.save()
+    response = change(client, action="replace", services=f"{acacia.pk}.{draft.pk}.999999")
+    assert parse_ids(response.cookies[COOKIE_NAME].value) == [acacia.pk]
+
+
+@pytest.mark.parametrize("bad_next", ["/search/\x00", "/" + "a" * 3000])
+def test_a_bad_return_address_is_ignored_not_fatal(client, bad_next):
+    response = change(client, action="add", service=service("Acacia").pk, next=bad_next)
+    assert response.status_code == 302 and response["Location"] == SHORTLIST

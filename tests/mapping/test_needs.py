@@ -64,14 +64,22 @@ def test_it_recomputes_when_the_rates_change():
 
 
 @pytest.mark.parametrize("query, name, words", [
-    ("caseload=0", "caseload", "more than 0"),
-    ("caseload=-5", "caseload", "more than 0"),
+    ("caseload=0", "caseload", "between 1 and 1,000"),
+    ("caseload=-5", "caseload", "between 1 and 1,000"),
+    ("caseload=0.5", "caseload", "between 1 and 1,000"),
+    ("caseload=1001", "caseload", "between 1 and 1,000"),
+    ("caseload=1e-30", "caseload", "at most 2 decimal places"),
+    ("caseload=1e-999999", "caseload", "at most 2 decimal places"),
+    ("insecure_percent=1e-999999", "insecure_percent", "at most 2 decimal places"),
+    ("caseload=1e999999", "caseload", "between 1 and 1,000"),
     ("caseload=abc", "caseload", "must be a number"),
     ("caseload=NaN", "caseload", "must be a number"),
     ("caseload=Infinity", "caseload", "must be a number"),
     ("insecure_percent=-1", "insecure_percent", "between 0 and 100"),
     ("disorganised_percent=101", "disorganised_percent", "between 0 and 100"),
     ("already_seen_percent=ten", "already_seen_percent", "must be a number"),
+    ("disorganised_percent=abc", "disorganised_percent", "must be a number, like 20."),
+    ("already_seen_percent=x", "already_seen_percent", "must be a number, like 12.3."),
 ])
 def test_it_refuses_bad_overrides_with_a_clear_message(query, name, words):
     with pytest.raises(OverrideError) as caught:

@@ -52,7 +52,7 @@ def test_it_says_a_well_formed_postcode_is_not_a_birmingham_one(raw):
 def test_it_asks_for_a_full_postcode_when_given_garbage(raw):
     result = postcode_lookup(raw)
     assert result.status == INVALID
-    assert result.message == "Enter a full postcode, like B8 6AB."
+    assert result.message == "Enter a full postcode, like B8 1AA."
     assert "<script>" not in result.message
 
 

@@ -83,7 +83,7 @@ def test_it_finds_a_postcode_its_district_and_the_nearest_venues(client):
 
 @pytest.mark.parametrize("postcode, words", [
     ("ZZ1 1ZZ", "We could not find ZZ1 1ZZ"),
-    ("not a postcode", "Enter a full postcode, like B8 6AB."),
+    ("not a postcode", "Enter a full postcode, like B8 1AA."),
 ])
 def test_it_explains_an_unknown_postcode(client, postcode, words):
     response = client.get(MAP, {"postcode": postcode})
@@ -135,7 +135,8 @@ def test_it_changes_the_etag_when_the_filters_change(client):
 
 
 @pytest.mark.parametrize("query, words", [
-    ({"caseload": "0"}, "more than 0"),
+    ({"caseload": "0"}, "between 1 and 1,000"),
+    ({"caseload": "1e-30"}, "at most 2 decimal places"),
     ({"caseload": "abc"}, "must be a number"),
     ({"insecure_percent": "-3"}, "between 0 and 100"),
     ({"level": "bogus"}, "not a level of need"),
@@ -192,7 +193,8 @@ def test_it_recomputes_the_needs_page_for_a_what_if_caseload(client):
 
 
 @pytest.mark.parametrize("query, words", [
-    ({"caseload": "0"}, "must be more than 0"),
+    ({"caseload": "0"}, "must be between 1 and 1,000"),
+    ({"caseload": "1e-30"}, "can have at most 2 decimal places"),
     ({"caseload": "abc"}, "must be a number, like 52. You entered &#x27;abc&#x27;"),
     ({"demand_percent": "-10"}, "must be a percentage between 0 and 100"),
 ])
