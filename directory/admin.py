@@ -28,10 +28,8 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 # --- Taxonomies and organisations --------------------------------------------
 
-class TermAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "service_count"]
-    search_fields = ["name", "code"]
-    prepopulated_fields = {"code": ["name"]}
+class ServiceCountAdmin(admin.ModelAdmin):
+    """Lists how many services use each row, counted in the list's own query."""
 
     def get_queryset(self, request):
         # Ordering again: Meta.ordering is dropped from a query with an aggregate.
@@ -40,6 +38,12 @@ class TermAdmin(admin.ModelAdmin):
     @admin.display(description="services", ordering="service_count")
     def service_count(self, obj):
         return obj.service_count
+
+
+class TermAdmin(ServiceCountAdmin):
+    list_display = ["name", "code", "service_count"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
 
 
 admin.site.register(Need, TermAdmin)
@@ -68,20 +72,12 @@ class LevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ServiceCountAdmin):
     list_display = ["name", "sector", "service_count"]
     list_filter = ["sector"]
     search_fields = ["name"]
     formfield_overrides = HTTPS_URLS
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        # Ordering again: Meta.ordering is dropped from a query with an aggregate.
-        return super().get_queryset(request).annotate(service_count=Count("services")).order_by("name")
-
-    @admin.display(description="services", ordering="service_count")
-    def service_count(self, obj):
-        return obj.service_count
 
 
 @admin.register(Venue)

@@ -16,15 +16,20 @@ def choose_autocomplete(page, field_id, text):
     page.locator(".select2-results__option", has_text=text).first.click()
 
 
-def test_a_curator_adds_a_service_with_two_routes_and_a_venue(page, seeded_live_server, curator):
-    # Given Cara, a curator, signs in
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(seeded_live_server.url + "/admin/")
+def sign_in_as_cara(page, live_server):
+    page.goto(live_server.url + "/admin/")
     expect(page.get_by_role("heading", name="Sign in to curate the directory")).to_be_visible()
     assert_no_axe_violations(page)
     page.fill("#id_username", "cara")
     page.fill("#id_password", "a-long-curator-password")
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+
+
+def test_a_curator_adds_a_service_with_two_routes_and_a_venue(page, seeded_live_server, curator):
+    # Given Cara, a curator, signs in
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in_as_cara(page, seeded_live_server)
 
     # When she adds a service
     page.goto(seeded_live_server.url + "/admin/directory/service/add/")
@@ -66,10 +71,7 @@ def test_a_curator_adds_a_service_with_two_routes_and_a_venue(page, seeded_live_
 
 def test_a_curator_is_told_in_plain_words_why_a_service_cannot_be_published(page, seeded_live_server, curator):
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(seeded_live_server.url + "/admin/login/")
-    page.fill("#id_username", "cara")
-    page.fill("#id_password", "a-long-curator-password")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_as_cara(page, seeded_live_server)
     page.goto(seeded_live_server.url + "/admin/directory/service/add/")
     page.fill("#id_name", "Incomplete service")
     choose_autocomplete(page, "id_organisation", "Anawim")
