@@ -267,6 +267,11 @@ class OptionGroup:
     options: list
     error: str = ""
 
+    @property
+    def block(self):
+        """The NHS.UK frontend component: nhsuk-checkboxes or nhsuk-radios."""
+        return "radios" if self.kind == "radio" else "checkboxes"
+
 
 def _group(filterset, data, name, choices, kind="checkbox", hints=None, any_label=None):
     chosen = set(data.getlist(name))
@@ -276,25 +281,32 @@ def _group(filterset, data, name, choices, kind="checkbox", hints=None, any_labe
     return OptionGroup(name, filterset.form.fields[name].label, kind, options, errors[0] if errors else "")
 
 
-def filter_groups(filterset, data):
-    """The filter form's option groups, and the levels (for the 'what do these mean' help).
-    One query per taxonomy (levels, needs, delivery modes, languages)."""
-    from directory.filters import AUDIENCE_CHOICES, FREE_CHOICES, REFERRAL_CHOICES
+def filter_groups(filterset, data, names=None):
+    """The filter form's option groups (all, or those in `names`, in that order), and the
+    levels (for the 'what do these mean' help). Search and the map both use this.
+    One query per taxonomy shown (levels, needs, delivery modes, languages)."""
+    from directory.filters import AUDIENCE_CHOICES, FREE_CHOICES, REFERRAL_CHOICES, STAGES
 
     fields = filterset.form.fields
     levels = list(fields["level"].queryset)
-    groups = [
-        _group(filterset, data, "level", [(lv.code, lv.name) for lv in levels],
-               hints={lv.code: lv.description for lv in levels}),
-        _group(filterset, data, "focus", Focus.choices, hints=dict(FOCUS_EXPLANATIONS)),
-        _group(filterset, data, "need", [(n.code, n.name) for n in fields["need"].queryset]),
-        _group(filterset, data, "referral", REFERRAL_CHOICES, kind="radio", any_label="Any route"),
-        _group(filterset, data, "delivery", [(m.code, m.name) for m in fields["delivery"].queryset]),
-        _group(filterset, data, "language", [(lang.code, lang.name) for lang in fields["language"].queryset]),
-        _group(filterset, data, "free", FREE_CHOICES),
-        _group(filterset, data, "audience", AUDIENCE_CHOICES, kind="radio", any_label="All services"),
-    ]
-    return groups, levels
+    builders = {
+        # The search page shows the stage as a select beside the exact age; the map as radios.
+        "stage": lambda: _group(filterset, data, "stage", [(st.value, st.label) for st in STAGES],
+                                kind="radio", any_label="Any age"),
+        "level": lambda: _group(filterset, data, "level", [(lv.code, lv.name) for lv in levels],
+                                hints={lv.code: lv.description for lv in levels}),
+        "focus": lambda: _group(filterset, data, "focus", Focus.choices, hints=dict(FOCUS_EXPLANATIONS)),
+        "need": lambda: _group(filterset, data, "need", [(n.code, n.name) for n in fields["need"].queryset]),
+        "referral": lambda: _group(filterset, data, "referral", REFERRAL_CHOICES, kind="radio", any_label="Any route"),
+        "delivery": lambda: _group(filterset, data, "delivery", [(m.code, m.name) for m in fields["delivery"].queryset]),
+        "language": lambda: _group(filterset, data, "language",
+                                   [(lang.code, lang.name) for lang in fields["language"].queryset]),
+        "free": lambda: _group(filterset, data, "free", FREE_CHOICES),
+        "audience": lambda: _group(filterset, data, "audience", AUDIENCE_CHOICES, kind="radio",
+                                   any_label="All services"),
+    }
+    wanted = names or [name for name in builders if name != "stage"]
+    return [builders[name]() for name in wanted], levels
 
 
 def error_list(filterset, extra=()):

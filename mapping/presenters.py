@@ -201,41 +201,6 @@ def parameter_rows(parameters, saved, overridden, settings, query, errors):
 # The shared FilterSet's fields offered on the map page; any other filter in the address is
 # carried along in hidden inputs, so the map always applies exactly what the URL says.
 MAP_FILTERS = ["stage", "level", "focus", "need", "referral", "free"]
-MULTIPLE = {"level", "focus", "need", "delivery", "language"}
-
-
-@dataclass(frozen=True)
-class FilterOption:
-    value: str
-    label: str
-    checked: bool
-
-
-@dataclass(frozen=True)
-class FilterField:
-    name: str
-    label: str
-    multiple: bool
-    options: list
-    error: str
-
-
-def filter_fields(filterset, query):
-    """The map's filter fields, in NHS.UK form terms (checkboxes or a select). 1 query per taxonomy."""
-    fields = []
-    for name in MAP_FILTERS:
-        form_field = filterset.form.fields.get(name)
-        if form_field is None:
-            continue
-        chosen = set(query.getlist(name))
-        options = [
-            FilterOption(str(value), str(label), str(value) in chosen)
-            for value, label in form_field.choices
-            if str(value) != ""
-        ]
-        error = " ".join(filterset.errors.get(name, []))
-        fields.append(FilterField(name, str(form_field.label), name in MULTIPLE, options, error))
-    return fields
 
 
 def hidden_filters(query, skip):

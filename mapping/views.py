@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
+from directory.presenters import filter_groups
 from mapping import presenters, selectors
 from mapping.geojson import district_map_build
 from mapping.needs import PARAMETERS, OverrideError, needs_estimate, parameters_with_overrides
@@ -99,7 +100,8 @@ def map_page(request):
         "measure": measure,
         "measures": presenters.MEASURES,
         "summary": presenters.map_summary(rows, measure),
-        "filter_fields": presenters.filter_fields(built.filterset, request.GET),
+        # The search page's own option groups, so both pages offer a filter the same way.
+        "filter_groups": filter_groups(built.filterset, request.GET, names=presenters.MAP_FILTERS)[0],
         "hidden_filters": presenters.hidden_filters(
             request.GET, set(presenters.MAP_FILTERS) | {"district", "postcode", "measure", "page"}
         ),

@@ -58,3 +58,10 @@ def test_it_suggests_only_widenings_that_find_something():
         QueryDict("need=send&level=specialist"), tags, lambda data: counts.get(data.urlencode(), 0)
     )
     assert [(s.text, s.count) for s in suggestions] == [("Remove \u201cNeed: SEND\u201d", 12), ("Remove \u201cLevel: Specialist\u201d", 1)]
+
+
+def test_option_groups_use_the_nhsuk_component_names():
+    from directory.presenters import OptionGroup
+
+    assert OptionGroup("referral", "How to get in", "radio", []).block == "radios"
+    assert OptionGroup("level", "Level of need", "checkbox", []).block == "checkboxes"

@@ -333,3 +333,8 @@ def test_a_postcode_wins_over_a_district_and_the_page_says_so(client):
     assert "Social and Emotional Mental Health Pathfinder: Roots project" not in names(response)  # Northfield only
     assert response.context["results"].count == search(client, postcode="B8 1AA").context["results"].count
     assert "We searched near B8 1AA (Hodge Hill), so the district you chose (Northfield) was not used." in text(response)
+
+
+def test_the_radio_filters_are_nhsuk_radios(client):
+    page = text(search(client))
+    assert 'class="nhsuk-radios nhsuk-radios--small"' in page and "radioes" not in page
