@@ -3,8 +3,10 @@
 Presenters only read what the selectors have already loaded: no queries here.
 """
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import reverse
 
 from directory.presenters import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
 from mapping.needs import PARAMETERS
@@ -104,8 +106,12 @@ def marker_payload(venue, nearest_km=None):
             "focus": focus_tag(service).text,
             "how_to_refer": how_to_refer_line(service),
         })
+    more = getattr(venue, "service_total", len(services)) - len(services)
     return {
         "name": venue.name,
+        "more": more,
+        # The rest, in the search, nearest this venue first.
+        "more_url": f"{reverse('directory:search')}?{urlencode({'postcode': venue.postcode})}" if more > 0 else "",
         "postcode": venue.postcode,
         "address": venue.address,
         "district": venue.district.name if venue.district_id else "",

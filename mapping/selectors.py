@@ -1,7 +1,8 @@
 """Reads for the map and the needs page. Each says what it costs in queries."""
 import math
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 
 from directory import selectors as directory_selectors
 from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue
@@ -88,20 +89,33 @@ def specialised_service_counts(*, districts):
     return _by_slug(row, districts), row["city"]
 
 
+# A venue's popup and table row list at most this many of its services, then link to a
+# search near the venue for the rest: a payload bounded by venues, not by services.
+SERVICES_PER_VENUE = 10
+
+
 def venues_for_map(*, services):
-    """Venues (with a position) of the matching services, each with only those services. 4 queries."""
+    """Venues (with a position) of the matching services, each with its first
+    SERVICES_PER_VENUE matching services by name and `service_total`. 4 queries."""
     matching = services.values("pk")
-    links = (
+    first_services = (
         ServiceAtLocation.objects.filter(service__in=matching)
-        .select_related("service__organisation")
+        .annotate(position=Window(RowNumber(), partition_by=F("venue_id"), order_by=[F("service__name").asc(),
+                                                                                    F("service_id").asc()]))
+        .filter(position__lte=SERVICES_PER_VENUE)
+        # Only what a popup shows: not descriptions or curation fields.
+        .select_related("service")
+        .only("venue_id", "service__name", "service__slug", "service__focus")
         .prefetch_related("service__levels", "service__referral_routes")
-        .order_by("service__name")
+        .order_by("service__name", "service_id")
     )
     return list(
         Venue.objects.filter(pk__in=ServiceAtLocation.objects.filter(service__in=matching).values("venue_id"))
         .filter(lat__isnull=False)
+        .annotate(service_total=Count("service_at_locations", filter=Q(service_at_locations__service__in=matching)))
         .select_related("district")
-        .prefetch_related(Prefetch("service_at_locations", queryset=links))
+        .defer("district__boundary")
+        .prefetch_related(Prefetch("service_at_locations", queryset=first_services))
         .order_by("name")
     )
 

@@ -214,6 +214,11 @@
           item.appendChild(el("span", { "class": "app-popup__meta" }, service.how_to_refer));
           list.appendChild(item);
         });
+        if (venue.more > 0) {
+          var rest = el("li");
+          rest.appendChild(el("a", { href: venue.more_url }, "and " + venue.more + " more near here"));
+          list.appendChild(rest);
+        }
         popup.appendChild(list);
         marker.bindPopup(popup, { maxWidth: 280 });
         cluster.addLayer(marker);

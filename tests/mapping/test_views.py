@@ -213,3 +213,22 @@ def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries
         client.get(NEEDS)
     with django_assert_num_queries(3):
         client.get(NEEDS, {"caseload": "40"})
+
+
+def test_a_busy_venue_lists_its_first_services_and_links_to_the_rest(client):
+    from directory.models import Level, Organisation, Service, ServiceAtLocation, Status, Venue
+    from mapping.selectors import SERVICES_PER_VENUE
+
+    venue = Venue.objects.get(name="Heartlands Hospital")
+    organisation, universal = Organisation.objects.first(), Level.objects.get(code="universal")
+    for n in range(SERVICES_PER_VENUE + 5):
+        service = Service.objects.create(organisation=organisation, name=f"Busy {n:02}", slug=f"busy-{n}",
+                                         focus="additional", summary="x", status=Status.PUBLISHED)
+        service.levels.add(universal)
+        ServiceAtLocation.objects.create(service=service, venue=venue)
+    markers = client.get(reverse("mapping:map")).context["markers"]
+    heartlands = next(m for m in markers if m["name"] == "Heartlands Hospital")
+    assert len(heartlands["services"]) == SERVICES_PER_VENUE
+    assert heartlands["more"] == 6  # 15 added, plus the neonatal service, less the 10 shown
+    assert heartlands["more_url"] == "/search/?postcode=B9+5SS"
+    assert [s["name"] for s in heartlands["services"]][:2] == ["Busy 00", "Busy 01"]
