@@ -15,5 +15,6 @@ RUN useradd --system --uid 10001 app && chown -R app /app
 USER app
 
 EXPOSE 8000
-# Migrate, make sure the reference data is present, then serve.
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py loadseed && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile -"]
+# Migrate, seed only a database that has never been seeded (a deploy never touches
+# curators' content; see README "Deploy"), then serve.
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py loadseed --if-empty && exec gunicorn config.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile -"]

@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from directory.models import (
     DeliveryMode, Intervention, Language, Level, Need, Organisation, ReferralRoute, Service, ServiceAtLocation,
     Status, Venue,
 )
+from directory.provenance import Fact, SourceKind, record_curator_edits
 from directory.selectors import services_in_district
 from mapping.models import District
 
@@ -79,6 +81,10 @@ class OrganisationAdmin(ServiceCountAdmin):
     formfield_overrides = HTTPS_URLS
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record_curator_edits(obj, form.changed_data, request.user)
+
 
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
@@ -88,6 +94,10 @@ class VenueAdmin(admin.ModelAdmin):
     search_fields = ["name", "postcode", "address"]
     readonly_fields = ["district", "lat", "lon"]
     fields = ["name", "address", "postcode", "accessibility", "district", "lat", "lon"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record_curator_edits(obj, form.changed_data, request.user)
 
 
 # --- Services ----------------------------------------------------------------
@@ -248,9 +258,9 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["name", "summary", "organisation__name"]
     autocomplete_fields = ["organisation", "needs", "interventions", "languages", "owner", "locality_district"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created", "modified"]
+    readonly_fields = ["created", "modified", "fact_sources"]
     save_on_top = True
-    actions = ["mark_reviewed_today"]
+    actions = ["mark_reviewed_today", "confirm_all_facts"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "organisation", "status", "summary", "description", "alert"]}),
         ("Classification", {
@@ -270,6 +280,14 @@ class ServiceAdmin(admin.ModelAdmin):
         ("Where", {"fields": ["coverage_type", "coverage_districts", ("locality", "locality_district")]}),
         ("Contact details", {"fields": ["phone", "email", "url"]}),
         ("Referral", {"fields": ["no_referral_route_reason"]}),
+        ("Sources of facts", {
+            "description": (
+                "Where each contact detail, route, criterion, age range and cost came from. The public pages say "
+                "'not yet confirmed by the IMHSG' until a curator confirms the fact. Facts you change here are "
+                "recorded as yours, confirmed today."
+            ),
+            "fields": ["fact_sources"],
+        }),
         ("Curation (private)", {"fields": ["owner", ("last_reviewed", "next_review_due"), "curator_notes",
                                             ("created", "modified")]}),
     ]
@@ -287,8 +305,140 @@ class ServiceAdmin(admin.ModelAdmin):
     def level_list(self, obj):
         return format_html_join(", ", "{}", ((level.name,) for level in obj.levels.all()))
 
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many fields (languages, delivery modes) are saved here, so facts are recorded after them.
+        super().save_related(request, form, formsets, change)
+        record_curator_edits(form.instance, form.changed_data, request.user)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ReferralRoute:
+            for route_form in formset.forms:
+                instance = route_form.instance
+                if instance.pk and route_form.has_changed() and route_form not in formset.deleted_forms:
+                    record_curator_edits(instance, route_form.changed_data, request.user)
+
+    @admin.display(description="sources")
+    def fact_sources(self, obj):
+        """A count and a link to the facts about this service, to review and confirm. One query."""
+        if obj is None or obj.pk is None:
+            return "Facts are recorded when the service is saved."
+        counts = Fact.objects.filter(pk__in=Fact.objects.about_service(obj).values("pk")).aggregate(
+            total=Count("pk"), unconfirmed=Count("pk", filter=models.Q(confirmed_on__isnull=True)))
+        total, unconfirmed = counts["total"], counts["unconfirmed"]
+        url = reverse("admin:directory_fact_changelist") + f"?about_service={obj.pk}"
+        return format_html(
+            '{} facts have a recorded source; {} not yet confirmed. <a href="{}">Review and confirm them</a>.',
+            total, unconfirmed, url,
+        )
+
+    @admin.action(description="Confirm every fact about the selected services")
+    def confirm_all_facts(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        facts = Fact.objects.filter(
+            models.Q(service__in=ids) | models.Q(route__service__in=ids)
+            | models.Q(venue__service_at_locations__service__in=ids)
+            | models.Q(organisation__services__in=ids)
+        )
+        count = Fact.objects.filter(pk__in=facts.values("pk")).confirm(request.user)
+        self.message_user(request, f"{count} fact{'s' if count != 1 else ''} confirmed.")
+
     @admin.action(description="Mark as checked today (sets the next review in a year)")
     def mark_reviewed_today(self, request, queryset):
         today = timezone.localdate()
         count = queryset.update(last_reviewed=today, next_review_due=today + timedelta(days=365))
         self.message_user(request, f"{count} service{'s' if count != 1 else ''} marked as checked today.")
+
+
+# --- Sources of facts --------------------------------------------------------------
+
+class AboutServiceFilter(admin.SimpleListFilter):
+    """?about_service=<id>: every fact shown on that service's page (its own, routes', venues', organisation's)."""
+
+    title = "service"
+    parameter_name = "about_service"
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name, "")
+        service = Service.objects.filter(pk=value).only("name").first() if value.isascii() and value.isdigit() else None
+        return [(str(service.pk), service.name)] if service else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not (value.isascii() and value.isdigit()):
+            return queryset.none()
+        service = Service.objects.filter(pk=value).first()
+        return Fact.objects.about_service(service).filter(pk__in=queryset.values("pk")) if service else queryset.none()
+
+
+class ConfirmedFilter(admin.SimpleListFilter):
+    title = "confirmed"
+    parameter_name = "confirmed"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not yet confirmed"), ("yes", "Confirmed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(confirmed_on__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(confirmed_on__isnull=False)
+        return queryset
+
+
+@admin.register(Fact)
+class FactAdmin(admin.ModelAdmin):
+    """Every fact's source. Confirm one with the tick box on its page, or many with the action."""
+
+    list_display = ["about", "field", "kind", "source_link", "read_on", "confirmed_on"]
+    list_filter = [ConfirmedFilter, "kind", "field", AboutServiceFilter]
+    list_select_related = ["service", "route__service", "venue", "organisation"]
+    search_fields = ["service__name", "route__service__name", "venue__name", "organisation__name", "excerpt", "source_url"]
+    readonly_fields = ["about", "field", "confirmed_by", "modified"]
+    fields = ["about", "field", "kind", "section", "source_url", "excerpt", "read_on", "note", "confirmed",
+              "confirmed_on", "confirmed_by", "modified"]
+    actions = ["confirm"]
+    formfield_overrides = HTTPS_URLS
+
+    class Form(forms.ModelForm):
+        confirmed = forms.BooleanField(required=False, help_text="Tick once the IMHSG has checked this fact with the service.")
+
+        class Meta:
+            model = Fact
+            fields = ["kind", "section", "source_url", "excerpt", "read_on", "note", "confirmed_on"]
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["confirmed"].initial = bool(self.instance.confirmed_on)
+            self.fields["confirmed_on"].disabled = True
+
+    form = Form
+
+    def has_add_permission(self, request):
+        return False  # facts are recorded by the seed, imports and curators' edits of the records themselves
+
+    @admin.display(description="about")
+    def about(self, obj):
+        if obj.route_id:
+            return f"{obj.route.service.name}: {obj.route.get_referrer_display()}"
+        return str(obj.owner)
+
+    @admin.display(description="source page")
+    def source_link(self, obj):
+        return format_html('<a href="{}" rel="nofollow noopener">{}</a>', obj.source_url, obj.source_url[:60]) \
+            if obj.source_url.lower().startswith(("https://", "http://")) else obj.section
+
+    def save_model(self, request, obj, form, change):
+        confirmed = form.cleaned_data.get("confirmed")
+        if confirmed and not obj.confirmed_on:
+            obj.confirmed_on, obj.confirmed_by = timezone.localdate(), request.user
+        elif not confirmed:
+            obj.confirmed_on, obj.confirmed_by = None, None
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Confirm the selected facts")
+    def confirm(self, request, queryset):
+        count = Fact.objects.filter(pk__in=queryset.values("pk")).confirm(request.user)
+        self.message_user(request, f"{count} fact{'s' if count != 1 else ''} confirmed.")

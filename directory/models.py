@@ -421,3 +421,6 @@ class ServiceAtLocation(models.Model):
 
     def __str__(self):
         return f"{self.service} at {self.venue}"
+
+
+from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)

@@ -4,13 +4,14 @@ Templates stay dumb; everything here is tested in tests/directory/test_presenter
 Presenters only read what `Service.objects.for_cards()` prefetches, so they
 never cause a query per row.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.dateformat import format as format_date
 
 from directory.models import (
     FOCUS_EXPLANATIONS, AgeRange, Audience, Consent, Cost, CoverageType, Focus, ReferralMethod, Referrer,
 )
+from directory.sources import FactIndex
 
 LEVEL_TAG_COLOURS = {"universal": "green", "targeted": "blue", "statutory": "orange", "specialist": "purple"}
 FOCUS_TAG_COLOURS = {Focus.SPECIALISED: "pink", Focus.ADDITIONAL: "aqua-green", Focus.NON_SPECIALISED: "grey"}
@@ -362,6 +363,7 @@ class Row:
     key: str
     value: str
     url: str = ""
+    source: object = None  # a sources.SourceNote: where the fact came from, whether it is confirmed
 
 
 def _rows(*pairs):
@@ -369,11 +371,33 @@ def _rows(*pairs):
     return [Row(*pair) for pair in pairs if pair[1]]
 
 
+NOT_RECORDED = ("Not recorded", "Age range not recorded")
+
+
+def _sourced(rows, owner, facts, fields):
+    """Attach each row's source, from `fields` {row key: fact field}; rows saying 'not recorded' get none."""
+    return [
+        Row(row.key, row.value, row.url, facts.note(owner, fields[row.key]))
+        if row.key in fields and row.value not in NOT_RECORDED else row
+        for row in rows
+    ]
+
+
+ROUTE_ROW_FACTS = {"How": "how_to_refer", "Who is accepted": "acceptance_criteria", "Not accepted": "exclusions",
+                   "Typical wait": "waiting_time", "Referral contact": "contact", "Referral link": "url"}
+
+
 @dataclass
 class RouteView:
     """One referral route in plain words."""
 
     route: object
+    facts: FactIndex = field(default_factory=FactIndex)
+
+    @property
+    def source(self):
+        """Where 'who can refer' (the route itself) came from."""
+        return self.facts.note(self.route, "referrer")
 
     @property
     def title(self):
@@ -389,7 +413,7 @@ class RouteView:
         route = self.route
         method = ReferralMethod(route.method).label if route.method else ""
         consent = Consent(route.consent_required).label if route.consent_required else ""
-        return _rows(
+        return _sourced(_rows(
             ("How", "; ".join(part for part in (method, route.how_to_refer) if part)),
             ("Who is accepted", route.acceptance_criteria),
             ("Not accepted", route.exclusions),
@@ -397,7 +421,7 @@ class RouteView:
             ("Family's consent needed", consent),
             ("Referral contact", route.contact),
             ("Referral link", route.url, route.url),
-        )
+        ), route, self.facts, ROUTE_ROW_FACTS)
 
     @property
     def recorded(self):
@@ -405,12 +429,19 @@ class RouteView:
         return bool(self.rows)
 
 
-def contact_rows(service):
-    return _rows(
+def contact_rows(service, facts):
+    """Phone, email and website, each with its source. Without a website of its own, the
+    organisation's is shown (named as such)."""
+    rows = _sourced(_rows(
         ("Phone", service.phone, f"tel:{service.phone.replace(' ', '')}" if service.phone else ""),
         ("Email", service.email, f"mailto:{service.email}" if service.email else ""),
         ("Website", service.url, service.url),
-    )
+    ), service, facts, {"Phone": "phone", "Email": "email", "Website": "url"})
+    organisation = service.organisation
+    if not service.url and organisation.url:
+        rows.append(Row(f"Website ({organisation.name})", organisation.url, organisation.url,
+                        facts.note(organisation, "url")))
+    return rows
 
 
 def cost_text(service):
@@ -428,13 +459,23 @@ def last_checked_text(service):
     return format_date(service.last_reviewed, "j F Y") if service.last_reviewed else "Not checked yet"
 
 
+SERVICE_ROW_FACTS = {
+    "Approaches used": "interventions", "How it is delivered": "delivery_modes", "Opening times": "schedule",
+    "Baby's age": "age_range", "Parents and carers": "eligibility", "Area": "coverage", "Languages": "languages",
+    "Cost": "cost",
+}
+
+
 @dataclass
 class ServicePage(ServiceCard):
-    """Everything the service page shows. Reads only what `service_get_published` prefetches."""
+    """Everything the service page shows. Reads only what `service_get_published` prefetches,
+    and the sources of its facts from `facts` (FactIndex.for_services, one query)."""
+
+    facts: FactIndex = field(default_factory=FactIndex)
 
     @property
     def routes(self):
-        return [RouteView(route) for route in self.service.referral_routes.all()]
+        return [RouteView(route, self.facts) for route in self.service.referral_routes.all()]
 
     @property
     def no_route_reason(self):
@@ -442,33 +483,34 @@ class ServicePage(ServiceCard):
 
     @property
     def contacts(self):
-        return contact_rows(self.service)
+        return contact_rows(self.service, self.facts)
 
     @property
     def offer_rows(self):
         service = self.service
-        return _rows(
+        return _sourced(_rows(
             ("Needs it helps with", names_text(service.needs.all(), "")),
             ("Approaches used", names_text(service.interventions.all(), "")),
             ("How it is delivered", names_text(service.delivery_modes.all())),
             ("Opening times", service.schedule_description),
-        )
+        ), service, self.facts, SERVICE_ROW_FACTS)
 
     @property
     def who_rows(self):
         service = self.service
-        return _rows(
+        return _sourced(_rows(
             ("Baby's age", self.ages),
             ("Parents and carers", service.eligibility_description),
             ("Area", self.coverage),
             ("Languages", names_text(service.languages.all())),
             ("Cost", cost_text(service)),
-        )
+        ), service, self.facts, SERVICE_ROW_FACTS)
 
     @property
     def venues(self):
         return [
-            Row(sal.venue.name, ", ".join(p for p in (sal.venue.address, sal.venue.postcode) if p), sal.note)
+            Row(sal.venue.name, ", ".join(p for p in (sal.venue.address, sal.venue.postcode) if p), sal.note,
+                self.facts.note(sal.venue, "address"))
             for sal in self.service.service_at_locations.all()
         ]
 
@@ -508,15 +550,17 @@ class ServicePage(ServiceCard):
 @dataclass
 class HandoutItem(ServiceCard):
     """One service on the printed shortlist: what it offers, how to refer, contacts.
-    Reads only what the card prefetches (referral routes included)."""
+    Reads only what the card prefetches (referral routes included), and sources from `facts`."""
+
+    facts: FactIndex = field(default_factory=FactIndex)
 
     @property
     def routes(self):
-        return [RouteView(route) for route in self.service.referral_routes.all()]
+        return [RouteView(route, self.facts) for route in self.service.referral_routes.all()]
 
     @property
     def contacts(self):
-        return contact_rows(self.service)
+        return contact_rows(self.service, self.facts)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from directory.presenters import (
     HandoutItem, SearchCard, ServiceCard, ServicePage, active_filter_tags, error_list, filter_groups,
     focus_explanations, hidden_inputs, pagination, widening_suggestions,
 )
+from directory.sources import FactIndex
 from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
 
 
@@ -76,7 +77,7 @@ def service_detail(request, slug):
     up, down = selectors.service_stepped_care(service=service)
     context = {
         "service": service,
-        "page": ServicePage(service),
+        "page": ServicePage(service, FactIndex.for_services([service])),
         "steps_up": [ServiceCard(s) for s in up],
         "steps_down": [ServiceCard(s) for s in down],
         "shortlisted": service.pk in shortlist_read(request),
@@ -91,10 +92,11 @@ def shortlist(request):
     shared = PARAM in request.GET
     ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
     services = selectors.service_list_for_shortlist(ids=ids)
+    facts = FactIndex.for_services(services)
     share_path = reverse("directory:shortlist") + f"?{PARAM}={encode_ids([s.pk for s in services])}"
     context = {
         "shared": shared,
-        "items": [HandoutItem(service) for service in services],
+        "items": [HandoutItem(service, facts) for service in services],
         "dropped": len(ids) - len(services),
         "share_url": request.build_absolute_uri(share_path),
         "shared_ids": encode_ids([s.pk for s in services]),

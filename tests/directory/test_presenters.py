@@ -37,11 +37,13 @@ def test_it_says_nothing_about_pages_for_one_page():
 
 
 def test_it_describes_referral_routes_in_plain_words():
-    assert how_to_refer_line(Service.objects.get(name="Acacia")) == "How to refer is not recorded yet."
-    cpmht = service_get_published(slug="community-perinatal-mental-health-team")
-    page = ServicePage(cpmht)
+    assert how_to_refer_line(Service.objects.get(name="Anawim Birmingham Centre for Women")) == "How to refer is not recorded yet."
+    tess = service_get_published(slug="therapeutic-emotional-support-service-tess")
+    page = ServicePage(tess)
     assert [route.title for route in page.routes] == ["Referral by a professional"]
     assert not page.routes[0].recorded
+    cpmht = ServicePage(service_get_published(slug="community-perinatal-mental-health-team"))
+    assert [row.key for row in cpmht.routes[0].rows] == ["Who is accepted"]
 
 
 def test_it_maps_venues_with_their_districts():

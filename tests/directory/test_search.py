@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from directory.models import AgeRange, Level, Need, Organisation, ReferralRoute, Referrer, Service, Status
+from mapping.models import District
 from directory.selectors import service_filter_queryset
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,10 @@ def test_it_lists_and_marks_services_whose_age_range_is_not_recorded(client):
 
 def test_it_filters_by_district_slug_including_city_wide_and_locality_services(client):
     hall_green = all_names({"district": "hall-green"})
-    assert "All Saints Youth Project" in hall_green  # Kings Heath locality
+    # Kings Heath straddles Hall Green and Selly Oak (ERRATA 13): not confined to either until confirmed.
+    assert "All Saints Youth Project" not in hall_green
+    Service.objects.filter(name="All Saints Youth Project").update(locality_district=District.objects.get(slug="hall-green"))
+    assert "All Saints Youth Project" in all_names({"district": "hall-green"})  # a locality in a district counts
     assert CPMHT in hall_green  # city-wide
     assert ROOTS not in hall_green
     assert ROOTS in all_names({"district": "northfield"})
@@ -108,7 +112,7 @@ def test_it_filters_by_venue_district(client):
 
 def test_it_filters_by_level_any_of_several(client):
     found = all_names({"level": ["statutory"]})
-    assert found == {"Children's social care", "St Basils Youth Homelessness Service", PRE_BIRTH}
+    assert found == {"Children's social care", PRE_BIRTH}  # St Basils is specialist (ERRATA 11)
     assert all_names({"level": ["statutory", "universal"]}) > found
 
 
@@ -142,6 +146,7 @@ def test_it_filters_self_referral_and_referral_only(client):
 
 def test_it_filters_free_services(client):
     assert all_names({"free": "1"}) == {
+        "Acacia",  # from a public page, unconfirmed
         "Early Years Alliance and Thrive Together stay and play groups",
         "Solihull Approach online courses (Birmingham licence)",
     }

@@ -30,7 +30,7 @@ def test_it_shows_the_referral_pathway_before_what_the_service_offers(client):
 
 
 def test_it_says_why_there_is_no_referral_route(client):
-    content = page(client, "breaking-the-cycle")
+    content = page(client, "anawim-birmingham-centre-for-women")
     assert "does not say how to refer" in content
 
 
@@ -48,14 +48,16 @@ def test_it_shows_venues_and_a_map_when_there_are_venues(client):
 
 
 def test_it_never_invents_contact_details(client):
-    content = page(client, "breaking-the-cycle")
+    content = page(client, "anawim-birmingham-centre-for-women")
     assert "Contact details are not recorded yet" in content
     assert "tel:" not in content
 
 
-def test_it_links_the_confirmed_email(client):
+def test_it_shows_the_organisations_website_when_the_service_has_none(client):
     content = page(client, "forward-thinking-birmingham-under-2s-infant-mental-health")
-    assert 'href="mailto:bwc.ftbinfantmentalhealth@nhs.net"' in content
+    assert "Website (Forward Thinking Birmingham (BWC))" in content
+    assert 'href="https://forwardthinkingbirmingham.nhs.uk/"' in content
+    assert "bwc.ftbinfantmentalhealth@nhs.net" not in content  # the report's address, not a contact (ERRATA 10)
 
 
 def test_it_shows_services_one_step_up_and_down_for_the_same_needs(client):
@@ -94,7 +96,7 @@ def test_it_leaves_drafts_out_of_the_stepped_care_lists(client):
 
 
 # The service (1) and its prefetches (8), and the stepped-care candidates with levels (2).
-SERVICE_PAGE_QUERIES = 11
+SERVICE_PAGE_QUERIES = 12  # 11, plus one for the sources of every fact on the page
 
 
 @pytest.mark.parametrize("extra", [0, 20])

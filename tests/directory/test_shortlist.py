@@ -117,9 +117,11 @@ def test_it_prints_a_handout_with_names_offers_referral_contacts_and_the_date(cl
     change(client, action="add", service=ftb.pk)
     response = client.get(SHORTLIST)
     content = html.unescape(response.content.decode())
-    for text in (ftb.name, ftb.summary, "Referral by a professional", "bwc.ftbinfantmentalhealth@nhs.net",
+    for text in (ftb.name, ftb.summary, "Referral by a professional", "https://forwardthinkingbirmingham.nhs.uk/",
                  response.context["today"].strftime("%Y").lstrip("0"), "See this list online"):
         assert text in content
+    # Every contact and route on the handout says where it came from and that it is not yet confirmed.
+    assert "From a public web page, read 26 November 2026. Not yet confirmed by the IMHSG." in content
     # The print stylesheet hides the site's header, footer and buttons (static/css/directory.css).
     assert "app-handout__item" in content and "nhsuk-button" in content
 
@@ -131,7 +133,7 @@ def test_it_clears_the_list(client):
 
 
 # The services (1) and the card prefetches (4); the cookie costs nothing.
-SHORTLIST_QUERIES = 5
+SHORTLIST_QUERIES = 6  # 5, plus one for the sources of every fact on the handout
 
 
 @pytest.mark.parametrize("count", [2, 12])

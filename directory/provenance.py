@@ -1,0 +1,195 @@
+"""Where each fact a family or practitioner acts on came from, and whether the IMHSG has confirmed it.
+
+A `Fact` row describes one field of one record (a service's phone, a route's
+acceptance criteria, a venue's address, an organisation's website): its source
+(the needs assessment with its section, a public web page with its address and
+the date it was read, the provider, an IMHSG curator, or an inference of ours)
+and, once a curator has checked it, who confirmed it and when. The value itself
+stays on the record; the Fact only vouches for it. Confirming is one action
+(`Fact.confirm`, the admin's "Confirm" actions); a curator's own edit in the
+admin records the curator as the source, confirmed that day.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class SourceKind(models.TextChoices):
+    NEEDS_ASSESSMENT = "needs_assessment", "The needs assessment (May 2022)"
+    PUBLIC_PAGE = "public_page", "A public web page"
+    PROVIDER = "provider", "The provider"
+    CURATOR = "curator", "An IMHSG curator"
+    INFERRED = "inferred", "Inferred (no source states it)"
+
+
+# The facts tracked for each kind of record: {field code: label}. The codes are
+# not always model field names: "referrer" vouches for a route existing at all.
+SERVICE_FACTS = {
+    "organisation": "who runs it",
+    "phone": "phone",
+    "email": "email",
+    "url": "website",
+    "age_range": "age range",
+    "eligibility": "who it is for",
+    "cost": "cost",
+    "languages": "languages",
+    "delivery_modes": "how it is delivered",
+    "coverage": "area covered",
+    "schedule": "opening times",
+    "interventions": "interventions and approaches",
+}
+ROUTE_FACTS = {
+    "referrer": "who can refer",
+    "how_to_refer": "how to refer",
+    "acceptance_criteria": "acceptance criteria",
+    "exclusions": "exclusions",
+    "waiting_time": "waiting time",
+    "contact": "referral contact",
+    "url": "referral link",
+}
+VENUE_FACTS = {"address": "address"}
+ORGANISATION_FACTS = {"url": "website"}
+FACT_FIELDS = sorted(set(SERVICE_FACTS) | set(ROUTE_FACTS) | set(VENUE_FACTS) | set(ORGANISATION_FACTS))
+
+
+class FactQuerySet(models.QuerySet):
+    def unconfirmed(self):
+        return self.filter(confirmed_on__isnull=True)
+
+    def about_service(self, service):
+        """Every fact shown on a service's page, in one query: its own, its routes',
+        its venues' and its organisation's."""
+        return self.filter(
+            Q(service=service) | Q(route__service=service)
+            | Q(venue__service_at_locations__service=service) | Q(organisation_id=service.organisation_id)
+        ).distinct()
+
+    def confirm(self, user, on=None):
+        """Confirm every fact in the queryset; returns how many changed."""
+        return self.unconfirmed().update(confirmed_on=on or timezone.localdate(), confirmed_by=user)
+
+
+class Fact(models.Model):
+    """The source of one fact (one field of one record), and whether it is confirmed."""
+
+    service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, null=True, blank=True, related_name="facts")
+    route = models.ForeignKey("directory.ReferralRoute", on_delete=models.CASCADE, null=True, blank=True, related_name="facts")
+    venue = models.ForeignKey("directory.Venue", on_delete=models.CASCADE, null=True, blank=True, related_name="facts")
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="facts"
+    )
+    field = models.CharField("fact", max_length=30, choices=[(code, code.replace("_", " ")) for code in FACT_FIELDS])
+    kind = models.CharField("source", max_length=20, choices=SourceKind.choices)
+    section = models.CharField(
+        max_length=200, blank=True, help_text="Where in the source, e.g. 'Table 3' of the needs assessment."
+    )
+    source_url = models.URLField("source address", max_length=500, blank=True)
+    excerpt = models.TextField(blank=True, help_text="The words on the source that state the fact.")
+    read_on = models.DateField("source read on", null=True, blank=True)
+    note = models.TextField(blank=True, help_text="For curators: caveats, e.g. 'page dated 2020'. Not shown publicly.")
+    confirmed_on = models.DateField("confirmed by the IMHSG on", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = FactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["field"]
+        constraints = [
+            models.CheckConstraint(
+                name="fact_has_one_owner",
+                condition=(
+                    Q(service__isnull=False, route__isnull=True, venue__isnull=True, organisation__isnull=True)
+                    | Q(service__isnull=True, route__isnull=False, venue__isnull=True, organisation__isnull=True)
+                    | Q(service__isnull=True, route__isnull=True, venue__isnull=False, organisation__isnull=True)
+                    | Q(service__isnull=True, route__isnull=True, venue__isnull=True, organisation__isnull=False)
+                ),
+                violation_error_message="A fact belongs to exactly one service, route, venue or organisation.",
+            ),
+            models.UniqueConstraint(fields=["service", "field"], condition=Q(service__isnull=False), name="fact_unique_service"),
+            models.UniqueConstraint(fields=["route", "field"], condition=Q(route__isnull=False), name="fact_unique_route"),
+            models.UniqueConstraint(fields=["venue", "field"], condition=Q(venue__isnull=False), name="fact_unique_venue"),
+            models.UniqueConstraint(
+                fields=["organisation", "field"], condition=Q(organisation__isnull=False), name="fact_unique_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.owner}: {self.field.replace('_', ' ')}"
+
+    @property
+    def owner(self):
+        return self.service or self.route or self.venue or self.organisation
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_on is not None
+
+
+def record_fact(*, owner, field, kind, user=None, confirmed=False, **source):
+    """Create or replace the source of one fact. Used by the seed, the admin and imports."""
+    owner_field = {"Service": "service", "ReferralRoute": "route", "Venue": "venue", "Organisation": "organisation"}[
+        type(owner).__name__
+    ]
+    defaults = {"kind": kind, "section": "", "source_url": "", "excerpt": "", "read_on": None, "note": "",
+                "confirmed_on": None, "confirmed_by": None, **source}
+    if confirmed:
+        defaults |= {"confirmed_on": timezone.localdate(), "confirmed_by": user}
+    fact, _ = Fact.objects.update_or_create(**{owner_field: owner, "field": field}, defaults=defaults)
+    return fact
+
+
+class SeedRecord(models.Model):
+    """What `loadseed` created (or adopted), by a stable key from the seed files.
+
+    The loader creates a record only when its key is absent here, so whatever a
+    curator later does to the object (edit, rename, archive, delete) is never
+    undone: a deleted object leaves its SeedRecord behind with `object_id` pointing
+    nowhere. `values` keeps what was seeded, so `updatereference` can tell a
+    curator's edit from a change in the source files.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    model = models.CharField(max_length=60, help_text="app_label.model of the object seeded.")
+    object_id = models.CharField(max_length=60, blank=True)
+    values = models.JSONField(default=dict, blank=True)
+    seeded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key
+
+
+# Which form fields vouch for which fact, per kind of record: a curator who changes
+# one of these fields in the admin becomes the fact's source, confirmed that day.
+FORM_FIELD_FACTS = {
+    "Service": {
+        "phone": "phone", "email": "email", "url": "url", "organisation": "organisation",
+        "age_range": "age_range", "age_from_months": "age_range", "age_to_months": "age_range",
+        "eligibility_description": "eligibility", "parent_min_age_years": "eligibility",
+        "parent_max_age_years": "eligibility", "cost": "cost", "fees_description": "cost",
+        "languages": "languages", "delivery_modes": "delivery_modes", "schedule_description": "schedule",
+        "interventions": "interventions", "coverage_type": "coverage", "coverage_districts": "coverage",
+        "locality": "coverage", "locality_district": "coverage",
+    },
+    "ReferralRoute": {
+        "referrer": "referrer", "professions": "referrer", "method": "how_to_refer", "how_to_refer": "how_to_refer",
+        "acceptance_criteria": "acceptance_criteria", "exclusions": "exclusions", "waiting_time": "waiting_time",
+        "contact": "contact", "url": "url",
+    },
+    "Venue": {"name": "address", "address": "address", "postcode": "address"},
+    "Organisation": {"url": "url"},
+}
+
+
+def record_curator_edits(obj, changed_fields, user):
+    """After a curator saves `obj` in the admin: each fact they changed now comes from them, confirmed."""
+    facts = {FORM_FIELD_FACTS[type(obj).__name__].get(name) for name in changed_fields} - {None}
+    for fact in facts:
+        record_fact(owner=obj, field=fact, kind=SourceKind.CURATOR, user=user, confirmed=True)
+    return facts
