@@ -383,6 +383,12 @@ def _sourced(rows, owner, facts, fields):
     ]
 
 
+def _sentences(*parts):
+    """'Online form', 'Agencies refer through...' -> 'Online form. Agencies refer through....' (one full stop)."""
+    parts = [part.strip().rstrip(".") for part in parts if part and part.strip()]
+    return ". ".join(parts) + "." if parts else ""
+
+
 ROUTE_ROW_FACTS = {"How": "how_to_refer", "Who is accepted": "acceptance_criteria", "Not accepted": "exclusions",
                    "Typical wait": "waiting_time", "Referral contact": "contact", "Referral link": "url"}
 
@@ -414,7 +420,7 @@ class RouteView:
         method = ReferralMethod(route.method).label if route.method else ""
         consent = Consent(route.consent_required).label if route.consent_required else ""
         return _sourced(_rows(
-            ("How", "; ".join(part for part in (method, route.how_to_refer) if part)),
+            ("How", _sentences(method, route.how_to_refer)),
             ("Who is accepted", route.acceptance_criteria),
             ("Not accepted", route.exclusions),
             ("Typical wait", route.waiting_time),
@@ -561,6 +567,10 @@ class HandoutItem(ServiceCard):
     @property
     def contacts(self):
         return contact_rows(self.service, self.facts)
+
+    @property
+    def age_source(self):
+        return self.facts.note(self.service, "age_range")
 
 
 @dataclass(frozen=True)
