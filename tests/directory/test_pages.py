@@ -18,7 +18,7 @@ def test_the_start_page_counts_only_published_services(client, django_assert_num
 def test_the_start_page_explains_level_and_focus(client):
     text = client.get(reverse("directory:home")).content.decode()
     assert "Specialist.</strong> Needs a specialist skill set" in text
-    assert "Specialised</strong>: works directly on the relationship between parent and baby." in text
+    assert "Specialised.</strong> Works directly on the relationship between parent and baby." in text
 
 
 def test_the_about_page_attributes_the_open_data(client):
