@@ -8,11 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mapping import selectors
-from mapping.needs import NeedsEstimate, NeedsParameters, needs_estimate, one_decimal
-
-
-def _whole(value):
-    return int(value.to_integral_value())
+from mapping.needs import NeedsEstimate, NeedsParameters, needs_estimate, one_decimal, whole
 
 
 def _figure(value):
@@ -37,7 +33,7 @@ class DistrictMap:
     def properties(self, district):
         need = self.need_for(district.slug)
         counts = self.counts[district.slug]
-        families = _whole(need.families)
+        families = whole(need.families)
         return {
             "name": district.name,
             "code": district.code,
@@ -45,8 +41,8 @@ class DistrictMap:
             "population_under_2": district.population_under_2,
             "imd_decile": district.imd_decile,
             "deprivation_rank": district.deprivation_rank,
-            "insecure_attachment": _whole(need.insecure),
-            "disorganised_attachment": _whole(need.disorganised),
+            "insecure_attachment": whole(need.insecure),
+            "disorganised_attachment": whole(need.disorganised),
             "families_needing_specialised_support": families,
             "practitioners_needed": _figure(need.practitioners),
             "specialised_services_mapped": self.specialised.get(district.slug, 0),
@@ -69,9 +65,9 @@ class DistrictMap:
             # Foreign members (RFC 7946 section 6.1): the city's totals and the parameters used.
             "totals": {
                 "population_under_2": total.population_under_2,
-                "insecure_attachment": _whole(total.insecure),
-                "disorganised_attachment": _whole(total.disorganised),
-                "families_needing_specialised_support": _whole(total.families),
+                "insecure_attachment": whole(total.insecure),
+                "disorganised_attachment": whole(total.disorganised),
+                "families_needing_specialised_support": whole(total.families),
                 "practitioners_needed": int(total.practitioners),
             },
             "parameters": {name: float(value) for name, value in vars(self.estimate.parameters).items()},

@@ -5,9 +5,12 @@ GeoJSON geometry objects and points as latitude/longitude floats.
 """
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+from mapping.needs import ATTACHMENT_OVER_100
 
 
 class District(models.Model):
@@ -131,3 +134,8 @@ class NeedsModelSettings(models.Model):
 
     def __str__(self):
         return "Needs model settings"
+
+    def clean(self):
+        # Secure attachment is what is left (the seed's Table 1: 50% + 30% + 20%), so it cannot go below zero.
+        if (self.insecure_percent or 0) + (self.disorganised_percent or 0) > 100:
+            raise ValidationError({"insecure_percent": ATTACHMENT_OVER_100})

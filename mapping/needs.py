@@ -1,7 +1,8 @@
 """The needs model (DESIGN.md "The needs model"; the seed's Tables 1 and 2).
 
 For each district: babies under two x disorganised rate = disorganised
-attachment (x insecure rate = insecure attachment); x take-up share = families
+attachment (x insecure rate = insecure attachment; what is left is secure
+attachment, as in the seed's Table 1: 50% + 30% + 20%); x take-up share = families
 needing specialised support; less the share already seen by the perinatal
 mental health service. Practitioners needed = city-wide families / caseload,
 rounded UP to a whole practitioner, then split by each district's share of
@@ -26,6 +27,19 @@ PARAMETERS = [
     ("caseload", "Families per practitioner per year", "families"),
 ]
 
+# The seed's Table 1, quoted: (pattern, row, reference population, Birmingham). Its column headings are
+# TABLE_1_COLUMNS. The Birmingham figures in use come from the parameters; these are the source's words.
+TABLE_1_CAPTION = "Attachment pattern distribution adjusted for high adversity/ trauma rates in Birmingham"
+TABLE_1_COLUMNS = (
+    "Reference, non-clinical low-average adversity population",
+    "Birmingham region: Mixed socio-economic status population facing moderate to high levels of adversity",
+)
+TABLE_1 = [
+    ("secure", "Secure attachments", "55-60%", "Reduced to 50%"),
+    ("insecure", "Insecure attachments", "25-30%", "Increased to 30%"),
+    ("disorganised", "Disorganised attachments", "15%", "Increased to 20%"),
+]
+
 # The seed's values; used if the settings row is missing (e.g. a flushed test database).
 SEED_VALUES = {
     "disorganised_percent": Decimal("20"),
@@ -48,6 +62,12 @@ class NeedsParameters:
     def from_settings(cls, settings):
         return cls(**{f.name: Decimal(getattr(settings, f.name)) for f in fields(cls)})
 
+    @property
+    def secure_percent(self):
+        """What is left after insecure and disorganised attachment; None if they add up to more than 100%."""
+        secure = HUNDRED - self.insecure_percent - self.disorganised_percent
+        return secure if secure >= 0 else None
+
     def replace(self, **changes):
         return NeedsParameters(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
 
@@ -60,6 +80,7 @@ class AreaNeed:
     slug: str
     population_under_2: int
     share: Decimal  # of the city's under-twos, 0..1
+    secure: object  # Decimal, or None when the insecure and disorganised rates add up to more than 100%
     insecure: Decimal
     disorganised: Decimal
     demand: Decimal  # families needing specialised support, before the perinatal service's share
@@ -78,14 +99,21 @@ def one_decimal(value):
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def whole(value):
+    """Rounded to a whole number as people round by hand: 1,030.5 babies -> 1,031."""
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
 def _area(name, slug, population, share, params, practitioners):
     disorganised = population * params.disorganised_percent / HUNDRED
     demand = disorganised * params.demand_percent / HUNDRED
+    secure_percent = params.secure_percent
     return AreaNeed(
         name=name,
         slug=slug,
         population_under_2=population,
         share=share,
+        secure=None if secure_percent is None else population * secure_percent / HUNDRED,
         insecure=population * params.insecure_percent / HUNDRED,
         disorganised=disorganised,
         demand=demand,
@@ -112,6 +140,8 @@ def needs_estimate(*, populations, parameters):
 
 
 MAX_DECIMAL_PLACES = 2
+# Secure attachment is what is left, so it cannot go below zero.
+ATTACHMENT_OVER_100 = "Insecure and disorganised attachment together must not be more than 100% of babies."
 
 
 def _plain(value):
@@ -155,4 +185,9 @@ def parameters_with_overrides(parameters, data):
             changes[name] = value
     if messages:
         raise OverrideError(messages)
-    return parameters.replace(**changes), list(changes)
+    parameters = parameters.replace(**changes)
+    if parameters.secure_percent is None:
+        name = "insecure_percent" if "insecure_percent" in changes else "disorganised_percent"
+        raise OverrideError({name: ATTACHMENT_OVER_100})
+    return parameters, list(changes)
+

@@ -9,7 +9,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
 from directory.presenters import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
-from mapping.needs import PARAMETERS
+from mapping.needs import PARAMETERS, TABLE_1, whole
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ MEASURES = [
         "families_needing_specialised_support", "Modelled need",
         "Families a year modelled to need specialised parent-infant support (see the needs model).",
     ),
-    Measure("practitioners_needed", "Practitioners needed", "Specialised practitioners needed (the seed's Table 2)."),
+    Measure("practitioners_needed", "Practitioners needed", "Specialised practitioners needed (the needs assessment's Table 2)."),
     Measure("specialised_services_mapped", "Specialised services mapped", "Published services specialised in the parent-baby relationship that cover the district."),
     Measure("services_matching", "Services matching your filters", "Services that cover the district and match your filters."),
     Measure(
@@ -150,27 +150,69 @@ class NeedsRow:
     slug: str
     population_under_2: int
     share_percent: str
-    insecure: int
-    disorganised: int
     families: int
     practitioners: str
     specialised_services: object
 
 
-def _whole(value):
-    return int(value.to_integral_value())
-
-
 def needs_rows(estimate, specialised):
-    """The /needs/ table: one row per district. Whole numbers for people, one decimal for practitioners."""
+    """The Table 2 rows: one per district. Whole numbers for people, one decimal for practitioners."""
     return [
         NeedsRow(
-            area.name, area.slug, area.population_under_2, f"{area.share * 100:.0f}%", _whole(area.insecure),
-            _whole(area.disorganised), _whole(area.families), f"{area.practitioners:.1f}",
-            specialised.get(area.slug, 0),
+            area.name, area.slug, area.population_under_2, f"{area.share * 100:.0f}%", whole(area.families),
+            f"{area.practitioners:.1f}", specialised.get(area.slug, 0),
         )
         for area in estimate.districts
     ]
+
+
+@dataclass(frozen=True)
+class AttachmentRate:
+    pattern: str  # secure, insecure or disorganised
+    label: str  # the source's row name
+    reference: str  # as the source states it
+    birmingham: str  # as the source states it
+    in_use: str  # e.g. "50%", from the parameters (saved or what-if)
+    overridden: bool
+
+
+def attachment_rates(parameters, overridden):
+    """Table 1 as the source gives it, with the rate this page uses beside each row.
+
+    Secure attachment is worked out (100% less the other two), so a what-if on either changes it.
+    """
+    rates = {
+        "secure": (parameters.secure_percent, {"insecure_percent", "disorganised_percent"} & set(overridden)),
+        "insecure": (parameters.insecure_percent, "insecure_percent" in overridden),
+        "disorganised": (parameters.disorganised_percent, "disorganised_percent" in overridden),
+    }
+    return [
+        AttachmentRate(pattern, label, reference, birmingham, _percent_text(rates[pattern][0]), bool(rates[pattern][1]))
+        for pattern, label, reference, birmingham in TABLE_1
+    ]
+
+
+def _percent_text(value):
+    return "Not known" if value is None else f"{_number_text(value)}%"
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    name: str
+    slug: str
+    population_under_2: int
+    secure: object  # int, or None when it cannot be worked out
+    insecure: int
+    disorganised: int
+
+
+def attachment_rows(estimate):
+    """Table 1's rates applied to each district's babies under two, then the city: ([district rows], city row)."""
+    def row(area):
+        secure = None if area.secure is None else whole(area.secure)
+        return AttachmentRow(area.name, area.slug, area.population_under_2, secure, whole(area.insecure),
+                             whole(area.disorganised))
+    return [row(area) for area in estimate.districts], row(estimate.total)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_safe
 from directory.presenters import filter_groups
 from mapping import presenters, selectors
 from mapping.geojson import district_map_build
-from mapping.needs import PARAMETERS, OverrideError, needs_estimate, parameters_with_overrides
+from mapping.needs import (
+    PARAMETERS, TABLE_1_CAPTION, TABLE_1_COLUMNS, OverrideError, needs_estimate, parameters_with_overrides,
+)
 from mapping.postcodes import postcode_lookup
 
 # Parameters the map reads itself rather than passing to the shared FilterSet: which district
@@ -186,11 +188,18 @@ def needs_page(request):
     query = request.GET.copy()
     for name in errors:
         query.pop(name, None)
+    attachment_rows, attachment_total = presenters.attachment_rows(estimate)
+    parameter_rows = presenters.parameter_rows(parameters, saved, overridden, settings, request.GET, errors)
     context = {
         "estimate": estimate,
+        "attachment_rates": presenters.attachment_rates(parameters, overridden),
+        "attachment_rows": attachment_rows,
+        "attachment_total": attachment_total,
+        "table_1": {"caption": TABLE_1_CAPTION, "columns": TABLE_1_COLUMNS},
         "rows": presenters.needs_rows(estimate, specialised),
         "specialised_total": specialised_total,
-        "parameters": presenters.parameter_rows(parameters, saved, overridden, settings, request.GET, errors),
+        "parameters": parameter_rows,
+        "parameter": {p.name: p for p in parameter_rows},
         "overridden": overridden,
         "errors": errors,
         "geojson_url": reverse("mapping:districts-geojson") + "?" + query.urlencode(),

@@ -81,6 +81,11 @@ def test_it_shows_the_needs_table_and_map_layer_accessibly(page, seeded_live_ser
     expect(page.locator("td[data-practitioners='total']")).to_have_text("47")
     expect(page.locator("td[data-practitioners='edgbaston']")).to_have_text("3.7")
     expect(page.locator(".app-legend").get_by_text("Practitioners needed")).to_be_visible()
+    # And Table 1 with its assumptions: the rates, the babies in each pattern, and the caveats
+    expect(page.locator("td[data-rate='secure']")).to_contain_text("50% (worked out)")
+    expect(page.locator("td[data-secure='total']")).to_have_text("15,336")
+    expect(page.get_by_text("The model ignores differences in adversity between districts.")).to_be_visible()
+    expect(page.get_by_text("The 45% take-up figure is worked back")).to_be_visible()
     screenshot(page, "needs")
     assert_no_axe_violations(page)
 
@@ -90,4 +95,14 @@ def test_it_shows_the_needs_table_and_map_layer_accessibly(page, seeded_live_ser
     page.get_by_role("button", name="Work out the figures").click()
     wait_for_districts(page)
     expect(page.locator("td[data-practitioners='total']")).to_have_text("61")
+    assert_no_axe_violations(page)
+
+    # What-if: insecure attachment of 25% leaves 55% secure
+    page.fill("#caseload", "")
+    page.fill("#insecure_percent", "25")
+    page.get_by_role("button", name="Work out the figures").click()
+    wait_for_districts(page)
+    expect(page.locator("td[data-rate='secure']")).to_contain_text("55% (worked out)")
+    expect(page.locator("td[data-secure='total']")).to_have_text("16,869")
+    screenshot(page, "needs-what-if")
     assert_no_axe_violations(page)

@@ -1,4 +1,4 @@
-"""The needs model (mapping/needs.py) reproduces the seed's Table 2 and follows its parameters."""
+"""The needs model (mapping/needs.py) reproduces the seed's Tables 1 and 2 and follows its parameters."""
 from decimal import Decimal
 
 import pytest
@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from mapping.models import NeedsModelSettings
-from mapping.needs import NeedsParameters, OverrideError, SEED_VALUES, needs_estimate, parameters_with_overrides
+from mapping.needs import (
+    ATTACHMENT_OVER_100, SEED_VALUES, NeedsParameters, OverrideError, needs_estimate, parameters_with_overrides,
+)
 from mapping.selectors import district_list, needs_parameters_get
 
 # The seed's Table 2: district, population under two, practitioners for specialised support.
@@ -31,6 +33,7 @@ def test_it_reproduces_the_seeds_intermediate_figures():
     total = needs_estimate(populations=POPULATIONS, parameters=SEED).total
     assert round(total.disorganised) == 6134
     assert round(total.insecure) == 9201
+    assert total.secure == Decimal("15335.5")  # Table 1: 50%, what is left after 30% and 20%
     assert round(total.demand) == 2760
     # The seed rounds as it goes (2,760 - 340 = 2,420); unrounded it is 2,420.86.
     assert Decimal("2420") < total.families < Decimal("2421")
@@ -121,3 +124,36 @@ def test_it_refuses_impossible_saved_values():
     with pytest.raises(ValidationError) as caught:
         settings.full_clean()
     assert {"caseload", "insecure_percent"} <= set(caught.value.message_dict)
+
+
+def test_it_works_out_secure_attachment_as_what_is_left():
+    assert SEED.secure_percent == Decimal("50")  # the seed's Table 1: "Reduced to 50%"
+    parameters, _ = parameters_with_overrides(SEED, QueryDict("insecure_percent=25&disorganised_percent=15"))
+    assert parameters.secure_percent == Decimal("60")
+    assert needs_estimate(populations=POPULATIONS, parameters=parameters).districts[0].secure == Decimal("1451.4")
+
+
+@pytest.mark.parametrize("query, name", [
+    ("insecure_percent=85", "insecure_percent"),
+    ("disorganised_percent=71", "disorganised_percent"),
+    ("insecure_percent=60&disorganised_percent=60", "insecure_percent"),
+])
+def test_it_refuses_rates_that_leave_no_room_for_secure_attachment(query, name):
+    with pytest.raises(OverrideError) as caught:
+        parameters_with_overrides(SEED, QueryDict(query))
+    assert caught.value.messages == {name: ATTACHMENT_OVER_100}
+
+
+def test_it_has_no_secure_figure_if_saved_rates_add_up_to_more_than_100():
+    parameters = SEED.replace(insecure_percent=Decimal("90"))
+    assert parameters.secure_percent is None
+    assert needs_estimate(populations=POPULATIONS, parameters=parameters).total.secure is None
+
+
+@pytest.mark.django_db
+def test_it_refuses_saved_rates_that_leave_no_room_for_secure_attachment():
+    settings = NeedsModelSettings.objects.get()
+    settings.insecure_percent = Decimal("81")
+    with pytest.raises(ValidationError) as caught:
+        settings.full_clean()
+    assert caught.value.message_dict == {"insecure_percent": [ATTACHMENT_OVER_100]}

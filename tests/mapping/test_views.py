@@ -1,9 +1,14 @@
 """/map/, /map/districts.geojson, the district panel and /needs/: what a person sees, bad input, and query counts."""
 import gzip
 import json
+import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
+
+from mapping.models import NeedsModelSettings
 
 pytestmark = pytest.mark.django_db
 MAP = reverse("mapping:map")
@@ -205,6 +210,111 @@ def test_it_explains_bad_what_if_numbers_and_shows_the_saved_figures(client, que
     assert words in page
     assert "<title>Error: Need and specialised provision" in page
     assert 'data-practitioners="total">47</td>' in page
+
+
+# The seed's Table 1 rates (secure 50%, insecure 30%, disorganised 20%) applied by hand to its Table 2
+# populations, rounded half up: (slug, secure, insecure, disorganised).
+TABLE_1_BY_DISTRICT = [
+    ("edgbaston", "1,210", "726", "484"),  # 2,419: 1,209.5, 725.7, 483.8
+    ("erdington", "1,468", "881", "587"),  # 2,936: 1,468, 880.8, 587.2
+    ("hall-green", "1,662", "997", "665"),  # 3,324: 1,662, 997.2, 664.8
+    ("hodge-hill", "2,104", "1,262", "842"),  # 4,208: 2,104, 1,262.4, 841.6
+    ("ladywood", "2,029", "1,217", "812"),  # 4,058: 2,029, 1,217.4, 811.6
+    ("northfield", "1,370", "822", "548"),  # 2,740
+    ("perry-barr", "1,528", "917", "611"),  # 3,056: 1,528, 916.8, 611.2
+    ("selly-oak", "1,280", "768", "512"),  # 2,560
+    ("yardley", "1,718", "1,031", "687"),  # 3,435: 1,717.5, 1,030.5, 687
+    ("sutton-coldfield", "968", "581", "387"),  # 1,935: 967.5, 580.5, 387
+    ("total", "15,336", "9,201", "6,134"),  # 30,671: 15,335.5, 9,201.3, 6,134.2
+]
+
+
+def attachment(page, slug):
+    return tuple(
+        re.search(rf'data-{pattern}="{slug}">([^<]*)</td>', page).group(1)
+        for pattern in ("secure", "insecure", "disorganised")
+    )
+
+
+def rate(page, pattern):
+    """The 'Used on this page' cell of Table 1, as read on a phone (its stacked heading first)."""
+    cell = re.search(rf'data-rate="{pattern}">(.*?)</td>', page, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+
+def test_it_shows_table_1_as_the_source_gives_it_with_the_rates_in_use(client):
+    page = text(client.get(NEEDS))
+    assert "Table 1 of the needs assessment: Attachment pattern distribution adjusted for high adversity/ trauma rates " \
+        "in Birmingham</caption>" in page
+    assert '<th scope="col" class="nhsuk-table__header app-num">Reference, non-clinical low-average adversity population' in page
+    assert "Birmingham region: Mixed socio-economic status population facing moderate to high levels of adversity" in page
+    rows = re.findall(r'<th scope="row" class="nhsuk-table__header">([^<]+)</th>\s*'
+                      r'<td[^>]*><span[^>]*>Reference population </span>([^<]+)</td>\s*'
+                      r'<td[^>]*><span[^>]*>Birmingham </span>([^<]+)</td>', page)
+    assert rows == [("Secure attachments", "55-60%", "Reduced to 50%"),
+                    ("Insecure attachments", "25-30%", "Increased to 30%"),
+                    ("Disorganised attachments", "15%", "Increased to 20%")]
+    assert rate(page, "secure") == "Used on this page 50% (worked out)"
+    assert rate(page, "insecure") == "Used on this page 30%"
+    assert rate(page, "disorganised") == "Used on this page 20%"
+
+
+def test_it_shows_table_1_for_every_district_and_the_city(client):
+    page = text(client.get(NEEDS))
+    for slug, secure, insecure, disorganised in TABLE_1_BY_DISTRICT:
+        assert attachment(page, slug) == (secure, insecure, disorganised), slug
+
+
+def test_it_recomputes_table_1_for_what_if_rates(client):
+    page = text(client.get(NEEDS, {"insecure_percent": "25"}))
+    # Secure is what is left: 100 - 25 - 20 = 55%. Edgbaston 2,419 x 55% = 1,330.45; x 25% = 604.75.
+    assert rate(page, "secure") == "Used on this page 55% (worked out) What-if"
+    assert rate(page, "insecure") == "Used on this page 25% What-if"
+    assert rate(page, "disorganised") == "Used on this page 20%"
+    assert attachment(page, "edgbaston") == ("1,330", "605", "484")
+    assert attachment(page, "total") == ("16,869", "7,668", "6,134")  # 16,869.05; 7,667.75
+
+    page = text(client.get(NEEDS, {"disorganised_percent": "15"}))
+    assert attachment(page, "total") == ("16,869", "9,201", "4,601")  # 4,600.65
+    # Table 2 follows: 30,671 x 15% x 45% x 87.7% = 1,815.6 families; / 52 = 34.9 -> 35.
+    assert 'data-practitioners="total">35</td>' in page
+
+
+def test_it_follows_the_rates_a_curator_saves(client):
+    NeedsModelSettings.objects.update(disorganised_percent=Decimal("25"), insecure_percent=Decimal("35"))
+    page = text(client.get(NEEDS))
+    # 30,671 x 40% = 12,268.4; x 35% = 10,734.85; x 25% = 7,667.75
+    assert attachment(page, "total") == ("12,268", "10,735", "7,668")
+    assert rate(page, "secure") == "Used on this page 40% (worked out)"
+
+
+def test_it_refuses_what_if_rates_that_leave_no_room_for_secure_attachment(client):
+    page = text(client.get(NEEDS, {"insecure_percent": "85"}))
+    assert "Insecure and disorganised attachment together must not be more than 100% of babies." in page
+    assert attachment(page, "total") == ("15,336", "9,201", "6,134")  # the saved figures
+
+
+def test_it_shows_the_caveats_next_to_the_figures(client):
+    page = text(client.get(NEEDS))
+    caveats = page[page.index('id="attachment-caveats"'):page.index('<h2>On a map</h2>')]
+    assert "The model ignores differences in adversity between districts." in caveats
+    assert "The needs assessment gives 50% for Birmingham, and its three patterns add up to 100%" in caveats
+    assert "The 45% take-up figure is worked back from the needs assessment's totals." in caveats
+    assert "2,760 is 45% of the 6,134 babies" in caveats
+    assert "not taking into account additional factors such as levels of adversity" in caveats
+    # Where each figure comes from: the source notes curators edit.
+    settings = NeedsModelSettings.objects.get()
+    for name in ["disorganised", "insecure", "demand", "already_seen", "caseload"]:
+        assert escape(getattr(settings, f"{name}_source")) in caveats, name
+    # Each table comes before its caveats.
+    assert page.index('id="attachment-caption"') < page.index('id="attachment-caveats"') < page.index('id="needs-caption"')
+    assert page.index('id="needs-caption"') < page.index('id="needs-caveats"')
+
+
+def test_it_shows_a_curators_new_source_note_in_the_caveats(client):
+    NeedsModelSettings.objects.update(demand_percent=Decimal("50"), demand_source="A local audit, 2026.")
+    page = text(client.get(NEEDS))
+    assert "This page uses 50%. Source: A local audit, 2026." in page
 
 
 def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries):
