@@ -4,6 +4,7 @@ Never reads level, focus, curator notes or the reason a route is missing: those 
 practitioners and curators. Every string is marked for translation. Reads only what
 `selectors_parents._parent_cards` prefetches, so a list never costs a query per service.
 """
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -12,6 +13,8 @@ from django.utils.translation import ngettext
 from directory.models import AgeRange, Cost, CoverageType, ReferralMethod, Referrer
 
 MILES_PER_KM = 0.621371
+# Staffing figures in a summary, e.g. "(0.8 WTE clinical psychologist ...)": never for parents.
+STAFFING_ASIDE = re.compile(r"\s*\([^()]*\bWTE\b[^()]*\)")
 
 # Icons (templates/parents/includes/icons.html) and words for each way in.
 WAYS_IN = {
@@ -152,7 +155,7 @@ class ParentCard:
     @property
     def description(self):
         """The curator's words for parents; the summary until they are written."""
-        return self.service.parent_description.strip() or self.service.summary
+        return self.service.parent_description.strip() or STAFFING_ASIDE.sub("", self.service.summary)
 
     @property
     def is_direct(self):
