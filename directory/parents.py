@@ -96,7 +96,7 @@ def _list_page(request, *, topic):
 def topic(request, slug):
     topic = selectors_parents.parent_topic_get(slug=slug)
     if topic is None:
-        raise Http404("No such topic.")
+        raise Http404(_("We could not find that topic."))
     return _list_page(request, topic=topic)
 
 
@@ -109,7 +109,7 @@ def everything(request):
 def service(request, slug):
     found = selectors_parents.parent_service_get(slug=slug)
     if found is None:  # drafts, archived and professionals-only services are as absent as unknown ones
-        raise Http404("No such service.")
+        raise Http404(_("We could not find that service."))
     return _render(request, "parents/service.html", {
         "card": ParentCard(found, on_list=found.pk in shortlist_read(request)),
         "back_url": request.GET.get("back", ""),
