@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres vendor bench check-deploy clean
+.PHONY: run setup install migrate seed test test-postgres vendor bench check-deploy clean messages
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -49,3 +49,9 @@ bench:
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+# Refresh the translation catalogue (locale/django.pot) after changing any marked string.
+# Needs Debian's gettext. Translators copy it to locale/<lang>/LC_MESSAGES/django.po.
+messages:
+	$(RUN_ENV) $(BIN)/python manage.py makemessages -l en_GB --keep-pot --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=screenshots
+	rm -rf locale/en_GB

@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from directory.i18n import complete_languages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Picks the language from the language cookie or Accept-Language, among LANGUAGES only.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,6 +101,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Languages parents may one day read the site in (the seed's most asked-for). One is offered,
+# with a switcher on parent pages, only once a person has translated its whole catalogue
+# (locale/<code>/LC_MESSAGES/django.po): see directory/i18n.py and docs/adr/0007-parents-view.md.
+TRANSLATION_CANDIDATES = {"ur": "اردو", "pa": "ਪੰਜਾਬੀ", "bn": "বাংলা", "ar": "العربية", "pl": "Polski", "so": "Soomaali",
+                          "ro": "Română"}
+LANGUAGES = [("en-gb", "English")] + complete_languages(BASE_DIR / "locale", TRANSLATION_CANDIDATES)
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

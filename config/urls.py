@@ -15,6 +15,9 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("parents/", include("directory.urls_parents")),
+    # set_language, for the parents' switcher once a complete translation exists.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("directory.urls")),
     path("", include("mapping.urls")),
 ]

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from directory.models import (
-    DeliveryMode, Intervention, Language, Level, Need, Organisation, ReferralRoute, Service, ServiceAtLocation,
-    Status, Venue,
+    DeliveryMode, Intervention, Language, Level, Need, Organisation, ParentTopic, ReferralRoute, Service,
+    ServiceAtLocation, Status, UrgentHelp, Venue,
 )
 from directory.provenance import Fact, SourceKind, record_curator_edits
 from directory.selectors import services_in_district
@@ -243,15 +243,33 @@ class ReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ParentDescriptionFilter(admin.SimpleListFilter):
+    """Which services parents still see only the practitioners' summary for."""
+
+    title = "description for parents"
+    parameter_name = "parent_description"
+
+    def lookups(self, request, model_admin):
+        return [("missing", "Not written yet"), ("written", "Written")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(parent_description="")
+        if self.value() == "written":
+            return queryset.exclude(parent_description="")
+        return queryset
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     form = ServiceAdminForm
     formfield_overrides = HTTPS_URLS
     inlines = [ReferralRouteInline, ServiceAtLocationInline]
     # Organisation is a filter and a search field; as a column it pushed status and review off laptop screens.
-    list_display = ["name", "level_list", "focus", "focus_confirmed", "status", "next_review_due"]
+    list_display = ["name", "level_list", "focus", "focus_confirmed", "status", "has_parent_description",
+                    "next_review_due"]
     list_filter = [
-        "status", "levels", "focus", "focus_confirmed", DistrictFilter, ReviewFilter, "needs",
+        "status", "levels", "focus", "focus_confirmed", DistrictFilter, ReviewFilter, ParentDescriptionFilter, "needs",
         ("organisation", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["organisation"]
@@ -263,6 +281,14 @@ class ServiceAdmin(admin.ModelAdmin):
     actions = ["mark_reviewed_today", "confirm_all_facts"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "organisation", "status", "summary", "description", "alert"]}),
+        ("For parents", {
+            "description": (
+                "Parents see this instead of the summary, on the parents' pages (/parents/). Plain, warm words; "
+                "no levels, focus, team names or abbreviations. 'Professionals only' in Who it is for hides the "
+                "service from parents."
+            ),
+            "fields": ["parent_description"],
+        }),
         ("Classification", {
             "description": (
                 "Level and focus are different things. The level says which families the service works with; "
@@ -300,6 +326,10 @@ class ServiceAdmin(admin.ModelAdmin):
             # The boundary GeoJSON is large and a checkbox needs only the name.
             kwargs["queryset"] = District.objects.only("pk", "name")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="for parents", boolean=True, ordering="parent_description")
+    def has_parent_description(self, obj):
+        return bool(obj.parent_description.strip())
 
     @admin.display(description="levels of need")
     def level_list(self, obj):
@@ -442,3 +472,35 @@ class FactAdmin(admin.ModelAdmin):
     def confirm(self, request, queryset):
         count = Fact.objects.filter(pk__in=queryset.values("pk")).confirm(request.user)
         self.message_user(request, f"{count} fact{'s' if count != 1 else ''} confirmed.")
+
+# --- The parents' view ---------------------------------------------------------
+
+@admin.register(ParentTopic)
+class ParentTopicAdmin(admin.ModelAdmin):
+    """Topics group services on the parents' pages through needs and ways of delivery."""
+
+    list_display = ["name", "order", "need_list"]
+    list_editable = ["order"]
+    search_fields = ["name", "intro"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["needs"]
+    filter_horizontal = ["delivery_modes"]
+    fields = ["name", "slug", "intro", "order", "needs", "delivery_modes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("needs")
+
+    @admin.display(description="needs")
+    def need_list(self, obj):
+        return format_html_join(", ", "{}", ((need.name,) for need in obj.needs.all()))
+
+
+@admin.register(UrgentHelp)
+class UrgentHelpAdmin(admin.ModelAdmin):
+    """Lines shown after 999 and NHS 111 in the 'Need help now?' box on every parent page.
+    Copy numbers from the service's own published details; never guess one."""
+
+    list_display = ["name", "phone", "url", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["name", "description"]
+    formfield_overrides = HTTPS_URLS

@@ -135,6 +135,21 @@ class ServiceQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def for_parents(self):
+        """Published services a parent may see: not marked 'professionals only'."""
+        return self.published().exclude(audience=Audience.PROFESSIONALS)
+
+    def with_parent_access(self):
+        """Annotate `is_direct`: the family can use the service without being referred,
+        because one of its routes is a self-referral, is offered to every family, or is a
+        drop-in. Anything else (a professional must refer, or no route recorded yet) is
+        for the parents' view's "Ask your health visitor, midwife or GP" section."""
+        direct = ReferralRoute.objects.filter(
+            Q(referrer__in=[Referrer.SELF, Referrer.AUTOMATIC]) | Q(method=ReferralMethod.DROP_IN),
+            service=models.OuterRef("pk"),
+        )
+        return self.annotate(is_direct=models.Exists(direct))
+
     def for_cards(self):
         """What a list of services shows, in a fixed number of queries (5).
 
@@ -160,6 +175,13 @@ class Service(models.Model):
         blank=True, help_text="One or two plain sentences: what the service does and for whom. Needed to publish."
     )
     description = models.TextField(blank=True)
+    parent_description = models.TextField(
+        "description for parents", blank=True,
+        help_text=(
+            "What parents see, in plain, warm words a 10-year-old could read: what happens there and who it "
+            "is for. No levels, team names or abbreviations. Until it is written, parents see the summary."
+        ),
+    )
 
     levels = models.ManyToManyField(
         Level,
@@ -422,5 +444,61 @@ class ServiceAtLocation(models.Model):
     def __str__(self):
         return f"{self.service} at {self.venue}"
 
+
+# --- The parents' view -----------------------------------------------------------
+
+class ParentTopic(models.Model):
+    """A warm, plain heading the parents' view groups services under ("Feeding, sleep and
+    crying"), curated by the IMHSG and mapped onto the needs taxonomy, so it uses the same
+    service records as everything else (docs/adr/0007-parents-view.md)."""
+
+    name = models.CharField(max_length=120, unique=True, help_text="Plain words a parent would use.")
+    slug = models.SlugField(max_length=120, unique=True, help_text="The topic's address: /parents/topics/<slug>/")
+    intro = models.TextField(
+        help_text="One or two warm sentences at the top of the topic page. Celebrate asking for help; never blame."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Topics are listed in this order.")
+    needs = models.ManyToManyField(
+        Need, blank=True, related_name="parent_topics",
+        help_text="Services that address any of these needs are listed under this topic.",
+    )
+    delivery_modes = models.ManyToManyField(
+        DeliveryMode, blank=True, related_name="parent_topics",
+        help_text="Services delivered in any of these ways are listed too (e.g. groups for 'Meet other parents').",
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("parents:topic", kwargs={"slug": self.slug})
+
+
+class UrgentHelp(models.Model):
+    """A line in the 'Need help now?' box on every parent page, after 999 and NHS 111
+    (which are fixed in the template). Curators add crisis lines here; nothing is invented."""
+
+    name = models.CharField(max_length=120, help_text="e.g. the name of a crisis line.")
+    description = models.CharField(max_length=300, blank=True, help_text="When to use it, in plain words.")
+    phone = models.CharField(max_length=40, blank=True, help_text="As the service publishes it.")
+    url = models.URLField("website", blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField("show on parent pages", default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = "urgent help line"
+        constraints = [
+            models.CheckConstraint(
+                name="urgenthelp_has_phone_or_url", condition=~Q(phone="") | ~Q(url=""),
+                violation_error_message="Give a phone number or a website.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
 
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)

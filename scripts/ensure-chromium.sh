@@ -3,13 +3,14 @@
 # is not possible offline). Install it when missing and we are root; otherwise
 # say exactly what to do.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then exit 0; fi
+# gettext: the catalogue test runs makemessages (tests/directory/test_parents_i18n.py).
+if [ -x /usr/bin/chromium ] && command -v xgettext >/dev/null; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-  echo "Installing Debian's chromium for the browser tests..."
+  echo "Installing Debian's chromium and gettext for the tests..."
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core gettext
 else
-  echo "The browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)," >&2
+  echo "The tests need /usr/bin/chromium and gettext: run 'sudo apt-get install chromium gettext' (Debian/Ubuntu)," >&2
   echo "or run the other tests with: make test PYTEST_ARGS='-m \"not browser\"'" >&2
   exit 1
 fi

@@ -6,10 +6,12 @@ back. Browser tests use `live_server`, whose transactional flush empties the
 tables afterwards, so they load the seed again with `seeded_live_server`
 (pytest-django runs transactional tests after the others).
 """
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 
 from directory.seed import load_seed
@@ -56,6 +58,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def seeded_live_server(live_server, transactional_db):
     load_seed()
+    # The parents' topics come from a data migration, which the flush also empties.
+    importlib.import_module("directory.migrations.0006_parents_topics").load_topics(django_apps)
     return live_server
 
 
