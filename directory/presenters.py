@@ -11,6 +11,7 @@ from django.utils.dateformat import format as format_date
 from directory.models import (
     FOCUS_EXPLANATIONS, AgeRange, Audience, Consent, Cost, CoverageType, Focus, ReferralMethod, Referrer,
 )
+from directory.safe_urls import safe_href
 
 LEVEL_TAG_COLOURS = {"universal": "green", "targeted": "blue", "statutory": "orange", "specialist": "purple"}
 FOCUS_TAG_COLOURS = {Focus.SPECIALISED: "pink", Focus.ADDITIONAL: "aqua-green", Focus.NON_SPECIALISED: "grey"}
@@ -364,9 +365,14 @@ class Row:
     url: str = ""
 
 
+def _row(key, value, url=""):
+    # A stored address whose scheme may not be a link (javascript:, data:...) is shown as text.
+    return Row(key, value, safe_href(url))
+
+
 def _rows(*pairs):
     """Summary-list rows, leaving out anything not recorded."""
-    return [Row(*pair) for pair in pairs if pair[1]]
+    return [_row(*pair) for pair in pairs if pair[1]]
 
 
 @dataclass
