@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from directory.models import Organisation, ReferralRoute, Service
@@ -117,6 +118,8 @@ def _store_everywhere(address):
 
 @pytest.mark.parametrize("address", HOSTILE)
 def test_a_forced_hostile_address_is_never_a_link_on_any_page(client, address):
+    if "\x00" in address and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL cannot store a NUL character, so it cannot be forced in there")
     service = _store_everywhere(address)
     client.cookies[COOKIE_NAME] = str(service.pk)
     pages = [
