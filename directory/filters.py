@@ -19,6 +19,7 @@ from directory import search, selectors
 from directory.models import (
     AgeRange, Audience, Cost, DeliveryMode, Focus, Language, Level, Need, ReferralRoute, Referrer, Service,
 )
+from directory.numbers import WholeNumberField
 from mapping.models import District
 from mapping.postcodes import postcode_lookup
 
@@ -94,7 +95,7 @@ class PostcodeFilter(django_filters.Filter):
 
 
 class IntegerFilter(django_filters.Filter):
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
 
 def _through_ids(relation, **lookups):

@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from directory.numbers import WholeNumberField
 from directory.shortlist import parse_ids
 
 NOT_A_SERVICE = "That is not a service in this directory."
@@ -15,7 +16,7 @@ class ShortlistChangeForm(forms.Form):
         choices=[("add", "Add"), ("remove", "Remove"), ("replace", "Keep this list"), ("clear", "Clear")],
         error_messages={"required": "Say what to do with the shortlist.", "invalid_choice": "That is not something the shortlist can do."},
     )
-    service = forms.IntegerField(
+    service = WholeNumberField(
         required=False, min_value=1, max_value=MAX_SERVICE_ID,
         error_messages={key: NOT_A_SERVICE for key in ("invalid", "min_value", "max_value")},
     )

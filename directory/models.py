@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from directory.safe_urls import validate_url_scheme
 from mapping.models import District
 
 
@@ -26,7 +27,7 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     sector = models.CharField(max_length=20, choices=Sector.choices)
     description = models.TextField(blank=True)
-    url = models.URLField("website", blank=True)
+    url = models.URLField("website", blank=True, validators=[validate_url_scheme])
     email = models.EmailField(blank=True)
 
     class Meta:
@@ -237,7 +238,7 @@ class Service(models.Model):
 
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    url = models.URLField("website", blank=True)
+    url = models.URLField("website", blank=True, validators=[validate_url_scheme])
 
     audience = models.CharField(
         max_length=13, choices=Audience.choices, default=Audience.EVERYONE,
@@ -383,7 +384,7 @@ class ReferralRoute(models.Model):
     exclusions = models.TextField(blank=True)
     waiting_time = models.CharField("typical waiting time", max_length=120, blank=True)
     consent_required = models.CharField(max_length=3, choices=Consent.choices, blank=True)
-    url = models.URLField("referral link", blank=True)
+    url = models.URLField("referral link", blank=True, validators=[validate_url_scheme])
     contact = models.CharField("referral contact", max_length=200, blank=True, help_text="A phone number or email for referrals.")
     is_preferred = models.BooleanField("preferred route", default=False)
     order = models.PositiveSmallIntegerField(default=0)
@@ -484,7 +485,7 @@ class UrgentHelp(models.Model):
     name = models.CharField(max_length=120, help_text="e.g. the name of a crisis line.")
     description = models.CharField(max_length=300, blank=True, help_text="When to use it, in plain words.")
     phone = models.CharField(max_length=40, blank=True, help_text="As the service publishes it.")
-    url = models.URLField("website", blank=True)
+    url = models.URLField("website", blank=True, validators=[validate_url_scheme])
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField("show on parent pages", default=True)
 

@@ -15,6 +15,7 @@ from directory import selectors, selectors_parents
 from directory.forms import ShortlistChangeForm
 from directory.forms_parents import ParentAnswersForm
 from directory.presenters_parents import ParentCard, answer_age_text
+from directory.sources import FactIndex
 from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
 
 ANSWER_PARAMS = ("age", "postcode", "language")
@@ -111,8 +112,7 @@ def service(request, slug):
     if found is None:  # drafts, archived and professionals-only services are as absent as unknown ones
         raise Http404(_("We could not find that service."))
     return _render(request, "parents/service.html", {
-        "card": ParentCard(found, on_list=found.pk in shortlist_read(request)),
-        "back_url": request.GET.get("back", ""),
+        "card": ParentCard(found, on_list=found.pk in shortlist_read(request), facts=FactIndex.for_services([found])),
     })
 
 
@@ -122,11 +122,12 @@ def saved(request):
     shared = PARAM in request.GET
     ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
     services = selectors_parents.parent_saved_list(ids=ids)
+    facts = FactIndex.for_services(services)
     share_ids = encode_ids([s.pk for s in services])
     share_path = reverse("parents:saved") + f"?{PARAM}={share_ids}"
     return _render(request, "parents/saved.html", {
         "shared": shared,
-        "cards": [ParentCard(s, on_list=not shared) for s in services],
+        "cards": [ParentCard(s, on_list=not shared, facts=facts) for s in services],
         "share_url": request.build_absolute_uri(share_path),
         "share_ids": share_ids,
         "today": timezone.localdate(),

@@ -11,6 +11,7 @@ from django.utils.dateformat import format as format_date
 from directory.models import (
     FOCUS_EXPLANATIONS, AgeRange, Audience, Consent, Cost, CoverageType, Focus, ReferralMethod, Referrer,
 )
+from directory.safe_urls import safe_href
 from directory.sources import FactIndex
 
 LEVEL_TAG_COLOURS = {"universal": "green", "targeted": "blue", "statutory": "orange", "specialist": "purple"}
@@ -366,9 +367,14 @@ class Row:
     source: object = None  # a sources.SourceNote: where the fact came from, whether it is confirmed
 
 
+def _row(key, value, url=""):
+    # A stored address whose scheme may not be a link (javascript:, data:...) is shown as text.
+    return Row(key, value, safe_href(url))
+
+
 def _rows(*pairs):
     """Summary-list rows, leaving out anything not recorded."""
-    return [Row(*pair) for pair in pairs if pair[1]]
+    return [_row(*pair) for pair in pairs if pair[1]]
 
 
 NOT_RECORDED = ("Not recorded", "Age range not recorded")
@@ -445,7 +451,7 @@ def contact_rows(service, facts):
     ), service, facts, {"Phone": "phone", "Email": "email", "Website": "url"})
     organisation = service.organisation
     if not service.url and organisation.url:
-        rows.append(Row(f"Website ({organisation.name})", organisation.url, organisation.url,
+        rows.append(Row(f"Website ({organisation.name})", organisation.url, safe_href(organisation.url),
                         facts.note(organisation, "url")))
     return rows
 

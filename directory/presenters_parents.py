@@ -5,12 +5,14 @@ practitioners and curators. Every string is marked for translation. Reads only w
 `selectors_parents._parent_cards` prefetches, so a list never costs a query per service.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.models import AgeRange, Cost, CoverageType, ReferralMethod, Referrer
+from directory.safe_urls import safe_href
+from directory.sources import FactIndex
 
 MILES_PER_KM = 0.621371
 # Staffing figures in a summary, e.g. "(0.8 WTE clinical psychologist ...)": never for parents.
@@ -139,6 +141,7 @@ class ParentCard:
 
     service: object
     on_list: bool = False
+    facts: FactIndex = field(default_factory=FactIndex)  # sources of the contacts (service and saved pages)
 
     @property
     def id(self):
@@ -202,16 +205,22 @@ class ParentCard:
 
     @property
     def contacts(self):
-        """(label, text, href) for each way to get in touch that is recorded."""
+        """(label, text, href, checked) for each way to get in touch that is recorded. `href` is ""
+        when a stored address may not be a link; `checked` is False until the IMHSG confirms it."""
         service = self.service
         rows = []
         if service.phone:
-            rows.append((_("Phone"), service.phone, "tel:" + "".join(c for c in service.phone if c.isdigit() or c == "+")))
+            digits = "".join(c for c in service.phone if (c.isascii() and c.isdigit()) or c == "+")
+            rows.append((_("Phone"), service.phone, "tel:" + digits, self._checked("phone")))
         if service.email:
-            rows.append((_("Email"), service.email, "mailto:" + service.email))
+            rows.append((_("Email"), service.email, safe_href("mailto:" + service.email), self._checked("email")))
         if service.url:
-            rows.append((_("Website"), service.url, service.url))
+            rows.append((_("Website"), service.url, safe_href(service.url), self._checked("url")))
         return rows
+
+    def _checked(self, field_name):
+        fact = self.facts.get(self.service, field_name)
+        return fact is not None and fact.is_confirmed
 
     @property
     def when(self):

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from directory.safe_urls import validate_url_scheme
+
 
 class SourceKind(models.TextChoices):
     NEEDS_ASSESSMENT = "needs_assessment", "The needs assessment (May 2022)"
@@ -84,7 +86,7 @@ class Fact(models.Model):
     section = models.CharField(
         max_length=200, blank=True, help_text="Where in the source, e.g. 'Table 3' of the needs assessment."
     )
-    source_url = models.URLField("source address", max_length=500, blank=True)
+    source_url = models.URLField("source address", max_length=500, blank=True, validators=[validate_url_scheme])
     excerpt = models.TextField(blank=True, help_text="The words on the source that state the fact.")
     read_on = models.DateField("source read on", null=True, blank=True)
     note = models.TextField(blank=True, help_text="For curators: caveats, e.g. 'page dated 2020'. Not shown publicly.")

@@ -8,6 +8,7 @@ from django.db.models import ExpressionWrapper, F, FloatField, Min, Prefetch, Q
 
 from directory import search
 from directory.models import CoverageType, Level, Service, ServiceAtLocation
+from directory.numbers import whole_number
 
 RESULTS_PER_PAGE = 20
 KM_PER_DEGREE = 111.195  # of latitude; longitude is scaled by cos(latitude)
@@ -207,9 +208,8 @@ def _page_number(raw, paginator):
     """A valid page number for `raw`, and a message when `raw` was not one."""
     if raw in (None, ""):
         return 1, ""
-    try:
-        number = int(raw)
-    except (TypeError, ValueError):
+    number = whole_number(raw)
+    if number is None:
         return 1, "Page numbers are whole numbers, so this is the first page."
     last = paginator.num_pages
     if number < 1:

@@ -3,9 +3,15 @@
 No login and no server-side state (docs/adr/0004-search.md): the cookie holds ids like
 "12.3.40", and the share link carries the same string (?services=12.3.40), so another
 device shows the same list. Everything read from a cookie or a link is untrusted:
-anything that is not a positive whole number is dropped, and the list is capped.
+anything that is not a positive whole number in ASCII digits is dropped, and the list is capped.
+A cookie that needed cleaning is replaced by its clean form (`shortlist_tidy`), so a bad
+value is not sent back on every visit.
 """
+from functools import wraps
+
 from django.conf import settings
+
+from directory.numbers import whole_number
 
 COOKIE_NAME = "shortlist"
 PARAM = "services"
@@ -18,8 +24,10 @@ def parse_ids(raw):
     """'12.3.x.12' -> [12, 3]: unique positive ids, in order, at most MAX_ITEMS."""
     ids = []
     for part in (raw or "").split(SEPARATOR)[: MAX_ITEMS * 2]:
-        if part.isdigit() and len(part) <= 10 and int(part) > 0 and int(part) not in ids:
-            ids.append(int(part))
+        # Ten digits at most: bigger numbers are not ids the databases store.
+        pk = whole_number(part, signed=False) if len(part) <= 10 else None
+        if pk and pk not in ids:
+            ids.append(pk)
     return ids[:MAX_ITEMS]
 
 
@@ -40,6 +48,23 @@ def shortlist_write(response, ids):
     else:
         response.delete_cookie(COOKIE_NAME, samesite="Lax")
     return response
+
+
+def shortlist_tidy(view):
+    """Replace a shortlist cookie that was not in its clean form (e.g. "1.²" or "3.3") with the
+    clean one, or delete it when nothing in it was usable, unless the view set it itself."""
+
+    @wraps(view)
+    def tidied(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        raw = request.COOKIES.get(COOKIE_NAME)
+        if raw is not None and COOKIE_NAME not in response.cookies:
+            ids = parse_ids(raw)
+            if raw != encode_ids(ids):
+                shortlist_write(response, ids)
+        return response
+
+    return tidied
 
 
 def shortlist_change(ids, *, action, service_id=None, new_ids=()):

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.dateformat import format as format_date
 
 from directory.provenance import Fact, SourceKind
+from directory.safe_urls import safe_href
 
 NOT_CONFIRMED = "Not yet confirmed by the IMHSG."
 
@@ -34,8 +35,7 @@ def source_note(fact):
         site = urlsplit(fact.source_url).hostname or "a web page"
         site = site.removeprefix("www.")
         read = f", read {format_date(fact.read_on, 'j F Y')}" if fact.read_on else ""
-        # Only http(s) addresses are ever stored as sources (URLField); show the page as a link.
-        url = fact.source_url if fact.source_url.lower().startswith(("https://", "http://")) else ""
+        url = safe_href(fact.source_url)
         return SourceNote(f"From a public web page{read}. {NOT_CONFIRMED}", confirmed=False, link_text=site, link_url=url)
     if fact.kind == SourceKind.NEEDS_ASSESSMENT:
         section = f", {fact.section}" if fact.section else ""

@@ -15,8 +15,10 @@ from directory.presenters import (
     HandoutItem, SearchCard, ServiceCard, ServicePage, active_filter_tags, error_list, filter_groups,
     focus_explanations, hidden_inputs, pagination, widening_suggestions,
 )
+from directory.shortlist import (
+    MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_tidy, shortlist_write,
+)
 from directory.sources import FactIndex
-from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
 
 
 def classification_context():
@@ -40,6 +42,7 @@ def about(request):
 
 
 @require_safe
+@shortlist_tidy
 def search(request):
     results = selectors.service_search(data=request.GET)
     filterset = results.filterset
@@ -70,6 +73,7 @@ def search(request):
 
 
 @require_safe
+@shortlist_tidy
 def service_detail(request, slug):
     service = selectors.service_get_published(slug=slug)
     if service is None:  # drafts and archived services are as absent as unknown ones
@@ -87,6 +91,7 @@ def service_detail(request, slug):
 
 
 @require_safe
+@shortlist_tidy
 def shortlist(request):
     """The shortlist from the cookie, or a shared one from ?services=..."""
     shared = PARAM in request.GET
@@ -107,6 +112,7 @@ def shortlist(request):
 
 
 @require_POST
+@shortlist_tidy
 def shortlist_update(request):
     """Add, remove, keep a shared list or clear; then back to where the person was (no JS needed)."""
     form = ShortlistChangeForm(request.POST, host=request.get_host())

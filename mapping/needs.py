@@ -13,7 +13,9 @@ Arithmetic is in Decimal, and nothing is rounded until it is shown, so the
 numbers do not drift with the order of the steps.
 """
 from dataclasses import dataclass, fields
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from directory.numbers import decimal_number
 
 HUNDRED = Decimal(100)
 
@@ -168,11 +170,8 @@ def parameters_with_overrides(parameters, data):
         if raw is None or str(raw).strip() == "":
             continue
         raw = str(raw).strip()[:20]
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
+        value = decimal_number(raw)
+        if value is None:
             messages[name] = f"{label} must be a number, like {_plain(SEED_VALUES[name])}. You entered '{raw}'."
         elif value.as_tuple().exponent < -MAX_DECIMAL_PLACES:
             # Also keeps the arithmetic away from Decimal's limits (e.g. 1e-999999).

@@ -25,6 +25,8 @@
     return value.toLocaleString("en-GB");
   }
 
+  // Every label is built as text: Leaflet puts a string tooltip or popup in as HTML, and
+  // names come from curators, so a name like '"><img onerror=...>' must never be parsed.
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
@@ -178,7 +180,7 @@
           return response.text();
         })
         .then(function (html) {
-          panel.innerHTML = html;
+          panel.innerHTML = html;  // our own template's output, escaped by Django
           if (moveFocus) {
             var heading = document.getElementById("district-panel-heading");
             if (heading) heading.focus();
@@ -230,7 +232,7 @@
       if (view.lat === undefined) return false;
       L.circleMarker([view.lat, view.lon], {
         radius: 8, color: "#212b32", weight: 3, fillColor: SELECTED, fillOpacity: 1,
-      }).bindTooltip("Postcode " + view.postcode, { permanent: true, direction: "top", offset: [0, -8] }).addTo(map);
+      }).bindTooltip(el("span", {}, "Postcode " + view.postcode), { permanent: true, direction: "top", offset: [0, -8] }).addTo(map);
       map.setView([view.lat, view.lon], 13);
       return true;
     }
@@ -243,7 +245,7 @@
           var p = feature.properties;
           layersBySlug[p.slug] = layer;
           layer.bindTooltip(function () {
-            return p.name + ": " + formatNumber(p[measureKey]) + " (" + measure().label.toLowerCase() + ")";
+            return el("span", {}, p.name + ": " + formatNumber(p[measureKey]) + " (" + measure().label.toLowerCase() + ")");
           }, { sticky: true });
           layer.on("click", function () { selectDistrict(p.slug, false); });
           if (layer.getElement && layer.getElement()) layer.getElement().setAttribute("data-district", p.slug);

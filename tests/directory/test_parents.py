@@ -274,10 +274,20 @@ def test_topic_service_and_saved_pages_run_a_fixed_number_of_queries(client, dja
     ids = ".".join(str(pk) for pk in Service.objects.values_list("pk", flat=True))
     with django_assert_num_queries(11):  # the topic, languages, postcode, 6 for the cards, distances, urgent help
         client.get(reverse("parents:topic", args=["feeling-low"]), {"postcode": "B8 1AA"})
-    with django_assert_num_queries(7):  # the service and 5 prefetches, urgent help
+    with django_assert_num_queries(8):  # the service and 5 prefetches, urgent help, sources of the contacts
         client.get(reverse("parents:service", args=["acacia"]))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("parents:saved"), {"services": ids})
+
+
+def test_unchecked_contacts_say_so_to_parents(client, curator):
+    from directory.provenance import Fact
+
+    text = client.get(reverse("parents:service", args=["acacia"])).content.decode()
+    assert "0121 301 5990" in text and "We have not checked this with the service yet." in text
+    Fact.objects.filter(service__slug="acacia").confirm(curator)
+    text = client.get(reverse("parents:service", args=["acacia"])).content.decode()
+    assert "We have not checked this with the service yet." not in text
 
 
 # --- The start page and the admin ---------------------------------------------------------
