@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "leaflet",
+    "simple_history",
     "mapping",
     "directory",
 ]
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records who made each change in the records' history (docs/adr/0008).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,6 +154,18 @@ LOGIN_URL = "admin:login"
 SITE_NAME = env_str("SITE_NAME", "Birmingham parent-infant support directory")
 # Where people send corrections about a service (shown on service pages); empty hides it.
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "")
+
+# E-mail (review reminders): printed to the console unless a backend is configured,
+# e.g. EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST etc.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "directory@localhost")
+# Where links in e-mails point, e.g. https://directory.example.org (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Map: no tile server by default (this service must work offline); vector layers always render.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")

@@ -5,6 +5,7 @@ from django.urls import include, path
 # would import leaflet.admin, which needs GDAL (docs/adr/0002-no-geodjango.md).
 import django.contrib.auth.admin  # noqa: F401,E402
 import directory.admin  # noqa: F401,E402
+from directory.admin_curation import dashboard_view  # noqa: E402
 import mapping.admin  # noqa: F401,E402
 
 admin.site.site_header = "IMHSG curation"
@@ -12,8 +13,10 @@ admin.site.site_title = "IMHSG curation"
 admin.site.index_title = "Keep the directory true"
 # The sidebar squeezes the service list on laptop screens; the breadcrumbs and home page suffice.
 admin.site.enable_nav_sidebar = False
+admin.site.index_template = "admin/directory/index.html"
 
 urlpatterns = [
+    path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
     path("admin/", admin.site.urls),
     path("parents/", include("directory.urls_parents")),
     # set_language, for the parents' switcher once a complete translation exists.

@@ -14,6 +14,14 @@ from django.db.models import Count
 from django.utils import timezone
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import bulk_update_with_history
+
+from directory.admin_curation import (
+    CompareVersionsMixin, MissingFilter, ModeratedServiceMixin, OrganisationScopedMixin, PendingChangeAdmin,
+    SuperuserDeletesOnly,
+)
+from directory.curation import PendingChange, is_imhsg_editor, is_organisation_editor, organisation_ids
 
 from directory.models import (
     DeliveryMode, Intervention, Language, Level, Need, Organisation, ParentTopic, ReferralRoute, Service,
@@ -22,6 +30,19 @@ from directory.models import (
 from directory.provenance import Fact, SourceKind, record_curator_edits
 from directory.selectors import services_in_district
 from mapping.models import District
+
+
+def record_edits(request, obj, changed_fields):
+    """Who vouches for the facts changed in this save: an IMHSG curator (confirmed that day) or,
+    for an organisation editor's own draft, the provider (not yet confirmed)."""
+    if is_organisation_editor(request.user):
+        from directory.provenance import FORM_FIELD_FACTS, record_fact
+
+        facts = {FORM_FIELD_FACTS[type(obj).__name__].get(name) for name in changed_fields} - {None}
+        for fact in facts:
+            record_fact(owner=obj, field=fact, kind=SourceKind.PROVIDER, note=f"Entered by {request.user}.")
+        return facts
+    return record_curator_edits(obj, changed_fields, request.user)
 
 
 # A web address typed without a scheme means https (Django 6's default, chosen now).
@@ -73,31 +94,80 @@ class LevelAdmin(admin.ModelAdmin):
         return False
 
 
+class HistoryAdmin(SuperuserDeletesOnly, CompareVersionsMixin, SimpleHistoryAdmin):
+    """History with who, when and what changed (simple-history), revert for those who may change
+    the record, and a comparison of any two versions. Nobody but a superuser deletes."""
+
+    object_history_template = "admin/directory/object_history.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path("<path:object_id>/history/compare/", self.admin_site.admin_view(self.compare_versions_view),
+                 name="%s_%s_compare" % info),
+        ] + super().get_urls()
+
+    def revert_disabled(self, request, obj=None):
+        # Reverting writes the record directly: only for those who may publish (never a held change).
+        return not is_imhsg_editor(request.user)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(ServiceCountAdmin):
+class OrganisationAdmin(OrganisationScopedMixin, ServiceCountAdmin, HistoryAdmin):
     list_display = ["name", "sector", "service_count"]
     list_filter = ["sector"]
     search_fields = ["name"]
     formfield_overrides = HTTPS_URLS
     prepopulated_fields = {"slug": ["name"]}
+    organisation_lookup = "pk"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who edits an organisation's entries is a superuser's decision (issue 10: managing users).
+        return [] if request.user.is_superuser else ["editors"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "editors":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.filter(groups__name="Organisation editors")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        record_curator_edits(obj, form.changed_data, request.user)
+        record_edits(request, obj, form.changed_data)
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(OrganisationScopedMixin, HistoryAdmin):
     list_display = ["name", "postcode", "district"]
     list_filter = ["district"]
     list_select_related = ["district"]
     search_fields = ["name", "postcode", "address"]
     readonly_fields = ["district", "lat", "lon"]
     fields = ["name", "address", "postcode", "accessibility", "district", "lat", "lon"]
+    organisation_lookup = "service_at_locations__service__organisation"
+
+    def get_queryset(self, request):
+        # Any venue can be chosen in a service's venue list (names and postcodes are public); an
+        # organisation editor sees and edits only the venues of their own services.
+        if getattr(request, "resolver_match", None) and request.resolver_match.url_name == "autocomplete":
+            return admin.ModelAdmin.get_queryset(self, request)
+        return super().get_queryset(request)
+
+    def has_change_permission(self, request, obj=None):
+        # A venue of a published service shows on its public page: an organisation editor
+        # proposes such changes through the service, held for approval, never directly.
+        if obj is not None and is_organisation_editor(request.user) and obj.service_at_locations.filter(
+                service__status=Status.PUBLISHED).exists():
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        record_curator_edits(obj, form.changed_data, request.user)
+        record_edits(request, obj, form.changed_data)
 
 
 # --- Services ----------------------------------------------------------------
@@ -261,7 +331,7 @@ class ParentDescriptionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ModeratedServiceMixin, OrganisationScopedMixin, HistoryAdmin):
     form = ServiceAdminForm
     formfield_overrides = HTTPS_URLS
     inlines = [ReferralRouteInline, ServiceAtLocationInline]
@@ -269,7 +339,8 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "level_list", "focus", "focus_confirmed", "status", "has_parent_description",
                     "next_review_due"]
     list_filter = [
-        "status", "levels", "focus", "focus_confirmed", DistrictFilter, ReviewFilter, ParentDescriptionFilter, "needs",
+        "status", "levels", "focus", "focus_confirmed", DistrictFilter, ReviewFilter, MissingFilter,
+        ParentDescriptionFilter, "needs",
         ("organisation", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["organisation"]
@@ -278,7 +349,8 @@ class ServiceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "modified", "fact_sources"]
     save_on_top = True
-    actions = ["mark_reviewed_today", "confirm_all_facts"]
+    actions = ["mark_reviewed_today", "confirm_all_facts", "archive", "restore"]
+    change_form_template = "admin/directory/service/change_form.html"
     fieldsets = [
         (None, {"fields": ["name", "slug", "organisation", "status", "summary", "description", "alert"]}),
         ("For parents", {
@@ -321,6 +393,40 @@ class ServiceAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("levels")
 
+    # --- Roles: organisation editors propose; IMHSG editors publish and moderate ---------
+
+    ORGANISATION_EDITOR_READONLY = ["status", "focus_confirmed", "owner", "last_reviewed", "next_review_due"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if is_organisation_editor(request.user):
+            fields += self.ORGANISATION_EDITOR_READONLY
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if is_organisation_editor(request.user):
+            # Curator notes are the IMHSG's own; providers never see them.
+            return [(name, {**options, "fields": [f for f in options["fields"] if f != "curator_notes"]})
+                    for name, options in fieldsets]
+        return fieldsets
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation" and is_organisation_editor(request.user):
+            kwargs["queryset"] = Organisation.objects.filter(pk__in=organisation_ids(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("directory.publish_service")
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path("<path:object_id>/changes/<int:change_id>/", self.admin_site.admin_view(self.review_change_view),
+                 name="directory_service_review_change"),
+        ] + super().get_urls()
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "coverage_districts":
             # The boundary GeoJSON is large and a checkbox needs only the name.
@@ -338,7 +444,8 @@ class ServiceAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         # Many-to-many fields (languages, delivery modes) are saved here, so facts are recorded after them.
         super().save_related(request, form, formsets, change)
-        record_curator_edits(form.instance, form.changed_data, request.user)
+        if getattr(request, "_held_change", None) is None:
+            record_edits(request, form.instance, form.changed_data)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -346,7 +453,7 @@ class ServiceAdmin(admin.ModelAdmin):
             for route_form in formset.forms:
                 instance = route_form.instance
                 if instance.pk and route_form.has_changed() and route_form not in formset.deleted_forms:
-                    record_curator_edits(instance, route_form.changed_data, request.user)
+                    record_edits(request, instance, route_form.changed_data)
 
     @admin.display(description="sources")
     def fact_sources(self, obj):
@@ -362,7 +469,7 @@ class ServiceAdmin(admin.ModelAdmin):
             total, unconfirmed, url,
         )
 
-    @admin.action(description="Confirm every fact about the selected services")
+    @admin.action(description="Confirm every fact about the selected services", permissions=["publish"])
     def confirm_all_facts(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         facts = Fact.objects.filter(
@@ -373,11 +480,41 @@ class ServiceAdmin(admin.ModelAdmin):
         count = Fact.objects.filter(pk__in=facts.values("pk")).confirm(request.user)
         self.message_user(request, f"{count} fact{'s' if count != 1 else ''} confirmed.")
 
-    @admin.action(description="Mark as checked today (sets the next review in a year)")
+    @admin.action(description="Mark as checked today (sets the next review in a year)", permissions=["publish"])
     def mark_reviewed_today(self, request, queryset):
         today = timezone.localdate()
-        count = queryset.update(last_reviewed=today, next_review_due=today + timedelta(days=365))
+        services = list(queryset)
+        for service in services:
+            service.last_reviewed, service.next_review_due = today, today + timedelta(days=365)
+            service._change_reason = "Marked as checked today"
+        # Recorded in each service's history, by whom (a plain .update() would leave no trace).
+        bulk_update_with_history(services, Service, ["last_reviewed", "next_review_due"], batch_size=500,
+                                 default_user=request.user, default_change_reason="Marked as checked today")
+        count = len(services)
         self.message_user(request, f"{count} service{'s' if count != 1 else ''} marked as checked today.")
+
+    def _set_status(self, request, queryset, status, reason):
+        services = [s for s in queryset if s.status != status]
+        for service in services:
+            service.status = status
+        bulk_update_with_history(services, Service, ["status"], batch_size=500, default_user=request.user,
+                                 default_change_reason=reason)
+        return len(services)
+
+    @admin.action(description="Archive (take off every public page; can be restored)", permissions=["publish"])
+    def archive(self, request, queryset):
+        count = self._set_status(request, queryset, Status.ARCHIVED, "Archived")
+        self.message_user(request, f"{count} service{'s' if count != 1 else ''} archived. Restore them with "
+                                   "the action 'Restore to published'.")
+
+    @admin.action(description="Restore to published", permissions=["publish"])
+    def restore(self, request, queryset):
+        ready = [s for s in queryset.prefetch_related("referral_routes")
+                 if not s.publishing_problems(len(s.referral_routes.all()))]
+        count = self._set_status(request, queryset.filter(pk__in=[s.pk for s in ready]), Status.PUBLISHED, "Restored")
+        skipped = queryset.count() - len(ready)
+        note = f" {skipped} could not be published: open each to see why." if skipped else ""
+        self.message_user(request, f"{count} service{'s' if count != 1 else ''} published.{note}")
 
 
 # --- Sources of facts --------------------------------------------------------------
@@ -504,3 +641,24 @@ class UrgentHelpAdmin(admin.ModelAdmin):
     list_editable = ["order", "is_active"]
     search_fields = ["name", "description"]
     formfield_overrides = HTTPS_URLS
+
+
+admin.site.register(PendingChange, PendingChangeAdmin)
+
+
+@admin.register(ReferralRoute)
+class ReferralRouteAdmin(OrganisationScopedMixin, HistoryAdmin):
+    """Routes are edited inside their service; this list is for their history and search."""
+
+    list_display = ["service", "referrer", "method", "is_preferred"]
+    list_filter = ["referrer", "method", "is_preferred"]
+    list_select_related = ["service"]
+    search_fields = ["service__name", "acceptance_criteria", "how_to_refer"]
+    organisation_lookup = "service__organisation"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Changing a route outside its service would skip moderation: only IMHSG editors may.
+        return is_imhsg_editor(request.user) and super().has_change_permission(request, obj)

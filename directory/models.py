@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from directory.safe_urls import validate_url_scheme
 from mapping.models import District
@@ -29,6 +30,13 @@ class Organisation(models.Model):
     description = models.TextField(blank=True)
     url = models.URLField("website", blank=True, validators=[validate_url_scheme])
     email = models.EmailField(blank=True)
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="edited_organisations",
+        help_text="Provider staff (in the 'Organisation editors' group) who may propose changes to this "
+                  "organisation's services. Only a superuser can change this.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["editors"])
 
     class Meta:
         ordering = ["name"]
@@ -271,9 +279,18 @@ class Service(models.Model):
     modified = models.DateTimeField(auto_now=True)
 
     objects = ServiceQuerySet.as_manager()
+    # Every change, by whom and why (docs/adr/0008); many-to-many fields are tracked too.
+    history = HistoricalRecords(
+        m2m_fields=[levels, needs, interventions, delivery_modes, languages, coverage_districts],
+        excluded_fields=["modified"],
+    )
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("publish_service", "Can publish, archive and restore services"),
+            ("moderate_service", "Can approve or reject changes proposed by organisation editors"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="service_age_range_consistent",
@@ -389,6 +406,8 @@ class ReferralRoute(models.Model):
     is_preferred = models.BooleanField("preferred route", default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["service", "order", "id"]
 
@@ -406,6 +425,8 @@ class Venue(models.Model):
     lon = models.FloatField(null=True, blank=True, editable=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="venues")
     accessibility = models.TextField("accessibility notes", blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -436,6 +457,8 @@ class ServiceAtLocation(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_locations")
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="service_at_locations")
     note = models.CharField(max_length=200, blank=True, help_text="e.g. 'consultation to staff only'.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["service", "venue__name"]
@@ -503,3 +526,4 @@ class UrgentHelp(models.Model):
         return self.name
 
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
+from directory.curation import PendingChange, ReminderSent  # noqa: E402,F401

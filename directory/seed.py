@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -514,7 +515,7 @@ def _load_services(report, seeds, data):
     modes = {term.code: term for term in DeliveryMode.objects.all()}
     districts = {d.name: d for d in District.objects.defer("boundary")}
     organisations_created = services_created = 0
-    for entry in data["services"]:
+    for position, entry in enumerate(data["services"]):
         key = f"service:{entry['key']}"
         if key in seeds:
             continue
@@ -526,7 +527,9 @@ def _load_services(report, seeds, data):
             continue
         organisation, created = _organisation(seeds, entry)
         organisations_created += created
-        service = _create_service(entry, organisation, districts, levels, needs, interventions, modes)
+        # Reviews spread over the first six months, a week apart, not all due on day one.
+        review_due = timezone.localdate() + timedelta(days=7 * (position + 1))
+        service = _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due)
         seeds.remember(key, service)
         services_created += 1
     report.add("organisations", Organisation.objects.count(), organisations_created)
@@ -543,7 +546,10 @@ def _coverage_fields(coverage, districts):
     return {"coverage_type": CoverageType.LOCALITY, "locality": coverage["locality"], "locality_district": district}, []
 
 
-def _create_service(entry, organisation, districts, levels, needs, interventions, modes):
+SEED_REASON = "Loaded from the seed files (loadseed)"
+
+
+def _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due):
     ages = entry["child_age_months"]
     coverage, coverage_districts = _coverage_fields(entry["coverage"], districts)
     parent_ages = entry.get("parent_age_years") or [None, None]
@@ -566,13 +572,14 @@ def _create_service(entry, organisation, districts, levels, needs, interventions
         curator_notes=entry.get("curator_notes", ""),
         audience=Audience.EVERYONE,
         no_referral_route_reason="" if routes else NO_ROUTE_REASON,
-        next_review_due=timezone.localdate(),
+        next_review_due=review_due,
         age_range=AgeRange.RANGE if ages else AgeRange.NOT_STATED,
         age_from_months=ages[0] if ages else None,
         age_to_months=ages[1] if ages else None,
         **coverage,
     )
     service.full_clean()
+    service._change_reason = SEED_REASON
     service.save()
     service.levels.set([levels[code] for code in entry["levels"] if code in levels])
     service.needs.set([needs[code] for code in entry.get("needs", []) if code in needs])
@@ -649,6 +656,9 @@ def _load_public_facts(report, seeds, data):
         report.notes.append(f"{kept} public facts not loaded: a curator had already filled the field.")
 
 
+PUBLIC_REASON = "A fact from a public web page (loadseed, fixtures/public_sources.yaml)"
+
+
 def _apply_public_fact(service, fact, source, entry):
     target = fact["target"]
     if target == "route":
@@ -664,7 +674,9 @@ def _apply_public_fact(service, fact, source, entry):
                     {"kind": SourceKind.NEEDS_ASSESSMENT, "section": entry.get("section") or NEEDS_ASSESSMENT_SECTION}
                     if stated else source))
         if service.no_referral_route_reason == NO_ROUTE_REASON:
-            Service.objects.filter(pk=service.pk).update(no_referral_route_reason="")
+            service.no_referral_route_reason = ""
+            service._change_reason = PUBLIC_REASON
+            service.save(update_fields=["no_referral_route_reason"])
         return True
     owner_name, attr = target.split(".")
     owner = service if owner_name == "service" else service.organisation
@@ -673,6 +685,7 @@ def _apply_public_fact(service, fact, source, entry):
         return False
     setattr(owner, model_attr, fact["value"])
     owner.full_clean()
-    type(owner).objects.filter(pk=owner.pk).update(**{model_attr: fact["value"]})
+    owner._change_reason = PUBLIC_REASON  # recorded in the record's history, like any change
+    owner.save(update_fields=[model_attr])
     record_fact(owner=owner, field=attr, **source)
     return True

@@ -1,0 +1,386 @@
+"""The admin side of the curation workflow (issue 10): role scoping, held changes and their
+review, comparing two versions, the curation dashboard.
+
+Imported by directory/admin.py (the mixins) and config/urls.py (the dashboard); it imports
+neither, so there is no import circle.
+"""
+import copy
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+from directory.curation import ChangeStatus, PendingChange, is_imhsg_editor, is_organisation_editor, organisation_ids
+from directory.models import Focus, ReferralRoute, Service, Status
+from directory.provenance import Fact
+
+# --- Role scoping --------------------------------------------------------------------
+
+
+class SuperuserDeletesOnly:
+    """Curators archive; hard deletion is a superuser's act (and the history records it)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class OrganisationScopedMixin:
+    """Limits an organisation editor to records of their own organisations, in every list,
+    form, action and autocomplete: forged ids in addresses or POSTs find nothing.
+
+    `organisation_lookup` is the path from the model to its organisation."""
+
+    organisation_lookup = "organisation"
+
+    def scope(self, request, queryset):
+        if is_organisation_editor(request.user):
+            return queryset.filter(**{f"{self.organisation_lookup}__in": organisation_ids(request.user)}).distinct()
+        return queryset
+
+    def get_queryset(self, request):
+        return self.scope(request, super().get_queryset(request))
+
+
+# --- Held changes ---------------------------------------------------------------------
+
+def form_data(post):
+    """A submitted form as JSON-able {name: [values]}, without the CSRF token."""
+    return {key: post.getlist(key) for key in post if key != "csrfmiddlewaretoken"}
+
+
+def as_querydict(data):
+    query = QueryDict(mutable=True)
+    for key, values in data.items():
+        query.setlist(key, [str(v) for v in values])
+    return query
+
+
+def as_submitter(request, change):
+    """A copy of the request as the proposal's submitter POSTing it, so the admin builds the
+    exact form and inlines they saw (their read-only fields stay out of the data)."""
+    fake = copy.copy(request)
+    fake.user = change.submitted_by
+    fake.method = "POST"
+    fake._post = as_querydict(change.data)
+    fake._files = MultiValueDict()
+    return fake
+
+
+def _shown(value):
+    if value in (None, "", [], ()):
+        return "(empty)"
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (list, tuple, set, models.QuerySet)):
+        return ", ".join(sorted(str(v) for v in value)) or "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _choice_label(field, value):
+    choices = dict(getattr(field, "choices", None) or [])
+    return choices.get(value, value) if not isinstance(value, (list, tuple, models.Model)) else value
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    record: str
+    field: str
+    old: str
+    new: str
+
+
+def _initial_value(form, name):
+    field = form.fields[name]
+    value = form.get_initial_for_field(field, name)
+    queryset = getattr(field, "queryset", None)
+    if queryset is not None and value not in (None, ""):
+        ids = [getattr(v, "pk", v) for v in (value if isinstance(value, (list, tuple, models.QuerySet)) else [value])]
+        found = list(queryset.filter(pk__in=ids))
+        return found if isinstance(value, (list, tuple, models.QuerySet)) else (found[0] if found else value)
+    return _choice_label(field, value)
+
+
+def form_changes(form, record):
+    if not form.is_valid():
+        return []
+    return [
+        FieldChange(record, str(form.fields[name].label or name), _shown(_initial_value(form, name)),
+                    _shown(_choice_label(form.fields[name], form.cleaned_data.get(name))))
+        for name in form.changed_data
+    ]
+
+
+def proposal_changes(form, formsets):
+    """Field by field, what the proposal would change on the live record and its inlines."""
+    changes = form_changes(form, "Service")
+    for formset in formsets:
+        label = formset.model._meta.verbose_name.capitalize()
+        for inline_form in formset.forms:
+            if not inline_form.has_changed():
+                continue
+            instance = inline_form.instance
+            if inline_form.is_valid() and inline_form.cleaned_data.get("DELETE"):
+                changes.append(FieldChange(f"{label}: {instance}", "Removed", str(instance), "(removed)"))
+            elif instance.pk:
+                changes += [c for c in form_changes(inline_form, f"{label}: {instance}") if c.field != "Delete"]
+            else:
+                changes += [FieldChange(f"New {label.lower()}", c.field, "(none)", c.new)
+                            for c in form_changes(inline_form, "") if c.new != "(empty)" and c.field != "Delete"]
+    return changes
+
+
+class ModeratedServiceMixin:
+    """An organisation editor's save of a published service is held as a PendingChange;
+    an IMHSG editor reviews it (a field-by-field diff) and approves or rejects it."""
+
+    def holds_changes(self, request, obj):
+        return (obj is not None and obj.pk is not None and is_organisation_editor(request.user)
+                and Service.objects.filter(pk=obj.pk, status=Status.PUBLISHED).exists())
+
+    def save_model(self, request, obj, form, change):
+        if change and self.holds_changes(request, obj):
+            PendingChange.objects.filter(service_id=obj.pk, submitted_by=request.user,
+                                         status=ChangeStatus.PENDING).update(status=ChangeStatus.SUPERSEDED)
+            request._held_change = PendingChange.objects.create(
+                service_id=obj.pk, submitted_by=request.user, data=form_data(request.POST))
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_held_change", None) is None:
+            super().save_related(request, form, formsets, change)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_held_change", None) is None:
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request, obj):
+        if getattr(request, "_held_change", None) is not None:
+            self.message_user(request, (
+                f"Your change to {obj.name} is waiting for an IMHSG editor to approve it. The public page "
+                "shows the current text until then; you will see the outcome under 'Proposed changes'."
+            ), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
+        return super().response_change(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if object_id and str(object_id).isascii() and str(object_id).isdigit():
+            extra_context["pending_changes"] = list(
+                PendingChange.objects.filter(service_id=object_id, status=ChangeStatus.PENDING)
+                .select_related("submitted_by")[:10]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def proposal_forms(self, request, change, service):
+        """The submitter's form and inlines, bound to the proposal, against the live record."""
+        fake = as_submitter(request, change)
+        form = self.get_form(fake, service, change=True)(fake.POST, fake.FILES, instance=service)
+        valid = form.is_valid()
+        target = self.save_form(fake, form, change=True) if valid else form.instance
+        formsets, _ = self._create_formsets(fake, target, change=True)
+        return form, formsets, valid and all(formset.is_valid() for formset in formsets)
+
+    def review_change_view(self, request, object_id, change_id):
+        if not is_imhsg_editor(request.user):
+            raise PermissionDenied
+        change = get_object_or_404(
+            PendingChange.objects.select_related("submitted_by", "decided_by"), pk=change_id, service_id=object_id)
+        service = get_object_or_404(Service, pk=object_id)
+        form, formsets, valid = self.proposal_forms(request, change, service)
+        errors = [f"{field}: {'; '.join(errs)}" for field, errs in form.errors.items()] + [
+            str(e) for formset in formsets for e in ([formset.non_form_errors()] + formset.errors) if e]
+        if request.method == "POST" and change.status == ChangeStatus.PENDING:
+            if "_approve" in request.POST and valid:
+                self._approve(request, change, form, formsets)
+                self.message_user(request, f"Approved: {service.name} now shows the change.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
+            if "_reject" in request.POST:
+                reason = request.POST.get("reason", "").strip()[:2000]
+                if reason:
+                    change.status, change.reason = ChangeStatus.REJECTED, reason
+                    change.decided_by, change.decided_at = request.user, timezone.now()
+                    change.save()
+                    self.message_user(request, "Rejected. The submitter sees your reason.", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
+                errors.append("Give a reason for the submitter before rejecting.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review a proposed change to {service.name}",
+            "opts": self.model._meta, "original": service, "change": change, "valid": valid,
+            "changes": proposal_changes(form, formsets) if valid else [], "errors": errors,
+        }
+        return TemplateResponse(request, "admin/directory/service/review_change.html", context)
+
+    @transaction.atomic
+    def _approve(self, request, change, form, formsets):
+        from directory.provenance import record_curator_edits
+
+        service = form.save(commit=False)
+        service._change_reason = f"Approved change proposed by {change.submitted_by}"
+        service.save()
+        form.save_m2m()
+        for formset in formsets:
+            formset.save()
+        # The provider proposed it and the IMHSG approved it: the changed facts are confirmed today.
+        record_curator_edits(service, form.changed_data, request.user)
+        for formset in formsets:
+            if formset.model is ReferralRoute:
+                for route_form in formset.forms:
+                    if route_form.instance.pk and route_form.has_changed() and route_form not in formset.deleted_forms:
+                        record_curator_edits(route_form.instance, route_form.changed_data, request.user)
+        change.status, change.decided_by, change.decided_at = ChangeStatus.APPROVED, request.user, timezone.now()
+        change.save()
+
+
+class PendingChangeAdmin(admin.ModelAdmin):
+    """The moderation queue. IMHSG editors see every proposal; an organisation editor sees
+    their own, with the outcome and the reason."""
+
+    list_display = ["service", "submitted_by", "submitted_at", "status", "decided_by", "reason", "review_link"]
+    list_filter = ["status"]
+    list_select_related = ["service", "submitted_by", "decided_by"]
+    search_fields = ["service__name", "submitted_by__username"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_organisation_editor(request.user):
+            return queryset.filter(submitted_by=request.user)
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decided in the review page, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description="review")
+    def review_link(self, obj):
+        from django.utils.html import format_html
+
+        url = reverse("admin:directory_service_review_change", args=[obj.service_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, "Review" if obj.status == ChangeStatus.PENDING else "See")
+
+
+# --- Comparing two versions ------------------------------------------------------------
+
+class CompareVersionsMixin:
+    """/admin/directory/<model>/<id>/history/compare/?older=<history id>&newer=<history id>."""
+
+    def compare_versions_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        versions = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:200])
+        by_id = {str(v.history_id): v for v in versions}
+        newer = by_id.get(request.GET.get("newer", "")) or (versions[0] if versions else None)
+        older = by_id.get(request.GET.get("older", "")) or (versions[1] if len(versions) > 1 else None)
+        changes = []
+        if newer is not None and older is not None and older.history_id != newer.history_id:
+            delta = newer.diff_against(older)
+            changes = [FieldChange("", self.model._meta.get_field(c.field).verbose_name.capitalize(),
+                                   _shown(c.old), _shown(c.new)) for c in delta.changes]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare two versions of {obj}", "opts": self.model._meta, "original": obj,
+            "versions": versions, "older": older, "newer": newer, "changes": changes,
+        }
+        return TemplateResponse(request, "admin/directory/compare_versions.html", context)
+
+
+# --- The curation dashboard -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DashboardCount:
+    label: str
+    count: int
+    url: str
+
+
+def dashboard_counts(today=None):
+    """Every count on the dashboard, in 2 queries (services, then facts and proposals)."""
+    today = today or timezone.localdate()
+    live = Service.objects.exclude(status=Status.ARCHIVED)
+    has_route = Exists(ReferralRoute.objects.filter(service=OuterRef("pk")))
+    has_criteria = Exists(ReferralRoute.objects.filter(service=OuterRef("pk")).exclude(acceptance_criteria=""))
+    services = live.annotate(route=has_route, criteria=has_criteria).aggregate(
+        overdue=Count("pk", filter=Q(next_review_due__lte=today)),
+        soon=Count("pk", filter=Q(next_review_due__gt=today, next_review_due__lte=today + timedelta(days=30))),
+        no_route=Count("pk", filter=Q(route=False)),
+        no_criteria=Count("pk", filter=Q(criteria=False)),
+        no_contact=Count("pk", filter=Q(phone="", email="", url="")),
+        no_parent_text=Count("pk", filter=Q(status=Status.PUBLISHED, parent_description="")),
+        focus_unconfirmed=Count("pk", filter=Q(focus_confirmed=False)),
+        drafts=Count("pk", filter=Q(status=Status.DRAFT)),
+    )
+    facts = Fact.objects.aggregate(unconfirmed=Count("pk", filter=Q(confirmed_on__isnull=True)))
+    pending = PendingChange.objects.filter(status=ChangeStatus.PENDING).count()
+    services_url = reverse("admin:directory_service_changelist")
+    return [
+        DashboardCount("Overdue for review", services["overdue"], f"{services_url}?review=overdue"),
+        DashboardCount("Due for review in the next 30 days", services["soon"], f"{services_url}?review=soon"),
+        DashboardCount("Proposed changes waiting for approval", pending,
+               reverse("admin:directory_pendingchange_changelist") + "?status__exact=pending"),
+        DashboardCount("Missing a referral route", services["no_route"], f"{services_url}?missing=route"),
+        DashboardCount("Missing acceptance criteria", services["no_criteria"], f"{services_url}?missing=criteria"),
+        DashboardCount("Missing contact details", services["no_contact"], f"{services_url}?missing=contact"),
+        DashboardCount("Published without a description for parents", services["no_parent_text"],
+               f"{services_url}?missing=parent_description"),
+        DashboardCount("Focus not yet confirmed", services["focus_unconfirmed"], f"{services_url}?focus_confirmed__exact=0"),
+        DashboardCount("Facts not yet confirmed", facts["unconfirmed"],
+               reverse("admin:directory_fact_changelist") + "?confirmed=no"),
+        DashboardCount("Drafts", services["drafts"], f"{services_url}?status__exact=draft"),
+    ]
+
+
+class MissingFilter(admin.SimpleListFilter):
+    """What a service still lacks: the dashboard's counts link here."""
+
+    title = "missing"
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("route", "Referral route"), ("criteria", "Acceptance criteria"), ("contact", "Contact details"),
+                ("parent_description", "Description for parents")]
+
+    def queryset(self, request, queryset):
+        routes = ReferralRoute.objects.filter(service=OuterRef("pk"))
+        if self.value() == "route":
+            return queryset.filter(~Exists(routes))
+        if self.value() == "criteria":
+            return queryset.filter(~Exists(routes.exclude(acceptance_criteria="")))
+        if self.value() == "contact":
+            return queryset.filter(phone="", email="", url="")
+        if self.value() == "parent_description":
+            return queryset.filter(status=Status.PUBLISHED, parent_description="")
+        return queryset
+
+
+def dashboard_view(request):
+    """/admin/curation/: for IMHSG editors and viewers (anyone who may view services, bar
+    organisation editors, whose reach is their own services)."""
+    user = request.user
+    if not user.has_perm("directory.view_service") or is_organisation_editor(user):
+        raise PermissionDenied
+    context = {
+        **admin.site.each_context(request),
+        "title": "Curation dashboard",
+        "counts": dashboard_counts(),
+        "focus_labels": dict(Focus.choices),
+    }
+    return TemplateResponse(request, "admin/directory/dashboard.html", context)

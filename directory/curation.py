@@ -1,0 +1,111 @@
+"""The curation workflow: roles, changes held for approval, review reminders (issue 10).
+
+Roles are groups, kept up to date by `migrate` (`ensure_roles`):
+- IMHSG editors edit and publish anything and moderate proposed changes.
+- Organisation editors are provider staff tied to organisations (`Organisation.editors`);
+  they see only their organisations' services, routes and venues, and their changes to
+  a published service are held as a `PendingChange` until an IMHSG editor approves.
+- Viewers (commissioners, IMHSG members) can read the admin and the dashboard.
+No group can delete anything or manage users, groups or permissions: curators archive,
+and hard deletion is a superuser's act (recorded in the history).
+"""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+IMHSG_EDITORS = "IMHSG editors"
+ORGANISATION_EDITORS = "Organisation editors"
+VIEWERS = "Viewers"
+LEGACY_CURATORS = "IMHSG curators"  # the one group before roles; renamed to IMHSG editors
+
+APPS = ["directory", "mapping"]
+# What an organisation editor may do: propose changes to its own services (with their
+# routes and venues), add drafts, add venues. Everything else is read-only to them.
+ORGANISATION_EDITOR_PERMISSIONS = [
+    "directory.view_service", "directory.add_service", "directory.change_service",
+    "directory.view_referralroute", "directory.add_referralroute", "directory.change_referralroute",
+    "directory.delete_referralroute",  # removing a route is part of a proposed change, never immediate
+    "directory.view_serviceatlocation", "directory.add_serviceatlocation", "directory.change_serviceatlocation",
+    "directory.delete_serviceatlocation",
+    "directory.view_venue", "directory.add_venue", "directory.change_venue",
+    "directory.view_organisation", "directory.view_pendingchange",
+    "directory.view_need", "directory.view_intervention", "directory.view_deliverymode", "directory.view_language",
+    "directory.view_level", "mapping.view_district",
+]
+
+
+def ensure_roles(sender=None, **kwargs):
+    """Create or update the three role groups with their permissions. Idempotent; runs after migrate."""
+    from django.contrib.auth.models import Group, Permission
+
+    if Group.objects.filter(name=LEGACY_CURATORS).exists() and not Group.objects.filter(name=IMHSG_EDITORS).exists():
+        Group.objects.filter(name=LEGACY_CURATORS).update(name=IMHSG_EDITORS)
+    everything = Permission.objects.filter(content_type__app_label__in=APPS).select_related("content_type")
+    # Inline rows (routes, venues of a service) are removed as part of editing the service, so
+    # "delete" on those two is an edit of the service; deleting a record itself is for superusers.
+    inline_deletes = {"delete_referralroute", "delete_serviceatlocation"}
+    editors = [p for p in everything if not p.codename.startswith("delete_") or p.codename in inline_deletes]
+    viewers = [p for p in everything if p.codename.startswith("view_")]
+    wanted = set(ORGANISATION_EDITOR_PERMISSIONS)
+    organisation = [p for p in everything if f"{p.content_type.app_label}.{p.codename}" in wanted]
+    for name, permissions in ((IMHSG_EDITORS, editors), (ORGANISATION_EDITORS, organisation), (VIEWERS, viewers)):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)
+
+
+def is_imhsg_editor(user):
+    return user.is_active and (user.is_superuser or user.has_perm("directory.moderate_service"))
+
+
+def is_organisation_editor(user):
+    """Provider staff: may change services, but not moderate. Their reach is their organisations."""
+    return user.is_active and not is_imhsg_editor(user) and user.groups.filter(name=ORGANISATION_EDITORS).exists()
+
+
+def organisation_ids(user):
+    """The organisations an organisation editor works for (cached on the user for the request)."""
+    if not hasattr(user, "_organisation_ids"):
+        user._organisation_ids = set(user.edited_organisations.values_list("pk", flat=True))
+    return user._organisation_ids
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Replaced by a newer proposal"
+
+
+class PendingChange(models.Model):
+    """A change to a published service proposed by an organisation editor, held until an
+    IMHSG editor approves or rejects it. `data` is the submitted admin form (the service and
+    its inline routes and venues) so approval re-validates and saves it exactly."""
+
+    service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="pending_changes")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(help_text="The submitted form, field name to list of values.")
+    status = models.CharField(max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField("reason given", blank=True, help_text="Why it was rejected (shown to the submitter).")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = "proposed change"
+
+    def __str__(self):
+        return f"Change to {self.service} by {self.submitted_by} ({self.get_status_display().lower()})"
+
+
+class ReminderSent(models.Model):
+    """One review-reminder digest sent to one person on one day: makes the command idempotent per day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    services = models.PositiveIntegerField("services listed")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="reminder_once_a_day")]
