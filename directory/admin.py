@@ -276,6 +276,11 @@ class ServiceAdminForm(forms.ModelForm):
             self.add_error("levels", "Tick at least one level of need.")
         if cleaned.get("coverage_type") == "districts" and not cleaned.get("coverage_districts"):
             self.add_error("coverage_districts", "Tick the districts the service covers, or choose city-wide.")
+        # Said beside the field, and also when status is not on the form (an organisation editor's):
+        # the database constraint would otherwise only fail on save.
+        status = cleaned.get("status", self.instance.status)
+        if status == Status.PUBLISHED and "summary" in self.fields and not (cleaned.get("summary") or "").strip():
+            self.add_error("summary", "A published service needs a summary.")
         return cleaned
 
 

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -161,6 +161,11 @@ class ModeratedServiceMixin:
         if getattr(request, "_held_change", None) is None:
             super().save_related(request, form, formsets, change)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        if getattr(request, "_held_change", None) is not None:
+            return []  # nothing was saved; the inline formsets have no saved objects to describe
+        return super().construct_change_message(request, form, formsets, add)
+
     def log_change(self, request, obj, message):
         if getattr(request, "_held_change", None) is None:
             return super().log_change(request, obj, message)
@@ -280,7 +285,20 @@ class PendingChangeAdmin(admin.ModelAdmin):
 # --- Comparing two versions ------------------------------------------------------------
 
 class CompareVersionsMixin:
-    """/admin/directory/<model>/<id>/history/compare/?older=<history id>&newer=<history id>."""
+    """/admin/directory/<model>/<id>/history/compare/?older=<history id>&newer=<history id>.
+
+    Also keeps simple-history's own history pages within the person's reach: a record they
+    cannot open (another organisation's) has no history they can open either."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self.get_object(request, object_id) is None:
+            raise Http404("No such record.")
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if self.get_object(request, object_id) is None:
+            raise Http404("No such record.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def compare_versions_view(self, request, object_id):
         obj = self.get_object(request, object_id)

@@ -37,6 +37,42 @@ def curator(django_user_model):
     return user
 
 
+def _staff_in_group(django_user_model, username, group):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, f"{username}@example.org", "a-long-password-for-tests",
+                                                 is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def imhsg_editor(django_user_model):
+    """Ellie edits and publishes anything and moderates, for the IMHSG."""
+    from directory.curation import IMHSG_EDITORS
+
+    return _staff_in_group(django_user_model, "ellie", IMHSG_EDITORS)
+
+
+@pytest.fixture
+def acacia_editor(django_user_model):
+    """Omar works for Acacia Family Support: he may propose changes to Acacia's services only."""
+    from directory.curation import ORGANISATION_EDITORS
+    from directory.models import Organisation
+
+    user = _staff_in_group(django_user_model, "omar", ORGANISATION_EDITORS)
+    Organisation.objects.get(name="Acacia Family Support").editors.add(user)
+    return user
+
+
+@pytest.fixture
+def viewer(django_user_model):
+    """Vic commissions services: read-only access to the admin and the dashboard."""
+    from directory.curation import VIEWERS
+
+    return _staff_in_group(django_user_model, "vic", VIEWERS)
+
+
 @pytest.fixture
 def curator_client(client, curator):
     client.force_login(curator)
