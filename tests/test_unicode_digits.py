@@ -177,3 +177,23 @@ def test_it_refuses_a_what_if_in_other_digits(client, digit, name, value):
     assert name in response.context["errors"]
     assert "must be a number" in response.context["errors"][name]
     assert response.context["overridden"] == []
+
+
+# --- The parents' pages ----------------------------------------------------------------
+
+PARENT_PAGES = ["/parents/support/", "/parents/support/all/", "/parents/topics/feeling-low/", "/parents/saved/"]
+
+
+@digits
+@pytest.mark.parametrize("path", PARENT_PAGES)
+def test_the_parents_pages_refuse_other_digits_kindly(client, digit, path):
+    for params in ({"age": digit}, {"age": f"p{digit}"}, {"services": f"{acacia().pk}.{digit}"}, {"postcode": f"B{digit} 1AA"}):
+        response = client.get(path, params, **browser_cookie(f"{acacia().pk}.{digit}"))
+        assert response.status_code == 200, (path, params)
+
+
+@digits
+def test_the_parents_save_button_refuses_an_id_in_other_digits(client, digit):
+    response = client.post(reverse("parents:saved-change"), {"action": "add", "service": digit, "next": "/parents/"})
+    assert response.status_code in (302, 400)
+    assert COOKIE_NAME not in response.cookies or digit not in response.cookies[COOKIE_NAME].value

@@ -156,3 +156,20 @@ def test_it_never_runs_stored_script_in_search_the_shortlist_or_the_handout(watc
     expect(page.locator(".app-handout__item h2")).to_have_text(SERVICE)
     assert COOKIE_NAME not in {cookie["name"] for cookie in page.context.cookies()}
     assert_nothing_ran(page, "shared-list")
+
+
+def test_it_never_runs_stored_script_on_the_parents_pages(watched, hostile):
+    page = watched
+    service = hostile["service"]
+    Service.objects.filter(pk=service.pk).update(parent_description=f"Groups {PAYLOAD}")
+    # The parents' page for the service, then the everything list and the saved list that name it.
+    page.goto(hostile["url"] + f"/parents/services/{service.slug}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SERVICE)
+    expect(page.get_by_text(f"Groups {PAYLOAD}")).to_be_visible()
+    assert_nothing_ran(page, "parents-service")
+    page.goto(hostile["url"] + "/parents/support/all/")
+    expect(page.get_by_text(SERVICE).first).to_be_visible()
+    assert_nothing_ran(page, "parents-everything")
+    page.goto(hostile["url"] + f"/parents/saved/?services={service.pk}")
+    expect(page.get_by_text(SERVICE).first).to_be_visible()
+    assert_nothing_ran(page, "parents-saved")
