@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres vendor bench check-deploy clean messages
+.PHONY: run setup install migrate seed test test-postgres vendor bench check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -43,6 +43,16 @@ vendor:
 check-deploy:
 	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=directory.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 	tmp=$$(mktemp -d) && SECRET_KEY=collectstatic-only STATIC_ROOT=$$tmp $(BIN)/python manage.py collectstatic --noinput -v0 && rm -rf $$tmp && echo "collectstatic: OK"
+
+# Back up the database named by DATABASE_URL (SQLite by default) to backups/; restore one into an
+# empty database: `make restore FILE=backups/backup-....json.gz` (README "Back up and restore").
+backup:
+	$(BIN)/python manage.py backup
+
+restore:
+	@test -n "$(FILE)" || (echo "Say which backup: make restore FILE=backups/backup-....json.gz" && exit 2)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py restore "$(FILE)"
 
 bench:
 	$(BIN)/python bench/search.py

@@ -46,11 +46,15 @@ INSTALLED_APPS = [
     "django_filters",
     "leaflet",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "mapping",
     "directory",
 ]
 
 MIDDLEWARE = [
+    "config.ops.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,11 +64,40 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks a session verified by a one-time password; then staff must be (config/security.py).
+    "django_otp.middleware.OTPMiddleware",
+    "config.security.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each change in the records' history (docs/adr/0008).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Login throttling and lockout; last, as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or client before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock an account, and separately a client address, after 5 wrong passwords, for an hour;
+# a superuser unlocks sooner by deleting the access attempts in the admin ("Access attempts").
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # a record of sign-ins and failures (Access logs / Access failures)
+# The client's address (behind a TLS proxy, the one the proxy saw): config/security.py.
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+
+# Staff must confirm a one-time code from an authenticator app (TOTP) to use the admin.
+# On by default in production; REQUIRE_2FA=0 turns it off (e.g. for a local run).
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Birmingham parent-infant support directory"
+
+# Admin sessions end after a working day (8 hours), and when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 ROOT_URLCONF = "config.urls"
 
@@ -182,9 +215,32 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
+# LOG_FORMAT=json writes one JSON object per line (for a log collector); each line carries the
+# request id (config/ops.py). Errors (500s) are also e-mailed to ADMINS when DEBUG is off.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "config.ops.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "config.ops.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False}},
 }
+
+# Who is e-mailed a 500's traceback: "Name <address>, Other <address>" (empty: nobody).
+ADMINS = [(name.strip(), address.strip(" >")) for name, _, address in
+          (item.partition("<") for item in env_list("ADMINS")) if address]
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)

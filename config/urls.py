@@ -4,7 +4,10 @@ from django.urls import include, path
 # Admin modules are imported here rather than autodiscovered: autodiscovery
 # would import leaflet.admin, which needs GDAL (docs/adr/0002-no-geodjango.md).
 import django.contrib.auth.admin  # noqa: F401,E402
+import axes.admin  # noqa: F401,E402  (access attempts and logs: superusers unlock accounts here)
+import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.admin  # noqa: F401,E402
+from config import ops, security  # noqa: E402
 from directory.admin_curation import dashboard_view  # noqa: E402
 import mapping.admin  # noqa: F401,E402
 
@@ -16,6 +19,9 @@ admin.site.enable_nav_sidebar = False
 admin.site.index_template = "admin/directory/index.html"
 
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("admin/2fa/setup/", security.setup_view, name="two-factor-setup"),
+    path("admin/2fa/verify/", security.verify_view, name="two-factor-verify"),
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
     path("admin/", admin.site.urls),
     path("parents/", include("directory.urls_parents")),

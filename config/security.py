@@ -1,0 +1,129 @@
+"""Protecting curators' accounts: the client address for lockouts, and two-factor sign-in.
+
+Two-factor: with REQUIRE_2FA on (the default when DEBUG is off), a staff member who has
+signed in with a password must also confirm a one-time code from an authenticator app
+(TOTP, django-otp) before any other admin page. The first time, they set one up on
+/admin/2fa/setup/ (a QR code and the key to type in); then /admin/2fa/verify/ asks for the
+code at each sign-in. A superuser removes a lost device under "TOTP devices".
+"""
+import base64
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.admin import site
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def client_ip(request):
+    """The client's address. Behind our TLS proxy (BEHIND_TLS_PROXY) it is the last address the
+    proxy appended to X-Forwarded-For: earlier entries are the client's own claims."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+# Admin pages a signed-in member of staff may use before confirming a code.
+OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/2fa/", "/admin/jsi18n/")
+
+
+class RequireTwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (settings.REQUIRE_2FA and request.path.startswith("/admin/") and not request.path.startswith(OPEN_PATHS)
+                and user is not None and user.is_authenticated and user.is_staff and not user.is_verified()):
+            has_device = TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+            target = "two-factor-verify" if has_device else "two-factor-setup"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="The 6-digit code from your authenticator app", max_length=6, min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if not (code.isascii() and code.isdigit()):
+            raise forms.ValidationError("Enter the 6 digits the app shows.")
+        return code
+
+
+WRONG = "That code is not right. Check the app's clock, or wait for the next code."
+THROTTLED = "Too many wrong codes. Wait a minute, then enter the code the app shows."
+
+
+def _check(device, code):
+    """(True, "") for the right code; else (False, why). django-otp slows down guessing: after
+    each wrong code the next is refused for a while, which we say rather than 'not right'."""
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        return False, THROTTLED
+    return (True, "") if device.verify_token(code) else (False, WRONG)
+
+
+def _next(request):
+    target = request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return reverse("admin:index")
+    return target
+
+
+def _render(request, template, context):
+    return TemplateResponse(request, template, {**site.each_context(request), **context})
+
+
+@login_required(login_url="admin:login")
+def setup_view(request):
+    """Set up an authenticator app: one unconfirmed device per person until a code confirms it."""
+    user = request.user
+    if not user.is_staff:
+        return redirect("admin:login")
+    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+        return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, why = _check(device, form.cleaned_data["code"])
+        if ok:
+            device.confirmed = True
+            device.save()
+            otp_login(request, device)
+            return redirect(_next(request))
+        form.add_error("code", why)
+    uri = device.config_url
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return _render(request, "admin/two_factor_setup.html", {
+        "title": "Set up two-factor sign-in", "form": form, "next": _next(request),
+        "qr_svg": segno.make(uri, error="m").svg_inline(scale=4, dark="#212b32", title="QR code of your key"),
+        "key": " ".join(key[i:i + 4] for i in range(0, len(key), 4)),
+    })
+
+
+@login_required(login_url="admin:login")
+def verify_view(request):
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        why = "Set up your authenticator app first."
+        for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
+            ok, why = _check(device, form.cleaned_data["code"])
+            if ok:
+                otp_login(request, device)
+                return redirect(_next(request))
+        form.add_error("code", why)
+    return _render(request, "admin/two_factor_verify.html", {"title": "Enter your sign-in code", "form": form,
+                                                              "next": _next(request)})
