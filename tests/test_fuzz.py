@@ -1,0 +1,106 @@
+"""Issue 14: property-based fuzzing of every public endpoint and every parameter it reads.
+
+For each endpoint, hypothesis sends a fixed budget of generated query strings (any Unicode,
+control characters, digits of other scripts, huge and negative numbers, repeated and empty
+parameters, markup) and asserts: never a server error, and nothing typed comes back as live
+markup. Derandomised when CI is set, so CI runs the same examples every time.
+"""
+import os
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from directory.models import Service
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))  # per endpoint
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=bool(os.environ.get("CI")),
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], database=None)
+MARKER = "<x-fuzz>"
+
+SEARCH_PARAMETERS = ["q", "age", "stage", "postcode", "district", "level", "focus", "need", "intervention",
+                     "delivery", "language", "referral", "free", "audience", "sort", "page", "near"]
+# Every public GET endpoint and the parameters it reads (keep in step with the urls).
+ENDPOINTS = {
+    "/": ["postcode"],
+    "/about/": [],
+    "/search/": SEARCH_PARAMETERS,
+    "/shortlist/": ["services"],
+    "/services/acacia/": ["from", "back"],
+    "/map/": SEARCH_PARAMETERS + ["measure"],
+    "/map/districts.geojson": SEARCH_PARAMETERS + ["measure"],
+    "/map/districts/hodge-hill/panel/": SEARCH_PARAMETERS + ["measure"],
+    "/needs/": ["disorganised_percent", "insecure_percent", "demand_percent", "already_seen_percent", "caseload"],
+    "/parents/": [],
+    "/parents/support/": ["age", "postcode", "language"],
+    "/parents/support/all/": ["age", "postcode", "language"],
+    "/parents/topics/feeling-low/": ["age", "postcode", "language"],
+    "/parents/services/acacia/": [],
+    "/parents/saved/": ["services"],
+    "/healthz": [],
+}
+
+numbers = st.one_of(
+    st.integers(min_value=-10**30, max_value=10**30).map(str),
+    st.sampled_from(["²", "①", "٣", "３", "1_0", "1e-30", "1e309", "NaN", "-0", "0x10", " 4 ", "4.5"]),
+)
+texts = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=30).map(lambda t: t + MARKER),
+    st.sampled_from(["B8 1AA", "b8", "B8 1", "ZZ9 9ZZ", "'; DROP TABLE x;--", "%00", "\x00", "\u202e", "../../etc"]),
+)
+values = st.one_of(numbers, texts)
+
+
+def query_for(names):
+    """A list of (name, value) pairs: some parameters repeated, some unknown, some empty."""
+    name = st.sampled_from(names) if names else st.just("x")
+    return st.lists(st.tuples(st.one_of(name, st.text(max_size=8)), values), max_size=6)
+
+
+def check(client, path, pairs):
+    response = client.get(path, {k: [v for n, v in pairs if n == k] for k, _ in pairs})
+    assert response.status_code < 500, (path, pairs)
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert MARKER not in response.content.decode(), f"unescaped input on {path}: {pairs}"
+
+
+@pytest.mark.parametrize("path", list(ENDPOINTS))
+def test_no_generated_query_string_breaks_a_public_page(path):
+    client = Client()
+
+    @FUZZ
+    @given(query_for(ENDPOINTS[path]))
+    def run(pairs):
+        check(client, path, pairs)
+
+    run()
+
+
+@FUZZ
+@given(slug=st.text(max_size=40))
+def test_no_generated_address_breaks_the_service_pages(slug):
+    client = Client()
+    for prefix in ("/services/", "/parents/services/", "/parents/topics/", "/map/districts/"):
+        response = client.get(prefix + slug.replace("/", "") + "/")
+        assert response.status_code < 500, (prefix, slug)
+
+
+@FUZZ
+@given(cookie=st.text(max_size=80), ids=st.lists(numbers, max_size=5))
+def test_no_generated_shortlist_breaks_the_pages_that_read_it(cookie, ids):
+    from directory.shortlist import COOKIE_NAME
+
+    client = Client()
+    client.cookies[COOKIE_NAME] = cookie.encode("utf-8", "replace").decode("latin-1")
+    for path in ("/search/", "/shortlist/", "/services/acacia/", "/parents/saved/"):
+        assert client.get(path, {"services": ".".join(ids)} if "saved" in path else {}).status_code < 500
+    response = client.post("/shortlist/change/", {"action": "add", "service": ids[0] if ids else cookie, "next": cookie})
+    assert response.status_code < 500
+
+
+def test_the_service_page_is_where_it_is_fuzzed():
+    assert Service.objects.filter(slug="acacia", status="published").exists()
