@@ -1,0 +1,79 @@
+"""Issue 14: a draft, an archived service and a change waiting for approval never appear on any
+public surface, by name, by text or in a count."""
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from directory.curation import PendingChange
+from directory.models import Level, Need, Organisation, Service, ServiceAtLocation, Status, Venue
+
+pytestmark = pytest.mark.django_db
+
+DRAFT, ARCHIVED, PENDING = "Leakcheck Draft Service", "Leakcheck Archived Service", "Leakcheck pending text"
+MARKERS = [DRAFT, ARCHIVED, PENDING, "leakcheck-draft", "leakcheck-archived"]
+
+
+def public_urls(ids):
+    joined = ".".join(str(pk) for pk in ids)
+    return [
+        "/", "/about/", "/search/", "/search/?q=leakcheck", "/search/?district=hodge-hill",
+        "/search/?need=bonding_attachment", "/search/?postcode=B8+1AA&sort=distance",
+        "/map/", "/map/?need=bonding_attachment", "/map/districts.geojson", "/map/districts/hodge-hill/panel/",
+        "/needs/", f"/shortlist/?services={joined}",
+        "/parents/", "/parents/support/", "/parents/support/all/", "/parents/topics/feeling-low/",
+        f"/parents/saved/?services={joined}",
+    ]
+
+
+def make_leaky_records(django_user_model):
+    organisation = Organisation.objects.get(name="Acacia Family Support")
+    venue = Venue.objects.create(name="Leakcheck Venue Hall", postcode="B8 1AA", lat=52.49, lon=-1.85,
+                                 district_id=Venue.objects.filter(district__isnull=False).values("district")[:1])
+    made = []
+    for name, slug, status in ((DRAFT, "leakcheck-draft", Status.DRAFT), (ARCHIVED, "leakcheck-archived", Status.ARCHIVED)):
+        service = Service.objects.create(organisation=organisation, name=name, slug=slug, status=status,
+                                         summary=f"{name} summary", focus="specialised", coverage_type="city_wide",
+                                         no_referral_route_reason="x")
+        service.levels.set(Level.objects.all())
+        service.needs.set(Need.objects.filter(code="bonding_attachment"))
+        ServiceAtLocation.objects.create(service=service, venue=venue)
+        made.append(service)
+    omar = django_user_model.objects.create_user("omar", "o@example.org", "a-long-password-for-tests", is_staff=True)
+    PendingChange.objects.create(service=Service.objects.get(slug="acacia"), submitted_by=omar,
+                                 data={"summary": [PENDING], "name": [PENDING]})
+    return made
+
+
+def snapshot(client, urls):
+    """What each surface shows, without what changes between any two requests (tokens, ids)."""
+    shown = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode()
+        text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+        shown[url] = json.loads(text) if response["Content-Type"].startswith("application") and "json" in response["Content-Type"] else text
+    return shown
+
+
+def test_drafts_archived_and_pending_changes_never_reach_a_public_surface(django_user_model):
+    client = Client()
+    acacia = Service.objects.get(slug="acacia")
+    before = snapshot(client, public_urls([acacia.pk]))
+    leaky = make_leaky_records(django_user_model)
+    urls = public_urls([acacia.pk] + [s.pk for s in leaky])
+    after = snapshot(client, urls)
+    for url, shown in after.items():
+        text = json.dumps(shown) if not isinstance(shown, str) else shown
+        for marker in MARKERS:
+            assert marker not in text, f"{marker!r} leaked on {url}"
+    # Counts and lists are as if the hidden records did not exist (a shared list drops them).
+    for url in ("/search/", "/search/?district=hodge-hill", "/search/?need=bonding_attachment", "/map/districts.geojson",
+                "/map/districts/hodge-hill/panel/", "/parents/support/all/"):
+        assert after[url] == before[url], f"{url} changed because of hidden records"
+    # Their own pages are as absent as unknown ones.
+    for service in leaky:
+        assert client.get(f"/services/{service.slug}/").status_code == 404
+        assert client.get(f"/parents/services/{service.slug}/").status_code == 404
