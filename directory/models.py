@@ -503,3 +503,4 @@ class UrgentHelp(models.Model):
         return self.name
 
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
+from directory.suggestions import Suggestion  # noqa: E402,F401  ("Suggest a change", docs/adr/0092)
