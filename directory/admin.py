@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from directory.admin_bulk import ServiceBulkMixin
 from directory.models import (
     DeliveryMode, Intervention, Language, Level, Need, Organisation, ParentTopic, ReferralRoute, Service,
     ServiceAtLocation, Status, UrgentHelp, Venue,
@@ -261,7 +262,7 @@ class ParentDescriptionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ServiceBulkMixin, admin.ModelAdmin):
     form = ServiceAdminForm
     formfield_overrides = HTTPS_URLS
     inlines = [ReferralRouteInline, ServiceAtLocationInline]

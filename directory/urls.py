@@ -1,7 +1,7 @@
 from django.urls import path
 
 from directory import views
-from directory import views_suggestions
+from directory import views_bulk, views_suggestions
 
 app_name = "directory"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("shortlist/change/", views.shortlist_update, name="shortlist-change"),
     path("services/<slug:slug>/suggest/", views_suggestions.suggest_change, name="suggest-change"),
     path("services/<slug:slug>/suggest/thanks/", views_suggestions.suggest_thanks, name="suggest-thanks"),
+    path("services.csv", views_bulk.services_csv, name="services-csv"),
 ]
