@@ -59,6 +59,9 @@ class SuggestionAdmin(admin.ModelAdmin):
               "curator_reason", "handled_by", "handled_at"]
     actions = ["accept", "reject"]
 
+    class Media:
+        css = {"all": ["css/admin-suggestions.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("service", "handled_by")
 
