@@ -44,7 +44,7 @@ class SuggestionChangeForm(forms.ModelForm):
 
 @admin.register(Suggestion)
 class SuggestionAdmin(admin.ModelAdmin):
-    """New suggestions first; filter by status. One query for the list (pinned in tests)."""
+    """Newest first; filter by status. A fixed number of queries for the list (pinned in tests)."""
 
     form = SuggestionChangeForm
     list_display = ["created", "about", "what_is_wrong", "contact", "page", "status", "handled_by"]
