@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "import_export",  # CSV import (with a dry run) and export of services in the admin: docs/adr/0009
     "leaflet",
     "simple_history",
     "axes",
@@ -199,6 +200,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "directory@localhost")
 # Where links in e-mails point, e.g. https://directory.example.org (no trailing slash).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# "Suggest a change": how many suggestions one client may send in an hour (cache-counted, per process
+# with the default local-memory cache).
+SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
+# The largest CSV a curator may import, in bytes (Django's upload limit does not apply to files).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+# Imports run in one transaction: the dry run is rolled back and a write is all or nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Map: no tile server by default (this service must work offline); vector layers always render.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")

@@ -9,6 +9,7 @@ import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove 
 import directory.admin  # noqa: F401,E402
 from config import ops, security  # noqa: E402
 from directory.admin_curation import dashboard_view  # noqa: E402
+import directory.admin_suggestions  # noqa: F401,E402
 import mapping.admin  # noqa: F401,E402
 
 admin.site.site_header = "IMHSG curation"

@@ -23,6 +23,7 @@ from directory.admin_curation import (
 )
 from directory.curation import PendingChange, is_imhsg_editor, is_organisation_editor, organisation_ids
 
+from directory.admin_bulk import ServiceBulkMixin
 from directory.models import (
     DeliveryMode, Intervention, Language, Level, Need, Organisation, ParentTopic, ReferralRoute, Service,
     ServiceAtLocation, Status, UrgentHelp, Venue,
@@ -336,7 +337,7 @@ class ParentDescriptionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Service)
-class ServiceAdmin(ModeratedServiceMixin, OrganisationScopedMixin, HistoryAdmin):
+class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMixin, HistoryAdmin):
     form = ServiceAdminForm
     formfield_overrides = HTTPS_URLS
     inlines = [ReferralRouteInline, ServiceAtLocationInline]

@@ -527,3 +527,4 @@ class UrgentHelp(models.Model):
 
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
 from directory.curation import PendingChange, ReminderSent  # noqa: E402,F401
+from directory.suggestions import Suggestion  # noqa: E402,F401  ("Suggest a change", docs/adr/0009)

@@ -16,6 +16,7 @@ from directory.forms import ShortlistChangeForm
 from directory.forms_parents import ParentAnswersForm
 from directory.presenters_parents import ParentCard, answer_age_text
 from directory.sources import FactIndex
+from directory.suggestions import SuggestionForm
 from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
 
 ANSWER_PARAMS = ("age", "postcode", "language")
@@ -113,6 +114,7 @@ def service(request, slug):
         raise Http404(_("We could not find that service."))
     return _render(request, "parents/service.html", {
         "card": ParentCard(found, on_list=found.pk in shortlist_read(request), facts=FactIndex.for_services([found])),
+        "suggestion_form": SuggestionForm(),
     })
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from directory import parents
+from directory import views_suggestions
 
 app_name = "parents"
 
@@ -12,4 +13,6 @@ urlpatterns = [
     path("services/<slug:slug>/", parents.service, name="service"),
     path("saved/", parents.saved, name="saved"),
     path("saved/change/", parents.saved_change, name="saved-change"),
+    path("services/<slug:slug>/suggest/", views_suggestions.parent_suggest_change, name="suggest-change"),
+    path("services/<slug:slug>/suggest/thanks/", views_suggestions.parent_suggest_thanks, name="suggest-thanks"),
 ]

@@ -19,6 +19,7 @@ from directory.shortlist import (
     MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_tidy, shortlist_write,
 )
 from directory.sources import FactIndex
+from directory.suggestions import SuggestionForm
 
 
 def classification_context():
@@ -86,6 +87,7 @@ def service_detail(request, slug):
         "steps_down": [ServiceCard(s) for s in down],
         "shortlisted": service.pk in shortlist_read(request),
         "here": request.get_full_path(),
+        "suggestion_form": SuggestionForm(),
     }
     return render(request, "directory/service_detail.html", context)
 

@@ -298,3 +298,10 @@ def test_send_review_reminders_sends_each_owner_one_digest_a_day(imhsg_editor, a
     call_command("send_review_reminders", stdout=out)
     assert len(mail.outbox) == 2 and "2 owners already reminded today" in out.getvalue()
     assert ReminderSent.objects.count() == 2
+
+
+def test_an_organisation_editor_can_neither_import_nor_export(client, acacia_editor):
+    as_user(client, acacia_editor)
+    assert client.get(admin_url("directory_service_import")).status_code == 403
+    assert client.get(admin_url("directory_service_export")).status_code == 403
+    assert client.get(admin_url("directory_suggestion_changelist")).status_code == 403
