@@ -331,7 +331,7 @@ class DashboardCount:
 
 
 def dashboard_counts(today=None):
-    """Every count on the dashboard, in 2 queries (services, then facts and proposals)."""
+    """Every count on the dashboard, in 4 queries (services, facts, proposals, suggestions)."""
     today = today or timezone.localdate()
     live = Service.objects.exclude(status=Status.ARCHIVED)
     has_route = Exists(ReferralRoute.objects.filter(service=OuterRef("pk")))
@@ -348,12 +348,17 @@ def dashboard_counts(today=None):
     )
     facts = Fact.objects.aggregate(unconfirmed=Count("pk", filter=Q(confirmed_on__isnull=True)))
     pending = PendingChange.objects.filter(status=ChangeStatus.PENDING).count()
+    from directory.suggestions import Suggestion, SuggestionStatus
+
+    suggestions = Suggestion.objects.filter(status=SuggestionStatus.NEW).count()
     services_url = reverse("admin:directory_service_changelist")
     return [
         DashboardCount("Overdue for review", services["overdue"], f"{services_url}?review=overdue"),
         DashboardCount("Due for review in the next 30 days", services["soon"], f"{services_url}?review=soon"),
         DashboardCount("Proposed changes waiting for approval", pending,
                reverse("admin:directory_pendingchange_changelist") + "?status__exact=pending"),
+        DashboardCount("New suggestions from the public", suggestions,
+               reverse("admin:directory_suggestion_changelist") + "?status__exact=new"),
         DashboardCount("Missing a referral route", services["no_route"], f"{services_url}?missing=route"),
         DashboardCount("Missing acceptance criteria", services["no_criteria"], f"{services_url}?missing=criteria"),
         DashboardCount("Missing contact details", services["no_contact"], f"{services_url}?missing=contact"),

@@ -41,6 +41,7 @@ ENDPOINTS = {
     "/parents/services/acacia/": [],
     "/parents/saved/": ["services"],
     "/healthz": [],
+    "/services.csv": [],
 }
 
 numbers = st.one_of(
@@ -104,3 +105,17 @@ def test_no_generated_shortlist_breaks_the_pages_that_read_it(cookie, ids):
 
 def test_the_service_page_is_where_it_is_fuzzed():
     assert Service.objects.filter(slug="acacia", status="published").exists()
+
+
+@FUZZ
+@given(what=st.text(max_size=300), name=st.text(max_size=40), email=st.text(max_size=40), trap=st.text(max_size=5))
+def test_no_generated_suggestion_breaks_the_form(what, name, email, trap):
+    from django.core.cache import cache
+
+    cache.clear()  # the rate limit is not what is being fuzzed here
+    client = Client()
+    for path in ("/services/acacia/suggest/", "/parents/services/acacia/suggest/"):
+        response = client.post(path, {"text": what + MARKER, "contact_name": name, "contact_email": email, "website": trap})
+        assert response.status_code < 500
+        if response.get("Content-Type", "").startswith("text/html"):
+            assert MARKER not in response.content.decode()

@@ -243,7 +243,7 @@ def test_a_viewer_reads_but_cannot_change(client, viewer):
 
 def test_the_dashboard_counts_the_seed_content_and_links_to_each_list(client, imhsg_editor, django_assert_num_queries):
     as_user(client, imhsg_editor)
-    with django_assert_num_queries(7):  # session, user, perms (2); services, facts, proposals
+    with django_assert_num_queries(8):  # session, user, perms (2); services, facts, proposals, suggestions
         response = client.get(reverse("curation-dashboard"))
     counts = {c.label: c.count for c in response.context["counts"]}
     assert counts["Overdue for review"] == 0  # seeded reviews are spread over six months
@@ -254,6 +254,7 @@ def test_the_dashboard_counts_the_seed_content_and_links_to_each_list(client, im
     assert counts["Published without a description for parents"] == 25
     assert counts["Focus not yet confirmed"] == 25
     assert counts["Facts not yet confirmed"] > 100
+    assert counts["New suggestions from the public"] == 0
     for item in response.context["counts"]:
         listing = client.get(item.url)
         assert listing.status_code == 200, item.url
