@@ -7,18 +7,25 @@ signed in with a password must also confirm a one-time code from an authenticato
 code at each sign-in. A superuser removes a lost device under "TOTP devices".
 """
 import base64
+import json
+import logging
 
 import segno
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.admin import site
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+logger = logging.getLogger("csp")
 
 
 def client_ip(request):
@@ -127,3 +134,34 @@ def verify_view(request):
         form.add_error("code", why)
     return _render(request, "admin/two_factor_verify.html", {"title": "Enter your sign-in code", "form": form,
                                                               "next": _next(request)})
+
+
+class PermissionsPolicyMiddleware:
+    """Adds the Permissions-Policy header (settings.PERMISSIONS_POLICY) to every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Browsers POST policy violations here; they are logged (at most 16 KB each, never stored)."""
+    body = request.body[:CSP_REPORT_MAX_BYTES] if int(request.META.get("CONTENT_LENGTH") or 0) <= CSP_REPORT_MAX_BYTES else b""
+    try:
+        report = json.loads(body or b"{}")
+    except ValueError:
+        return HttpResponse(status=400)
+    details = report.get("csp-report", report) if isinstance(report, dict) else {}
+    if isinstance(details, dict):
+        logger.warning("CSP violation: %s blocked %s on %s", str(details.get("violated-directive", ""))[:200],
+                       str(details.get("blocked-uri", ""))[:300], str(details.get("document-uri", ""))[:300])
+    return HttpResponse(status=204)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "mapping",
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.ops.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy on every response (config/security.py).
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Picks the language from the language cookie or Accept-Language, among LANGUAGES only.
@@ -252,3 +256,41 @@ LOGGING = {
 ADMINS = [(name.strip(), address.strip(" >")) for name, _, address in
           (item.partition("<") for item in env_list("ADMINS")) if address]
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+
+# Content security policy (django-csp): scripts, styles, fonts and data from this site only; no
+# inline scripts, styles or event handlers; never framed. A configured tile server's host is
+# allowed for map images. CSP_REPORT_ONLY=1 reports violations without blocking (to try a change);
+# reports go to /csp-report/, which logs them (logger "csp").
+from csp.constants import NONE, SELF  # noqa: E402
+
+_TILES_HOST = ""
+if MAP_TILES_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILES_URL.replace("{s}", "a"))
+    _TILES_HOST = f"{_tiles.scheme}://{_tiles.netloc.replace('a.', '*.', 1) if '{s}' in MAP_TILES_URL else _tiles.netloc}"
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"] + ([_TILES_HOST] if _TILES_HOST else []),
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": ["/csp-report/"],
+    },
+}
+# (Not named CSP_...: django-csp 4 reads such settings as its old format and refuses to start.)
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Features this site never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), "
+                      "interest-cohort=()")

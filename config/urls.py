@@ -21,6 +21,7 @@ admin.site.index_template = "admin/directory/index.html"
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
+    path("csp-report/", security.csp_report, name="csp-report"),
     path("admin/2fa/setup/", security.setup_view, name="two-factor-setup"),
     path("admin/2fa/verify/", security.verify_view, name="two-factor-verify"),
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
