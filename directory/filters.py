@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
-from directory import search, selectors
+from directory import search
 from directory.models import (
-    AgeRange, Audience, Cost, DeliveryMode, Focus, Language, Level, Need, ReferralRoute, Referrer, Service,
+    Audience, Cost, DeliveryMode, Focus, Language, Level, Need, ReferralRoute, Referrer, Service,
 )
 from directory.numbers import WholeNumberField
 from mapping.models import District
@@ -66,15 +65,6 @@ def _invalid_choice(what):
         "invalid_pk_value": f"%(pk)s is not {what}. Choose from the list.",
         "invalid_list": f"Choose {what} from the list.",
     }
-
-
-def age_q(start, end):
-    """Services for a baby aged start..end months (inclusive). Ranges 'not stated' and 'any'
-    always match: an unrecorded range must never silently exclude a service (DESIGN.md)."""
-    return (
-        Q(age_range__in=[AgeRange.ANY, AgeRange.NOT_STATED])
-        | Q(age_range=AgeRange.RANGE, age_from_months__lte=end, age_to_months__gte=start)
-    )
 
 
 class PostcodeField(forms.CharField):
@@ -176,24 +166,24 @@ class ServiceFilter(django_filters.FilterSet):
         return search.keyword_filter(queryset, value)
 
     def filter_postcode(self, queryset, name, value):
-        return selectors.services_in_district(queryset, value.district)
+        return queryset.in_district(value.district)
 
     def filter_district(self, queryset, name, value):
         # The form offers a postcode "or a district": when both are given, the postcode,
         # the family's own place, wins (service_search says so).
         if self.form.cleaned_data.get("postcode"):
             return queryset
-        return selectors.services_in_district(queryset, value)
+        return queryset.in_district(value)
 
     def filter_stage(self, queryset, name, value):
         # An exact age, when given and valid, is more precise than the band.
         if self.form.cleaned_data.get("age") is not None:
             return queryset
         stage = STAGES_BY_VALUE[value]
-        return queryset.filter(age_q(stage.start, stage.end))
+        return queryset.for_age(stage.start, stage.end)
 
     def filter_age(self, queryset, name, value):
-        return queryset.filter(age_q(value, value))
+        return queryset.for_age(value)
 
     def filter_level(self, queryset, name, value):
         return queryset.filter(pk__in=_through_ids(Service.levels, level__in=value)) if value else queryset

@@ -132,9 +132,50 @@ class CoverageType(models.TextChoices):
     LOCALITY = "locality", "A named locality"
 
 
+def age_q(start, end):
+    """Services for a baby aged start..end months (inclusive). Ranges 'not stated' and 'any'
+    always match: an unrecorded range must never silently exclude a service (DESIGN.md)."""
+    return (
+        Q(age_range__in=[AgeRange.ANY, AgeRange.NOT_STATED])
+        | Q(age_range=AgeRange.RANGE, age_from_months__lte=end, age_to_months__gte=start)
+    )
+
+
+def in_district_q(district):
+    """A service is "in" a district if it is city-wide, lists the district,
+    names a locality inside it, or has a venue there (DESIGN.md).
+
+    Combine with .distinct() when it is used across the venue join.
+    """
+    return (
+        Q(coverage_type=CoverageType.CITY_WIDE)
+        | Q(coverage_districts=district)
+        | Q(locality_district=district)
+        | Q(service_at_locations__venue__district=district)
+    )
+
+
 class ServiceQuerySet(models.QuerySet):
+    """The query rules that search, the map, the parents' view and the admin share. They
+    live on the model so that filters and selectors both depend on it, not on each other."""
+
     def published(self):
         return self.filter(status=Status.PUBLISHED)
+
+    def for_age(self, start, end=None):
+        """Services for a baby aged start..end months (inclusive); see `age_q`."""
+        return self.filter(age_q(start, start if end is None else end))
+
+    def in_district(self, district):
+        """The rule of `in_district_q`, without duplicate rows and without joining the
+        multi-valued relations: each part is its own indexed subquery (at 100,000 services an
+        OR across the joins cost about ten times as much)."""
+        listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
+        venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
+        return self.filter(
+            Q(coverage_type=CoverageType.CITY_WIDE) | Q(locality_district=district)
+            | Q(pk__in=listed) | Q(pk__in=venue_there)
+        )
 
     def for_parents(self):
         """Published services a parent may see: not marked 'professionals only'."""

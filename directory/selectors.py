@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.http import QueryDict
-from django.db.models import ExpressionWrapper, F, FloatField, Min, Prefetch, Q
+from django.db.models import ExpressionWrapper, F, FloatField, Min, Prefetch
 
 from directory import search
-from directory.models import CoverageType, Level, Service, ServiceAtLocation
+from directory.filters import ServiceFilter
+from directory.models import Level, Service, ServiceAtLocation
 from directory.numbers import whole_number
 
 RESULTS_PER_PAGE = 20
@@ -21,32 +22,6 @@ def service_list_published():
 
 def level_list():
     return list(Level.objects.order_by("rank"))
-
-
-def in_district_q(district):
-    """A service is "in" a district if it is city-wide, lists the district,
-    names a locality inside it, or has a venue there (DESIGN.md).
-
-    Combine with .distinct() when it is used across the venue join.
-    """
-    return (
-        Q(coverage_type=CoverageType.CITY_WIDE)
-        | Q(coverage_districts=district)
-        | Q(locality_district=district)
-        | Q(service_at_locations__venue__district=district)
-    )
-
-
-def services_in_district(queryset, district):
-    """The rule of `in_district_q`, without duplicate rows and without joining the
-    multi-valued relations: each part is its own indexed subquery (at 100,000 services an
-    OR across the joins cost about ten times as much)."""
-    listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
-    venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
-    return queryset.filter(
-        Q(coverage_type=CoverageType.CITY_WIDE) | Q(locality_district=district)
-        | Q(pk__in=listed) | Q(pk__in=venue_there)
-    )
 
 
 def _cards(queryset):
@@ -65,8 +40,6 @@ def service_filter_queryset(*, data):
     `filterset.errors`. Validating the form costs one query per taxonomy parameter given
     (and one for a postcode).
     """
-    from directory.filters import ServiceFilter  # filters use this module's district rule
-
     filterset = ServiceFilter(data=as_query_dict(data), queryset=Service.objects.published())
     return filterset.qs, filterset
 

@@ -5,7 +5,7 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 
 from directory import selectors as directory_selectors
-from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue
+from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue, in_district_q
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -36,7 +36,7 @@ def matching_services(*, data):
 
 def _per_district(districts):
     """One conditional COUNT(DISTINCT) per district, aliased d<pk> (slugs may hold hyphens)."""
-    return {f"d{d.pk}": Count("pk", filter=directory_selectors.in_district_q(d), distinct=True) for d in districts}
+    return {f"d{d.pk}": Count("pk", filter=in_district_q(d), distinct=True) for d in districts}
 
 
 def _by_slug(row, districts):
@@ -124,7 +124,7 @@ def services_in_district_for_panel(*, services, district):
     """Matching services in one district, with what the ladder shows. 4 queries."""
     routes = ReferralRoute.objects.order_by("order", "id")
     return list(
-        directory_selectors.services_in_district(Service.objects.filter(pk__in=services.values("pk")), district)
+        Service.objects.filter(pk__in=services.values("pk")).in_district(district)
         .select_related("organisation")
         .prefetch_related("levels", Prefetch("referral_routes", queryset=routes))
         .order_by("name")

@@ -4,7 +4,6 @@ from django.http import QueryDict
 from shapely.geometry import shape
 
 from directory.models import Service
-from directory.selectors import services_in_district
 from mapping.geojson import districts_feature_collection
 from mapping.models import District
 from mapping.needs import NeedsParameters, SEED_VALUES
@@ -58,7 +57,7 @@ def test_it_counts_services_per_district_as_in_district_q_does():
     properties = by_name(build())
     published = Service.objects.published()
     for district in District.objects.all():
-        in_it = services_in_district(published, district)
+        in_it = published.in_district(district)
         counts = properties[district.name]
         assert counts["services_matching"] == in_it.count()
         for level in ["universal", "targeted", "statutory", "specialist"]:
