@@ -11,10 +11,12 @@ from django.views.decorators.http import require_POST, require_safe
 from directory import selectors
 from directory.filters import SORT_CHOICES, STAGES
 from directory.forms import ShortlistChangeForm
-from directory.presenters import (
-    HandoutItem, SearchCard, ServiceCard, ServicePage, active_filter_tags, error_list, filter_groups,
-    focus_explanations, hidden_inputs, pagination, widening_suggestions,
+from directory.presenters.common import ServiceCard, focus_explanations
+from directory.presenters.search import (
+    SearchCard, active_filter_tags, error_list, filter_groups, hidden_inputs, pagination, widening_suggestions,
 )
+from directory.presenters.service import ServicePage
+from directory.presenters.shortlist import HandoutItem
 from directory.shortlist import (
     MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_tidy, shortlist_write,
 )

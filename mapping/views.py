@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from directory.presenters import filter_groups
+from directory.presenters.search import filter_groups
 from mapping import presenters, selectors
 from mapping.geojson import district_map_build
 from mapping.needs import (
