@@ -5,6 +5,7 @@ from django.urls import include, path
 # would import leaflet.admin, which needs GDAL (docs/adr/0002-no-geodjango.md).
 import django.contrib.auth.admin  # noqa: F401,E402
 import directory.admin  # noqa: F401,E402
+import directory.admin_search  # noqa: F401,E402
 import mapping.admin  # noqa: F401,E402
 
 admin.site.site_header = "IMHSG curation"

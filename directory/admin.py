@@ -205,6 +205,10 @@ class ServiceAdminForm(forms.ModelForm):
             self.add_error("levels", "Tick at least one level of need.")
         if cleaned.get("coverage_type") == "districts" and not cleaned.get("coverage_districts"):
             self.add_error("coverage_districts", "Tick the districts the service covers, or choose city-wide.")
+        # The database constraint says the same, but as an error at the top of the form;
+        # beside the field is where the curator will fix it.
+        if cleaned.get("status") == Status.PUBLISHED and not (cleaned.get("summary") or "").strip():
+            self.add_error("summary", "A published service needs a summary.")
         return cleaned
 
 

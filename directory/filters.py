@@ -16,14 +16,15 @@ from django import forms
 
 from directory import search
 from directory.models import (
-    Audience, Cost, DeliveryMode, Focus, Language, Level, Need, ReferralRoute, Referrer, Service,
+    Audience, Cost, DeliveryMode, Focus, Intervention, Language, Level, Need, ReferralRoute, Referrer, Service,
 )
 from directory.numbers import WholeNumberField
 from mapping.models import District
-from mapping.postcodes import postcode_lookup
+from mapping.postcodes import place_lookup
 
 # The product covers conception to the second birthday (DESIGN.md).
 AGE_MIN, AGE_MAX = -9, 24
+POSTCODE_ERROR = "Enter a postcode, like B8 1AA, or its first part, like B8."
 AGE_ERROR = "Enter the baby's age in whole months, from -9 to 24. Use a minus sign for pregnancy, for example -3."
 
 
@@ -68,13 +69,14 @@ def _invalid_choice(what):
 
 
 class PostcodeField(forms.CharField):
-    """Cleans any spelling of a Birmingham postcode to a `PostcodeResult` with its district."""
+    """Cleans any spelling of a Birmingham postcode, or of a postcode district or sector
+    ("B8", "B8 1"), to a `PostcodeResult` with its district."""
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
-        result = postcode_lookup(value)
+        result = place_lookup(value)
         if not result.found:
             raise forms.ValidationError(result.message)
         return result
@@ -100,7 +102,7 @@ class ServiceFilter(django_filters.FilterSet):
     )
     postcode = PostcodeFilter(
         label="Family's postcode", method="filter_postcode", max_length=12,
-        error_messages={"max_length": "Enter a full postcode, like B8 1AA."},
+        error_messages={"max_length": POSTCODE_ERROR},
     )
     district = django_filters.ModelChoiceFilter(
         label="District", queryset=District.objects.only("pk", "name", "slug"), to_field_name="slug",
@@ -125,6 +127,10 @@ class ServiceFilter(django_filters.FilterSet):
     need = django_filters.ModelMultipleChoiceFilter(
         label="What the family is facing", queryset=Need.objects.order_by("name"), to_field_name="code",
         method="filter_need", error_messages=_invalid_choice("a need we list"),
+    )
+    intervention = django_filters.ModelMultipleChoiceFilter(
+        label="Approaches used", queryset=Intervention.objects.order_by("name"), to_field_name="code",
+        method="filter_intervention", error_messages=_invalid_choice("an approach we list"),
     )
     referral = django_filters.ChoiceFilter(
         label="How to get in", choices=REFERRAL_CHOICES, method="filter_referral", empty_label=None,
@@ -163,7 +169,9 @@ class ServiceFilter(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset, name, value):
-        return search.keyword_filter(queryset, value)
+        # Kept for ranking, so the synonyms are read once per search.
+        self.keyword_groups = search.keyword_groups(value)
+        return search.keyword_filter(queryset, value, self.keyword_groups)
 
     def filter_postcode(self, queryset, name, value):
         return queryset.in_district(value.district)
@@ -190,6 +198,9 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_need(self, queryset, name, value):
         return queryset.filter(pk__in=_through_ids(Service.needs, need__in=value)) if value else queryset
+
+    def filter_intervention(self, queryset, name, value):
+        return queryset.filter(pk__in=_through_ids(Service.interventions, intervention__in=value)) if value else queryset
 
     def filter_delivery(self, queryset, name, value):
         return queryset.filter(pk__in=_through_ids(Service.delivery_modes, deliverymode__in=value)) if value else queryset

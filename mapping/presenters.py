@@ -254,3 +254,12 @@ MAP_FILTERS = ["stage", "level", "focus", "need", "referral", "free"]
 def hidden_filters(query, skip):
     """(name, value) pairs of the address's other parameters, to carry through the form."""
     return [(name, value) for name in query for value in query.getlist(name) if name not in skip]
+
+
+MILES_PER_KM = 0.621371
+
+
+def miles_text(km):
+    """'0.6 miles' (one decimal place; '0.0 miles' at the venue itself)."""
+    miles = km * MILES_PER_KM
+    return f"{miles:.1f} mile" + ("" if f"{miles:.1f}" == "1.0" else "s")

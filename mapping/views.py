@@ -15,7 +15,7 @@ from mapping.geojson import district_map_build
 from mapping.needs import (
     PARAMETERS, TABLE_1_CAPTION, TABLE_1_COLUMNS, OverrideError, needs_estimate, parameters_with_overrides,
 )
-from mapping.postcodes import postcode_lookup
+from mapping.postcodes import place_lookup
 
 # Parameters the map reads itself rather than passing to the shared FilterSet: which district
 # to look at, which postcode to zoom to, and how to shade. They never narrow the counts.
@@ -85,7 +85,7 @@ def map_page(request):
             district_error = "We do not know that district. Choose one of Birmingham's 10 districts from the list."
     postcode = None
     if request.GET.get("postcode", "").strip():
-        postcode = postcode_lookup(request.GET["postcode"])
+        postcode = place_lookup(request.GET["postcode"])
         if postcode.found and district is None and not district_error:
             district = _district_from(built.districts, postcode.district.slug)
 
@@ -93,7 +93,9 @@ def map_page(request):
     venues = selectors.venues_for_map(services=built.services)
     nearest = []
     if postcode and postcode.lat is not None:
-        nearest = selectors.nearest_venues(venues=venues, lat=postcode.lat, lon=postcode.lon)
+        # Miles, as on the search page and as UK users expect.
+        nearest = [(venue, presenters.miles_text(km))
+                   for venue, km in selectors.nearest_venues(venues=venues, lat=postcode.lat, lon=postcode.lon)]
 
     context = {
         "built": built,

@@ -26,17 +26,41 @@ def distance_text(km):
 
 @dataclass
 class SearchCard(ServiceCard):
-    """A result card: a ServiceCard with the distance from the family's postcode."""
+    """A result card: a ServiceCard with the distance from the family's postcode, why the
+    service is listed, and a link that carries the search (so the service page can lead
+    back to these results)."""
 
     on_list: bool = False  # already on the person's shortlist
+    query: str = ""  # the search's query string, without "?"
+    place: object = None  # the family's District, if a postcode or district was given
+    approximate: bool = False  # distances are from a postcode district's centre
+
+    @property
+    def url(self):
+        base = self.service.get_absolute_url()
+        return f"{base}?{self.query}" if self.query else base
 
     @property
     def distance(self):
-        return distance_text(getattr(self.service, "distance_km", None))
+        text = distance_text(getattr(self.service, "distance_km", None))
+        return f"about {text}" if text and self.approximate else text
 
     @property
     def id(self):
         return self.service.pk
+
+    @property
+    def reasons(self):
+        """Why it is in the results, from fit_annotate's figures: the place first, then the age."""
+        service, reasons = self.service, []
+        if self.place is not None:
+            if getattr(service, "is_local", 0):
+                reasons.append(f"Works in {self.place.name}.")
+            else:
+                reasons.append(f"City-wide, so it covers {self.place.name}.")
+        if not getattr(service, "age_fits", 1):
+            reasons.append("Age range not recorded, so it is included: check the age with the service.")
+        return reasons
 
 
 @dataclass(frozen=True)
@@ -73,8 +97,9 @@ def active_filter_tags(filterset, data):
         add("q", cleaned["q"], f"Keywords: {cleaned['q']}", remove_all=True)
     if cleaned.get("postcode"):
         result = cleaned["postcode"]
-        add("postcode", result.postcode, f"Near {result.postcode} ({result.district.name})", remove_all=True)
-    if cleaned.get("district"):
+        where = f"around {result.postcode}" if result.approximate else result.postcode
+        add("postcode", result.postcode, f"Near {where} ({result.district.name})", remove_all=True)
+    if cleaned.get("district") and not cleaned.get("postcode"):  # the postcode wins; see service_search
         add("district", cleaned["district"].slug, f"District: {cleaned['district'].name}", remove_all=True)
     if cleaned.get("age") is not None:
         add("age", cleaned["age"], f"Age: {month_text(cleaned['age'])}", remove_all=True)
@@ -86,6 +111,8 @@ def active_filter_tags(filterset, data):
         add("focus", value, f"Focus: {Focus(value).label}")
     for need in cleaned.get("need") or []:
         add("need", need.code, f"Need: {need.name}")
+    for intervention in cleaned.get("intervention") or []:
+        add("intervention", intervention.code, f"Approach: {intervention.name}")
     if cleaned.get("referral"):
         add("referral", cleaned["referral"], dict(REFERRAL_CHOICES)[cleaned["referral"]], remove_all=True)
     for mode in cleaned.get("delivery") or []:
@@ -105,6 +132,7 @@ class Option:
     label: str
     checked: bool
     hint: str = ""
+    count: int | None = None  # services this option would give with the other filters; None: not counted
 
 
 @dataclass(frozen=True)
@@ -124,35 +152,43 @@ class OptionGroup:
         return "radios" if self.kind == "radio" else "checkboxes"
 
 
-def _group(filterset, data, name, choices, kind="checkbox", hints=None, any_label=None):
+def _group(filterset, data, name, choices, kind="checkbox", hints=None, any_label=None, counts=None):
     chosen = set(data.getlist(name))
     options = [Option("", any_label, not chosen)] if any_label else []
-    options += [Option(str(v), str(label), str(v) in chosen, (hints or {}).get(v, "")) for v, label in choices]
+    counted = (counts or {}).get(name)
+    options += [
+        Option(str(v), str(label), str(v) in chosen, (hints or {}).get(v, ""),
+               None if counted is None else counted.get(str(v), 0))
+        for v, label in choices
+    ]
     errors = filterset.form.errors.get(name)
     return OptionGroup(name, filterset.form.fields[name].label, kind, options, errors[0] if errors else "")
 
 
-def filter_groups(filterset, data, names=None):
+def filter_groups(filterset, data, names=None, counts=None):
     """The filter form's option groups (all, or those in `names`, in that order), and the
     levels (for the 'what do these mean' help). Search and the map both use this.
-    One query per taxonomy shown (levels, needs, delivery modes, languages)."""
+    One query per taxonomy shown (levels, needs, approaches, delivery modes, languages).
+    `counts` (selectors.option_counts) puts a count on each option."""
     fields = filterset.form.fields
     levels = list(fields["level"].queryset)
+
+    def group(name, choices, **kwargs):
+        return _group(filterset, data, name, choices, counts=counts, **kwargs)
+
     builders = {
         # The search page shows the stage as a select beside the exact age; the map as radios.
-        "stage": lambda: _group(filterset, data, "stage", [(st.value, st.label) for st in STAGES],
-                                kind="radio", any_label="Any age"),
-        "level": lambda: _group(filterset, data, "level", [(lv.code, lv.name) for lv in levels],
-                                hints={lv.code: lv.description for lv in levels}),
-        "focus": lambda: _group(filterset, data, "focus", Focus.choices, hints=dict(FOCUS_EXPLANATIONS)),
-        "need": lambda: _group(filterset, data, "need", [(n.code, n.name) for n in fields["need"].queryset]),
-        "referral": lambda: _group(filterset, data, "referral", REFERRAL_CHOICES, kind="radio", any_label="Any route"),
-        "delivery": lambda: _group(filterset, data, "delivery", [(m.code, m.name) for m in fields["delivery"].queryset]),
-        "language": lambda: _group(filterset, data, "language",
-                                   [(lang.code, lang.name) for lang in fields["language"].queryset]),
-        "free": lambda: _group(filterset, data, "free", FREE_CHOICES),
-        "audience": lambda: _group(filterset, data, "audience", AUDIENCE_CHOICES, kind="radio",
-                                   any_label="All services"),
+        "stage": lambda: group("stage", [(st.value, st.label) for st in STAGES], kind="radio", any_label="Any age"),
+        "level": lambda: group("level", [(lv.code, lv.name) for lv in levels],
+                               hints={lv.code: lv.description for lv in levels}),
+        "focus": lambda: group("focus", Focus.choices, hints=dict(FOCUS_EXPLANATIONS)),
+        "need": lambda: group("need", [(n.code, n.name) for n in fields["need"].queryset]),
+        "intervention": lambda: group("intervention", [(i.code, i.name) for i in fields["intervention"].queryset]),
+        "referral": lambda: group("referral", REFERRAL_CHOICES, kind="radio", any_label="Any route"),
+        "delivery": lambda: group("delivery", [(m.code, m.name) for m in fields["delivery"].queryset]),
+        "language": lambda: group("language", [(lang.code, lang.name) for lang in fields["language"].queryset]),
+        "free": lambda: group("free", FREE_CHOICES),
+        "audience": lambda: group("audience", AUDIENCE_CHOICES, kind="radio", any_label="All services"),
     }
     wanted = names or [name for name in builders if name != "stage"]
     return [builders[name]() for name in wanted], levels
@@ -240,3 +276,21 @@ def hidden_inputs(data, leave_out=("sort", "page")):
     """(name, value) pairs that carry the current search through another GET form."""
     return [(name, value) for name in data for value in data.getlist(name) if name not in leave_out]
 
+
+
+# The parameters a search is made of; a service page opened from the results carries them
+# so that it can link back to the same results (and the shortlist and map keep them).
+SEARCH_PARAMS = ("q", "postcode", "district", "stage", "age", "level", "focus", "need", "intervention", "referral",
+                 "delivery", "language", "free", "audience", "sort", "page")
+MAX_CARRIED = 1000  # characters: a longer query string is not a search this site made
+
+
+def search_query(data, leave_out=()):
+    """The search parameters in `data` as a query string without "?" ('' for none).
+    Anything else (a shortlist's `services`, unknown names) is dropped."""
+    query = QueryDict(mutable=True)
+    for name in SEARCH_PARAMS:
+        if name in data and name not in leave_out:
+            query.setlist(name, [value for value in data.getlist(name) if value])
+    encoded = query.urlencode()
+    return encoded if len(encoded) <= MAX_CARRIED else ""
