@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 
 from directory import search
 from directory.filters import STAGES, ServiceFilter
-from directory.models import AgeRange, Cost, Level, ReferralRoute, Referrer, Service, ServiceAtLocation, age_q
+from directory.models import AgeRange, Cost, Level, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, age_q
 from directory.numbers import whole_number
 
 RESULTS_PER_PAGE = 20
@@ -292,32 +292,50 @@ def _step(rank):
 
 
 def service_stepped_care(*, service, limit=5):
-    """Other published services for the same needs one step up and one step down the
-    ladder ("Right Help, Right Time"). Returns (up, down). 2 queries; reads the service's
-    prefetched levels and needs."""
+    """Other published services one step up and one step down the ladder ("Right Help,
+    Right Time"). Returns (up, down). 4 queries; reads the service's prefetched levels and
+    needs.
+
+    Up: a service for one of the same needs a level above, or for a need curators name as
+    a step up from one of them (NeedStep: mild to moderate -> moderate to severe perinatal
+    mental health) at the same level or above. Down mirrors it.
+    """
     steps = {_step(level.rank) for level in service.levels.all()}
-    need_ids = [need.pk for need in service.needs.all()]
+    need_ids = {need.pk for need in service.needs.all()}
     if not steps or not need_ids:
         return [], []
-    up_step, down_step = max(steps) + 1, min(steps) - 1
-    wanted_ranks = {rank for rank in (1, 2, 3, 4) if _step(rank) in (up_step, down_step)}
-    if not wanted_ranks:
-        return [], []
+    higher, lower = set(), set()
+    for lower_id, higher_id in NeedStep.objects.filter(Q(lower__in=need_ids) | Q(higher__in=need_ids)).values_list(
+        "lower_id", "higher_id"
+    ):
+        if lower_id in need_ids:
+            higher.add(higher_id)
+        if higher_id in need_ids:
+            lower.add(lower_id)
+    related = need_ids | higher | lower
     candidates = (
         Service.objects.published()
         .exclude(pk=service.pk)
-        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=need_ids).values("service_id"))
-        .filter(pk__in=Service.levels.through.objects.filter(level__rank__in=wanted_ranks).values("service_id"))
+        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=related).values("service_id"))
         .select_related("organisation")
-        .prefetch_related("levels")
-        .order_by("name")
+        .prefetch_related("levels", "needs")
+        .order_by(Lower("name"), "pk")
     )
+    top, bottom = max(steps), min(steps)
     up, down = [], []
     for candidate in candidates:
         candidate_steps = {_step(level.rank) for level in candidate.levels.all()}
-        if up_step in candidate_steps and len(up) < limit:
+        candidate_needs = {need.pk for need in candidate.needs.all()}
+        if not candidate_steps:
+            continue
+        same_need = bool(candidate_needs & need_ids)
+        is_up = (same_need and top + 1 in candidate_steps) or (
+            bool(candidate_needs & higher) and max(candidate_steps) >= top)
+        is_down = (same_need and bottom - 1 in candidate_steps) or (
+            bool(candidate_needs & lower) and min(candidate_steps) <= bottom)
+        if is_up and len(up) < limit:
             up.append(candidate)
-        if down_step in candidate_steps and len(down) < limit:
+        elif is_down and len(down) < limit:
             down.append(candidate)
     return up, down
 

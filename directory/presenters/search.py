@@ -97,8 +97,8 @@ def active_filter_tags(filterset, data):
         add("q", cleaned["q"], f"Keywords: {cleaned['q']}", remove_all=True)
     if cleaned.get("postcode"):
         result = cleaned["postcode"]
-        where = f"around {result.postcode}" if result.approximate else result.postcode
-        add("postcode", result.postcode, f"Near {where} ({result.district.name})", remove_all=True)
+        where = f"{result.district.name}; distances approximate" if result.approximate else result.district.name
+        add("postcode", result.postcode, f"Near {result.postcode} ({where})", remove_all=True)
     if cleaned.get("district") and not cleaned.get("postcode"):  # the postcode wins; see service_search
         add("district", cleaned["district"].slug, f"District: {cleaned['district'].name}", remove_all=True)
     if cleaned.get("age") is not None:
