@@ -33,6 +33,14 @@ MEASURES = [
     Measure("practitioners_needed", "Practitioners needed", "Specialised practitioners needed (the needs assessment's Table 2)."),
     Measure("specialised_services_mapped", "Specialised services mapped", "Published services specialised in the parent-baby relationship that cover the district."),
     Measure("services_matching", "Services matching your filters", "Services that cover the district and match your filters."),
+    Measure("services_local", "Local services matching your filters",
+            "Matching services with a venue in the district, or that name the district or a place in it. "
+            "City-wide services are counted apart: they cover every district alike."),
+    Measure(
+        "families_per_local_service", "Need per local service",
+        "Modelled families needing specialised support for each local matching service. Higher means less local "
+        "provision for the need; no figure means no local service.",
+    ),
     Measure(
         "families_per_matching_service", "Need per matching service",
         "Modelled families needing specialised support for each matching service. Higher means less provision for the need.",

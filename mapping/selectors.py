@@ -39,29 +39,44 @@ def _per_district(districts):
     return {f"d{d.pk}": Count("pk", filter=in_district_q(d), distinct=True) for d in districts}
 
 
+def _local_q(district):
+    """Local to a district: a venue there, the district listed, or a locality in it. A
+    city-wide service counts in every district but is local only where it has a venue."""
+    return (
+        Q(coverage_districts=district) | Q(locality_district=district)
+        | Q(service_at_locations__venue__district=district)
+    )
+
+
 def _by_slug(row, districts):
     return {d.slug: row[f"d{d.pk}"] for d in districts}
 
 
 def district_service_counts(*, services, districts):
-    """Matching services in each district: in total, by level and by focus. 3 queries.
+    """Matching services in each district: in total, local (not only city-wide), by level and
+    by focus. 3 queries.
 
     "In a district" is `in_district_q` (city-wide, listed, locality, or a venue
     there), applied as one conditional COUNT(DISTINCT) per district, grouped by
     level and by focus, so the cost does not grow with districts or levels.
-    Returns {slug: {"total": n, "by_level": {code: n}, "by_focus": {value: n}}}.
+    Returns {slug: {"total": n, "local": n, "by_level": {code: n}, "by_focus": {value: n}}}.
     """
     base = Service.objects.filter(pk__in=services.values("pk"))
     aggregates = _per_district(districts)
     level_codes = [code for code, _ in _level_choices()]
     counts = {
-        d.slug: {"total": 0, "by_level": dict.fromkeys(level_codes, 0), "by_focus": dict.fromkeys(Focus.values, 0)}
+        d.slug: {"total": 0, "local": 0, "by_level": dict.fromkeys(level_codes, 0),
+                 "by_focus": dict.fromkeys(Focus.values, 0)}
         for d in districts
     }
     if not districts:
         return counts
-    for slug, total in _by_slug(base.aggregate(**aggregates), districts).items():
-        counts[slug]["total"] = total
+    # Local counts ride in the totals' query, aliased l<pk>: still 3 queries.
+    local = {f"l{d.pk}": Count("pk", filter=_local_q(d), distinct=True) for d in districts}
+    row = base.aggregate(**aggregates, **local)
+    for d in districts:
+        counts[d.slug]["total"] = row[f"d{d.pk}"]
+        counts[d.slug]["local"] = row[f"l{d.pk}"]
     for row in base.order_by().values("levels__code").annotate(**aggregates):
         if row["levels__code"] is None:
             continue

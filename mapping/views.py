@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from directory.presenters.search import filter_groups
 from mapping import presenters, selectors
-from mapping.geojson import district_map_build
+from mapping.geojson import district_map_build, wards_feature_collection
 from mapping.needs import (
     PARAMETERS, TABLE_1_CAPTION, TABLE_1_COLUMNS, OverrideError, needs_estimate, parameters_with_overrides,
 )
@@ -169,6 +169,20 @@ def districts_geojson(request):
     if errors:
         return JsonResponse({"errors": errors}, status=400)
     body = json.dumps(built.feature_collection(), separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = JsonResponse({}, content_type="application/geo+json")
+        response.content = body
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=GEOJSON_MAX_AGE)
+    return response
+
+
+@require_safe
+def wards_geojson(request):
+    """The wards, for the map's reference layer. The same for everyone: cached like the districts."""
+    body = json.dumps(wards_feature_collection(), separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
