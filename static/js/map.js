@@ -128,6 +128,9 @@
         }
         box.appendChild(list);
         if (measure().low) box.appendChild(el("p", { "class": "app-legend__note" }, "Darker is more deprived"));
+        if (features.some(function (f) { return f.properties[measureKey] === null; })) {
+          box.appendChild(el("p", { "class": "app-legend__note" }, "White: no figure (for example, no local service)"));
+        }
         return box;
       };
       if (legendHolder) {
