@@ -225,6 +225,8 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": "Leaflet",
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+    # One unit of distance everywhere: miles, as UK users expect (search and map alike).
+    "SCALE": "imperial",
 }
 
 # LOG_FORMAT=json writes one JSON object per line (for a log collector); each line carries the

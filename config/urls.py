@@ -10,6 +10,7 @@ import directory.admin  # noqa: F401,E402
 from config import ops, security  # noqa: E402
 from directory.admin_curation import dashboard_view  # noqa: E402
 import directory.admin_suggestions  # noqa: F401,E402
+import directory.admin_search  # noqa: F401,E402
 import mapping.admin  # noqa: F401,E402
 
 admin.site.site_header = "IMHSG curation"

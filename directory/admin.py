@@ -29,7 +29,6 @@ from directory.models import (
     ServiceAtLocation, Status, UrgentHelp, Venue,
 )
 from directory.provenance import Fact, SourceKind, record_curator_edits
-from directory.selectors import services_in_district
 from mapping.models import District
 
 
@@ -298,7 +297,7 @@ class DistrictFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         district = District.objects.filter(slug=self.value()).first()
-        return services_in_district(queryset, district) if district else queryset.none()
+        return queryset.in_district(district) if district else queryset.none()
 
 
 class ReviewFilter(admin.SimpleListFilter):

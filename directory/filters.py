@@ -13,18 +13,18 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
-from directory import search, selectors
+from directory import search
 from directory.models import (
-    AgeRange, Audience, Cost, DeliveryMode, Focus, Language, Level, Need, ReferralRoute, Referrer, Service,
+    Audience, Cost, DeliveryMode, Focus, Intervention, Language, Level, Need, ReferralRoute, Referrer, Service,
 )
 from directory.numbers import WholeNumberField
 from mapping.models import District
-from mapping.postcodes import postcode_lookup
+from mapping.postcodes import place_lookup
 
 # The product covers conception to the second birthday (DESIGN.md).
 AGE_MIN, AGE_MAX = -9, 24
+POSTCODE_ERROR = "Enter a postcode, like B8 1AA, or its first part, like B8."
 AGE_ERROR = "Enter the baby's age in whole months, from -9 to 24. Use a minus sign for pregnancy, for example -3."
 
 
@@ -68,23 +68,15 @@ def _invalid_choice(what):
     }
 
 
-def age_q(start, end):
-    """Services for a baby aged start..end months (inclusive). Ranges 'not stated' and 'any'
-    always match: an unrecorded range must never silently exclude a service (DESIGN.md)."""
-    return (
-        Q(age_range__in=[AgeRange.ANY, AgeRange.NOT_STATED])
-        | Q(age_range=AgeRange.RANGE, age_from_months__lte=end, age_to_months__gte=start)
-    )
-
-
 class PostcodeField(forms.CharField):
-    """Cleans any spelling of a Birmingham postcode to a `PostcodeResult` with its district."""
+    """Cleans any spelling of a Birmingham postcode, or of a postcode district or sector
+    ("B8", "B8 1"), to a `PostcodeResult` with its district."""
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
-        result = postcode_lookup(value)
+        result = place_lookup(value)
         if not result.found:
             raise forms.ValidationError(result.message)
         return result
@@ -110,7 +102,7 @@ class ServiceFilter(django_filters.FilterSet):
     )
     postcode = PostcodeFilter(
         label="Family's postcode", method="filter_postcode", max_length=12,
-        error_messages={"max_length": "Enter a full postcode, like B8 1AA."},
+        error_messages={"max_length": POSTCODE_ERROR},
     )
     district = django_filters.ModelChoiceFilter(
         label="District", queryset=District.objects.only("pk", "name", "slug"), to_field_name="slug",
@@ -135,6 +127,10 @@ class ServiceFilter(django_filters.FilterSet):
     need = django_filters.ModelMultipleChoiceFilter(
         label="What the family is facing", queryset=Need.objects.order_by("name"), to_field_name="code",
         method="filter_need", error_messages=_invalid_choice("a need we list"),
+    )
+    intervention = django_filters.ModelMultipleChoiceFilter(
+        label="Approaches used", queryset=Intervention.objects.order_by("name"), to_field_name="code",
+        method="filter_intervention", error_messages=_invalid_choice("an approach we list"),
     )
     referral = django_filters.ChoiceFilter(
         label="How to get in", choices=REFERRAL_CHOICES, method="filter_referral", empty_label=None,
@@ -173,33 +169,38 @@ class ServiceFilter(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset, name, value):
-        return search.keyword_filter(queryset, value)
+        # Kept for ranking, so the synonyms are read once per search.
+        self.keyword_groups = search.keyword_groups(value)
+        return search.keyword_filter(queryset, value, self.keyword_groups)
 
     def filter_postcode(self, queryset, name, value):
-        return selectors.services_in_district(queryset, value.district)
+        return queryset.in_district(value.district)
 
     def filter_district(self, queryset, name, value):
         # The form offers a postcode "or a district": when both are given, the postcode,
         # the family's own place, wins (service_search says so).
         if self.form.cleaned_data.get("postcode"):
             return queryset
-        return selectors.services_in_district(queryset, value)
+        return queryset.in_district(value)
 
     def filter_stage(self, queryset, name, value):
         # An exact age, when given and valid, is more precise than the band.
         if self.form.cleaned_data.get("age") is not None:
             return queryset
         stage = STAGES_BY_VALUE[value]
-        return queryset.filter(age_q(stage.start, stage.end))
+        return queryset.for_age(stage.start, stage.end)
 
     def filter_age(self, queryset, name, value):
-        return queryset.filter(age_q(value, value))
+        return queryset.for_age(value)
 
     def filter_level(self, queryset, name, value):
         return queryset.filter(pk__in=_through_ids(Service.levels, level__in=value)) if value else queryset
 
     def filter_need(self, queryset, name, value):
         return queryset.filter(pk__in=_through_ids(Service.needs, need__in=value)) if value else queryset
+
+    def filter_intervention(self, queryset, name, value):
+        return queryset.filter(pk__in=_through_ids(Service.interventions, intervention__in=value)) if value else queryset
 
     def filter_delivery(self, queryset, name, value):
         return queryset.filter(pk__in=_through_ids(Service.delivery_modes, deliverymode__in=value)) if value else queryset

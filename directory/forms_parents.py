@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from directory.presenters_parents import baby_age_text, pregnancy_text
+from directory.presenters.parents import baby_age_text, pregnancy_text
 from directory.selectors_parents import ParentAnswers
 from mapping.postcodes import INVALID, OUTSIDE, postcode_lookup
 

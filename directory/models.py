@@ -140,9 +140,50 @@ class CoverageType(models.TextChoices):
     LOCALITY = "locality", "A named locality"
 
 
+def age_q(start, end):
+    """Services for a baby aged start..end months (inclusive). Ranges 'not stated' and 'any'
+    always match: an unrecorded range must never silently exclude a service (DESIGN.md)."""
+    return (
+        Q(age_range__in=[AgeRange.ANY, AgeRange.NOT_STATED])
+        | Q(age_range=AgeRange.RANGE, age_from_months__lte=end, age_to_months__gte=start)
+    )
+
+
+def in_district_q(district):
+    """A service is "in" a district if it is city-wide, lists the district,
+    names a locality inside it, or has a venue there (DESIGN.md).
+
+    Combine with .distinct() when it is used across the venue join.
+    """
+    return (
+        Q(coverage_type=CoverageType.CITY_WIDE)
+        | Q(coverage_districts=district)
+        | Q(locality_district=district)
+        | Q(service_at_locations__venue__district=district)
+    )
+
+
 class ServiceQuerySet(models.QuerySet):
+    """The query rules that search, the map, the parents' view and the admin share. They
+    live on the model so that filters and selectors both depend on it, not on each other."""
+
     def published(self):
         return self.filter(status=Status.PUBLISHED)
+
+    def for_age(self, start, end=None):
+        """Services for a baby aged start..end months (inclusive); see `age_q`."""
+        return self.filter(age_q(start, start if end is None else end))
+
+    def in_district(self, district):
+        """The rule of `in_district_q`, without duplicate rows and without joining the
+        multi-valued relations: each part is its own indexed subquery (at 100,000 services an
+        OR across the joins cost about ten times as much)."""
+        listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
+        venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
+        return self.filter(
+            Q(coverage_type=CoverageType.CITY_WIDE) | Q(locality_district=district)
+            | Q(pk__in=listed) | Q(pk__in=venue_there)
+        )
 
     def for_parents(self):
         """Published services a parent may see: not marked 'professionals only'."""
@@ -178,7 +219,7 @@ class Service(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, help_text="The service page's address: /services/<slug>/")
+    slug = models.SlugField(max_length=200, unique=True, help_text="The end of the service page's address, e.g. acacia for /services/acacia/.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     summary = models.TextField(
         blank=True, help_text="One or two plain sentences: what the service does and for whom. Needed to publish."
@@ -477,7 +518,7 @@ class ParentTopic(models.Model):
     service records as everything else (docs/adr/0007-parents-view.md)."""
 
     name = models.CharField(max_length=120, unique=True, help_text="Plain words a parent would use.")
-    slug = models.SlugField(max_length=120, unique=True, help_text="The topic's address: /parents/topics/<slug>/")
+    slug = models.SlugField(max_length=120, unique=True, help_text="The end of the topic's address, e.g. young-parents for /parents/topics/young-parents/.")
     intro = models.TextField(
         help_text="One or two warm sentences at the top of the topic page. Celebrate asking for help; never blame."
     )
@@ -524,6 +565,66 @@ class UrgentHelp(models.Model):
 
     def __str__(self):
         return self.name
+
+
+
+# --- Search ------------------------------------------------------------------------
+
+class SearchSynonym(models.Model):
+    """Words people use that mean the same thing in a search ("dad", "father", "fathers").
+    A keyword that is one of the terms also finds services that use any other term
+    (docs/adr/0004-search.md). Curated by the IMHSG."""
+
+    terms = models.CharField(
+        max_length=300, unique=True,
+        help_text="Two or more words or phrases that mean the same, separated by commas, e.g. 'PND, postnatal depression'.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why these go together, for other curators.")
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = "search synonym"
+
+    def __str__(self):
+        return self.terms
+
+    @staticmethod
+    def split(text):
+        """'PND,  Postnatal depression' -> ['pnd', 'postnatal depression'] (lower case, single spaces)."""
+        return [" ".join(term.split()).lower() for term in text.split(",") if term.strip()]
+
+    def clean(self):
+        terms = self.split(self.terms or "")
+        if len(terms) < 2:
+            raise ValidationError({"terms": "Give at least two words or phrases, separated by commas."})
+        bad = [t for t in terms if not all(ch.isalnum() or ch in " -'" for ch in t)]
+        if bad:
+            raise ValidationError({"terms": f"Use letters, numbers, spaces, hyphens and apostrophes only ({bad[0]})."})
+        self.terms = ", ".join(dict.fromkeys(terms))
+
+
+class NeedStep(models.Model):
+    """One step on the stepped-care ladder between two needs: `lower` (e.g. mild to moderate
+    perinatal mental health) and `higher` (moderate to severe). The service page's ladder
+    then reaches services for the related need, not only for the same one."""
+
+    lower = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="steps_up",
+                              help_text="The need with less severity, e.g. 'mild to moderate'.")
+    higher = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="steps_down",
+                               help_text="The need one step up, e.g. 'moderate to severe'.")
+
+    class Meta:
+        ordering = ["lower__name"]
+        verbose_name = "need step up and down"
+        verbose_name_plural = "need steps up and down"
+        constraints = [
+            models.UniqueConstraint(fields=["lower", "higher"], name="needstep_unique"),
+            models.CheckConstraint(name="needstep_not_itself", condition=~Q(lower=models.F("higher")),
+                                   violation_error_message="A need cannot be a step up from itself."),
+        ]
+
+    def __str__(self):
+        return f"{self.lower} \u2192 {self.higher}"
 
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
 from directory.curation import PendingChange, ReminderSent  # noqa: E402,F401

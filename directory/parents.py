@@ -1,5 +1,5 @@
 """The parents' view (issue 9): two questions, then warm, plain answers about the same
-services practitioners see. Thin views: selectors_parents reads, presenters_parents words.
+services practitioners see. Thin views: selectors_parents reads, presenters.parents words.
 
 Every page carries the urgent-help box (999, NHS 111 and the curators' lines).
 """
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from directory import selectors, selectors_parents
 from directory.forms import ShortlistChangeForm
 from directory.forms_parents import ParentAnswersForm
-from directory.presenters_parents import ParentCard, answer_age_text
+from directory.presenters.parents import ParentCard, answer_age_text
 from directory.sources import FactIndex
 from directory.suggestions import SuggestionForm
 from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write

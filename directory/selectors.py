@@ -4,10 +4,14 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.http import QueryDict
-from django.db.models import ExpressionWrapper, F, FloatField, Min, Prefetch, Q
+from django.db.models import (
+    Case, Count, Exists, ExpressionWrapper, F, FloatField, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+)
+from django.db.models.functions import Lower
 
 from directory import search
-from directory.models import CoverageType, Level, Service, ServiceAtLocation
+from directory.filters import STAGES, ServiceFilter
+from directory.models import AgeRange, Cost, Level, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, age_q
 from directory.numbers import whole_number
 
 RESULTS_PER_PAGE = 20
@@ -21,32 +25,6 @@ def service_list_published():
 
 def level_list():
     return list(Level.objects.order_by("rank"))
-
-
-def in_district_q(district):
-    """A service is "in" a district if it is city-wide, lists the district,
-    names a locality inside it, or has a venue there (DESIGN.md).
-
-    Combine with .distinct() when it is used across the venue join.
-    """
-    return (
-        Q(coverage_type=CoverageType.CITY_WIDE)
-        | Q(coverage_districts=district)
-        | Q(locality_district=district)
-        | Q(service_at_locations__venue__district=district)
-    )
-
-
-def services_in_district(queryset, district):
-    """The rule of `in_district_q`, without duplicate rows and without joining the
-    multi-valued relations: each part is its own indexed subquery (at 100,000 services an
-    OR across the joins cost about ten times as much)."""
-    listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
-    venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
-    return queryset.filter(
-        Q(coverage_type=CoverageType.CITY_WIDE) | Q(locality_district=district)
-        | Q(pk__in=listed) | Q(pk__in=venue_there)
-    )
 
 
 def _cards(queryset):
@@ -65,8 +43,6 @@ def service_filter_queryset(*, data):
     `filterset.errors`. Validating the form costs one query per taxonomy parameter given
     (and one for a postcode).
     """
-    from directory.filters import ServiceFilter  # filters use this module's district rule
-
     filterset = ServiceFilter(data=as_query_dict(data), queryset=Service.objects.published())
     return filterset.qs, filterset
 
@@ -81,6 +57,57 @@ def as_query_dict(data):
     return query
 
 
+# Best match (docs/adr/0004-search.md): a service known to fit the baby's age counts 4, one
+# local to the family (a venue, listed district or locality there) 2, one with a recorded
+# referral route 1. So a known fit outranks an unknown range wherever it is, and a local
+# service outranks a city-wide one of the same fit.
+FIT_AGE, FIT_LOCAL, FIT_ROUTE = 4, 2, 1
+
+
+def fit_annotate(queryset, *, age_searched, district):
+    """Annotate `age_fits`, `is_local`, `has_route` (0 or 1) and `fit`, their weighted sum.
+    `age_fits` is 0 only for an unrecorded range, and only when an age was searched for;
+    `is_local` is 1 only when there is a place to be local to."""
+    age_fits = (
+        Case(When(age_range=AgeRange.NOT_STATED, then=Value(0)), default=Value(1), output_field=IntegerField())
+        if age_searched else Value(1, output_field=IntegerField())
+    )
+    if district is not None:
+        listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
+        venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
+        is_local = Case(
+            When(Q(locality_district=district) | Q(pk__in=listed) | Q(pk__in=venue_there), then=Value(1)),
+            default=Value(0), output_field=IntegerField(),
+        )
+    else:
+        is_local = Value(0, output_field=IntegerField())
+    has_route = Case(
+        When(Exists(ReferralRoute.objects.filter(service=OuterRef("pk"))), then=Value(1)),
+        default=Value(0), output_field=IntegerField(),
+    )
+    return queryset.annotate(age_fits=age_fits, is_local=is_local, has_route=has_route).annotate(
+        fit=F("age_fits") * FIT_AGE + F("is_local") * FIT_LOCAL + F("has_route") * FIT_ROUTE
+    )
+
+
+def _d2_expression(point_lat, point_lon):
+    scale = math.cos(math.radians(point_lat))
+    dlat = F("venue__lat") - point_lat
+    dlon = (F("venue__lon") - point_lon) * scale
+    return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+
+
+def _nearest_d2(point_lat, point_lon):
+    """The squared distance to a service's nearest located venue, as a correlated subquery
+    (None when it has none). Only the best-match sort uses it: ordering by fit first means
+    the grouped query of _NearestFirst cannot be used."""
+    return Subquery(
+        ServiceAtLocation.objects.filter(service=OuterRef("pk"), venue__lat__isnull=False)
+        .annotate(d2=_d2_expression(point_lat, point_lon)).order_by("d2").values("d2")[:1],
+        output_field=FloatField(),
+    )
+
+
 def _nearest_venues(services, point_lat, point_lon):
     """Services of `services` that have a located venue, nearest first, as rows of
     (service_id, d2): the squared distance to the service's nearest venue.
@@ -90,14 +117,10 @@ def _nearest_venues(services, point_lat, point_lon):
     Python, 60-80 ms). Distances are in degrees of latitude with longitude scaled by
     cos(latitude): an equirectangular approximation accurate to a few metres in a city.
     """
-    scale = math.cos(math.radians(point_lat))
-    dlat = F("venue__lat") - point_lat
-    dlon = (F("venue__lon") - point_lon) * scale
     return (
         ServiceAtLocation.objects.filter(service__in=services, venue__lat__isnull=False)
         .values("service_id")
-        .annotate(d2=Min(ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())),
-                  name=Min("service__name"))
+        .annotate(d2=Min(_d2_expression(point_lat, point_lon)), name=Min(Lower("service__name")))
         .order_by("d2", "name", "service_id")
         .values_list("service_id", "d2")
     )
@@ -111,11 +134,12 @@ class _NearestFirst:
     (plus a count of the located ones when the page starts beyond them).
     """
 
-    def __init__(self, queryset, point_lat, point_lon):
+    def __init__(self, queryset, point_lat, point_lon, annotate=lambda qs: qs):
         self.queryset = queryset
+        self.annotate = annotate
         self.located = _nearest_venues(queryset.values("pk"), point_lat, point_lon)
         located_ids = ServiceAtLocation.objects.filter(venue__lat__isnull=False).values("service_id")
-        self.unlocated = queryset.exclude(pk__in=located_ids).order_by("name", "pk")
+        self.unlocated = queryset.exclude(pk__in=located_ids).order_by(Lower("name"), "pk")
         self.d2 = {}
 
     def count(self):
@@ -134,16 +158,17 @@ class _NearestFirst:
             located_count = start + len(rows) if rows else self.located.count()
             first = max(0, start - located_count)
             ids += list(self.unlocated.values_list("pk", flat=True)[first:first + (stop - start) - len(rows)])
-        services = {service.pk: service for service in _cards(Service.objects.filter(pk__in=ids))}
+        services = {service.pk: service for service in _cards(self.annotate(Service.objects.filter(pk__in=ids)))}
         return [services[pk] for pk in ids if pk in services]
 
 
 @dataclass
 class SearchResults:
     filterset: object
-    page: object  # a django Page of services, each with `distance_km` (None if unknown)
+    page: object  # a django Page of services, each with `distance_km` (None if unknown) and fit_annotate's
     sort: str  # the sort actually used
     notices: list = field(default_factory=list)  # plain-words messages about page or sort
+    place: object = None  # the District the family is in (from the postcode, or the one chosen)
 
     @property
     def count(self):
@@ -156,10 +181,12 @@ class SearchResults:
 
 
 def service_search(*, data, per_page=RESULTS_PER_PAGE):
-    """One page of search results for the GET parameters `data`.
+    """One page of search results for the GET parameters `data`, best match first unless
+    another sort is asked for (see fit_annotate and docs/adr/0004-search.md).
 
-    Queries: the filterset's validation (see service_filter_queryset), one count, one page
-    of services and the card prefetches (5), whatever the number of results.
+    Queries: the filterset's validation (see service_filter_queryset), the synonyms when
+    there are keywords, one count, one page of services and the card prefetches (5),
+    whatever the number of results.
     """
     data = as_query_dict(data)
     queryset, filterset = service_filter_queryset(data=data)
@@ -173,19 +200,30 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE):
             f"We searched near {postcode.postcode} ({postcode.district.name}), so the district you chose "
             f"({district.name}) was not used."
         )
-    sort = cleaned.get("sort") or ("relevance" if keywords else "distance" if postcode else "name")
+    place = postcode.district if postcode else district
+    age_searched = cleaned.get("age") is not None or bool(cleaned.get("stage"))
+    sort = cleaned.get("sort") or "relevance"
     if sort == "distance" and not postcode:
-        notices.append("To sort by distance, enter the family's postcode. The results are sorted by name.")
-        sort = "name"
-    if sort == "relevance" and not keywords:
-        sort = "name"  # nothing to rank by: name order is the predictable fallback
+        notices.append("To sort by distance, enter the family's postcode. The results are sorted by best match.")
+        sort = "relevance"
+
+    def annotate(qs):
+        return fit_annotate(qs, age_searched=age_searched, district=place)
 
     if sort == "distance":
-        ordered = _NearestFirst(queryset, postcode.lat, postcode.lon)
+        ordered = _NearestFirst(queryset, postcode.lat, postcode.lon, annotate)
     elif sort == "relevance":
-        ordered = _cards(search.keyword_rank(queryset, keywords).order_by("-rank", "name", "pk"))
+        ranked = annotate(queryset)
+        order = ["-fit"]
+        if keywords:
+            ranked = search.keyword_rank(ranked, keywords, getattr(filterset, "keyword_groups", None))
+            order.append("-rank")
+        if postcode:
+            ranked = ranked.annotate(d2=_nearest_d2(postcode.lat, postcode.lon))
+            order.append(F("d2").asc(nulls_last=True))
+        ordered = _cards(ranked.order_by(*order, Lower("name"), "pk"))
     else:
-        ordered = _cards(queryset.order_by("name", "pk"))
+        ordered = _cards(annotate(queryset).order_by(Lower("name"), "pk"))
 
     paginator = Paginator(ordered, per_page)
     number, notice = _page_number(data.get("page"), paginator)
@@ -194,6 +232,8 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE):
     page = paginator.page(number)
     if sort == "distance":
         d2 = ordered.d2
+    elif sort == "relevance" and postcode:
+        d2 = {service.pk: service.d2 for service in page.object_list if service.d2 is not None}
     elif postcode:
         # Distances for this page only: one small query.
         d2 = dict(_nearest_venues([service.pk for service in page.object_list], postcode.lat, postcode.lon))
@@ -201,7 +241,7 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE):
         d2 = {}
     for service in page.object_list:
         service.distance_km = math.sqrt(d2[service.pk]) * KM_PER_DEGREE if service.pk in d2 else None
-    return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices)
+    return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices, place=place)
 
 
 def _page_number(raw, paginator):
@@ -252,32 +292,50 @@ def _step(rank):
 
 
 def service_stepped_care(*, service, limit=5):
-    """Other published services for the same needs one step up and one step down the
-    ladder ("Right Help, Right Time"). Returns (up, down). 2 queries; reads the service's
-    prefetched levels and needs."""
+    """Other published services one step up and one step down the ladder ("Right Help,
+    Right Time"). Returns (up, down). 4 queries; reads the service's prefetched levels and
+    needs.
+
+    Up: a service for one of the same needs a level above, or for a need curators name as
+    a step up from one of them (NeedStep: mild to moderate -> moderate to severe perinatal
+    mental health) at the same level or above. Down mirrors it.
+    """
     steps = {_step(level.rank) for level in service.levels.all()}
-    need_ids = [need.pk for need in service.needs.all()]
+    need_ids = {need.pk for need in service.needs.all()}
     if not steps or not need_ids:
         return [], []
-    up_step, down_step = max(steps) + 1, min(steps) - 1
-    wanted_ranks = {rank for rank in (1, 2, 3, 4) if _step(rank) in (up_step, down_step)}
-    if not wanted_ranks:
-        return [], []
+    higher, lower = set(), set()
+    for lower_id, higher_id in NeedStep.objects.filter(Q(lower__in=need_ids) | Q(higher__in=need_ids)).values_list(
+        "lower_id", "higher_id"
+    ):
+        if lower_id in need_ids:
+            higher.add(higher_id)
+        if higher_id in need_ids:
+            lower.add(lower_id)
+    related = need_ids | higher | lower
     candidates = (
         Service.objects.published()
         .exclude(pk=service.pk)
-        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=need_ids).values("service_id"))
-        .filter(pk__in=Service.levels.through.objects.filter(level__rank__in=wanted_ranks).values("service_id"))
+        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=related).values("service_id"))
         .select_related("organisation")
-        .prefetch_related("levels")
-        .order_by("name")
+        .prefetch_related("levels", "needs")
+        .order_by(Lower("name"), "pk")
     )
+    top, bottom = max(steps), min(steps)
     up, down = [], []
     for candidate in candidates:
         candidate_steps = {_step(level.rank) for level in candidate.levels.all()}
-        if up_step in candidate_steps and len(up) < limit:
+        candidate_needs = {need.pk for need in candidate.needs.all()}
+        if not candidate_steps:
+            continue
+        same_need = bool(candidate_needs & need_ids)
+        is_up = (same_need and top + 1 in candidate_steps) or (
+            bool(candidate_needs & higher) and max(candidate_steps) >= top)
+        is_down = (same_need and bottom - 1 in candidate_steps) or (
+            bool(candidate_needs & lower) and min(candidate_steps) <= bottom)
+        if is_up and len(up) < limit:
             up.append(candidate)
-        if down_step in candidate_steps and len(down) < limit:
+        elif is_down and len(down) < limit:
             down.append(candidate)
     return up, down
 
@@ -297,3 +355,64 @@ def service_list_for_shortlist(*, ids):
         return []
     services = {s.pk: s for s in _cards(Service.objects.published().filter(pk__in=ids))}
     return [services[pk] for pk in ids if pk in services]
+
+
+# --- Counts on filter options -------------------------------------------------------
+
+COUNTED_OPTIONS = ("stage", "level", "focus", "need", "intervention", "referral", "delivery", "language", "free",
+                   "audience")
+_THROUGH = {
+    "level": (Service.levels, "level__code"),
+    "need": (Service.needs, "need__code"),
+    "intervention": (Service.interventions, "intervention__code"),
+    "delivery": (Service.delivery_modes, "deliverymode__code"),
+    "language": (Service.languages, "language__code"),
+}
+
+
+def _filtered_without(filterset, leave_out):
+    """Published services with every valid filter of `filterset` except `leave_out`.
+    Reuses the filterset's cleaned values, so no parameter is validated (or queried) again."""
+    queryset = Service.objects.published()
+    for name, value in filterset.form.cleaned_data.items():
+        if name == leave_out or value in (None, "", [], ()):
+            continue
+        if name == "q":
+            queryset = search.keyword_filter(queryset, value, getattr(filterset, "keyword_groups", None))
+        else:
+            queryset = filterset.filters[name].filter(queryset, value)
+    return queryset
+
+
+def option_counts(*, filterset, names=COUNTED_OPTIONS):
+    """{parameter: {option value: how many services that option alone would give}}, each with
+    every other filter applied: one query per parameter, whatever the number of options
+    or services. An option missing from its dict gives none."""
+    counts = {}
+    for name in names:
+        if name == "stage" and filterset.form.cleaned_data.get("age") is not None:
+            continue  # an exact age replaces the bands: their counts would mislead
+        base = _filtered_without(filterset, name)
+        if name in _THROUGH:
+            relation, code = _THROUGH[name]
+            rows = (relation.through.objects.filter(service__in=base.values("pk")).values(code)
+                    .annotate(n=Count("service_id")).order_by())
+            counts[name] = {row[code]: row["n"] for row in rows}
+        elif name in ("focus", "audience"):
+            rows = base.order_by().values(name).annotate(n=Count("pk"))
+            counts[name] = {row[name]: row["n"] for row in rows}
+        elif name == "stage":
+            counts[name] = base.aggregate(**{
+                stage.value: Count("pk", filter=age_q(stage.start, stage.end)) for stage in STAGES
+            })
+        elif name == "referral":
+            self_routes = ReferralRoute.objects.filter(referrer=Referrer.SELF).values("service_id")
+            professional = ReferralRoute.objects.filter(referrer=Referrer.PROFESSIONAL).values("service_id")
+            row = base.aggregate(
+                by_self=Count("pk", filter=Q(pk__in=self_routes)),  # aggregate() takes no argument named self
+                professional=Count("pk", filter=Q(pk__in=professional) & ~Q(pk__in=self_routes)),
+            )
+            counts[name] = {"self": row["by_self"], "professional": row["professional"]}
+        elif name == "free":
+            counts[name] = {"1": base.filter(cost=Cost.FREE).count()}
+    return counts

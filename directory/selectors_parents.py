@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 
-from directory.filters import age_q
 from directory.models import (
     Cost, Language, ParentTopic, Service, ServiceAtLocation, UrgentHelp,
 )
-from directory.selectors import KM_PER_DEGREE, _nearest_venues, services_in_district
+from directory.selectors import KM_PER_DEGREE, _nearest_venues
 from mapping.models import District
 
 
@@ -30,9 +29,9 @@ def _matching(answers):
     """Services a parent may see that fit the answers; not yet split or ordered."""
     queryset = Service.objects.for_parents()
     if answers.age is not None:
-        queryset = queryset.filter(age_q(answers.age, answers.age))
+        queryset = queryset.for_age(answers.age)
     if answers.postcode is not None:
-        queryset = services_in_district(queryset, answers.postcode.district)
+        queryset = queryset.in_district(answers.postcode.district)
     if answers.language is not None:
         queryset = queryset.filter(
             pk__in=Service.languages.through.objects.filter(language=answers.language).values("service_id")

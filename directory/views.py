@@ -11,10 +11,13 @@ from django.views.decorators.http import require_POST, require_safe
 from directory import selectors
 from directory.filters import SORT_CHOICES, STAGES
 from directory.forms import ShortlistChangeForm
-from directory.presenters import (
-    HandoutItem, SearchCard, ServiceCard, ServicePage, active_filter_tags, error_list, filter_groups,
-    focus_explanations, hidden_inputs, pagination, widening_suggestions,
+from directory.presenters.common import ServiceCard, focus_explanations
+from directory.presenters.search import (
+    SearchCard, active_filter_tags, error_list, filter_groups, hidden_inputs, pagination, search_query,
+    widening_suggestions,
 )
+from directory.presenters.service import ServicePage
+from directory.presenters.shortlist import HandoutItem
 from directory.shortlist import (
     MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_tidy, shortlist_write,
 )
@@ -48,8 +51,11 @@ def search(request):
     results = selectors.service_search(data=request.GET)
     filterset = results.filterset
     tags = active_filter_tags(filterset, request.GET)
-    groups, levels = filter_groups(filterset, request.GET)
+    counts = selectors.option_counts(filterset=filterset)
+    groups, levels = filter_groups(filterset, request.GET, counts=counts)
     shortlisted = set(shortlist_read(request))
+    query = search_query(request.GET)
+    postcode = results.postcode
     suggestions = []
     if results.count == 0 and tags:
         suggestions = widening_suggestions(request.GET, tags, lambda data: selectors.service_search_count(data=data))
@@ -60,7 +66,14 @@ def search(request):
         "tags": tags,
         "groups": groups,
         "stages": STAGES,
-        "cards": [SearchCard(service, on_list=service.pk in shortlisted) for service in results.page.object_list],
+        "stage_counts": counts.get("stage", {}),
+        "cards": [
+            SearchCard(service, on_list=service.pk in shortlisted, query=query, place=results.place,
+                       approximate=bool(postcode and postcode.approximate))
+            for service in results.page.object_list
+        ],
+        "query": query,
+        "map_query": search_query(request.GET, leave_out=("sort", "page")),
         "suggestions": suggestions,
         "pagination": pagination(results.page, request.GET),
         "sort_hidden": hidden_inputs(request.GET),
@@ -80,11 +93,15 @@ def service_detail(request, slug):
     if service is None:  # drafts and archived services are as absent as unknown ones
         raise Http404("No published service at this address.")
     up, down = selectors.service_stepped_care(service=service)
+    # Opened from the results, the page carries the search: back leads to the same results.
+    query = search_query(request.GET)
     context = {
+        "back_url": reverse("directory:search") + (f"?{query}" if query else ""),
+        "query": query,
         "service": service,
         "page": ServicePage(service, FactIndex.for_services([service])),
-        "steps_up": [ServiceCard(s) for s in up],
-        "steps_down": [ServiceCard(s) for s in down],
+        "steps_up": [SearchCard(s, query=query) for s in up],
+        "steps_down": [SearchCard(s, query=query) for s in down],
         "shortlisted": service.pk in shortlist_read(request),
         "here": request.get_full_path(),
         "suggestion_form": SuggestionForm(),
@@ -108,6 +125,7 @@ def shortlist(request):
         "share_url": request.build_absolute_uri(share_path),
         "shared_ids": encode_ids([s.pk for s in services]),
         "today": timezone.localdate(),
+        "back_query": search_query(request.GET),
         "here": request.get_full_path(),
     }
     return render(request, "directory/shortlist.html", context)

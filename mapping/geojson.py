@@ -47,6 +47,11 @@ class DistrictMap:
             "practitioners_needed": _figure(need.practitioners),
             "specialised_services_mapped": self.specialised.get(district.slug, 0),
             "services_matching": counts["total"],
+            # Provision a commissioner can compare: city-wide services count in every
+            # district, so need per matching service was need divided by about 22 everywhere.
+            "services_local": counts["local"],
+            "services_city_wide": counts["total"] - counts["local"],
+            "families_per_local_service": _figure(Decimal(families) / counts["local"]) if counts["local"] else None,
             "services_by_level": counts["by_level"],
             "services_by_focus": counts["by_focus"],
             "families_per_matching_service": _figure(Decimal(families) / counts["total"]) if counts["total"] else None,
@@ -93,3 +98,17 @@ def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with
 def districts_feature_collection(*, data, parameters: NeedsParameters, overridden=()):
     """The GeoJSON dict served at /map/districts.geojson for these GET parameters."""
     return district_map_build(data=data, parameters=parameters, overridden=overridden).feature_collection()
+
+
+def wards_feature_collection():
+    """The 69 wards (names and boundaries) as GeoJSON: the map's offline reference layer,
+    so a zoomed-in map is never a blank shape without tiles. One query."""
+    from mapping.models import Ward
+
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": code, "geometry": boundary, "properties": {"name": name}}
+            for code, name, boundary in Ward.objects.order_by("name").values_list("code", "name", "boundary")
+        ],
+    }

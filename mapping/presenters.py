@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
-from directory.presenters import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
+from directory.presenters.common import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
 from mapping.needs import PARAMETERS, TABLE_1, whole
 
 
@@ -33,6 +33,14 @@ MEASURES = [
     Measure("practitioners_needed", "Practitioners needed", "Specialised practitioners needed (the needs assessment's Table 2)."),
     Measure("specialised_services_mapped", "Specialised services mapped", "Published services specialised in the parent-baby relationship that cover the district."),
     Measure("services_matching", "Services matching your filters", "Services that cover the district and match your filters."),
+    Measure("services_local", "Local services matching your filters",
+            "Matching services with a venue in the district, or that name the district or a place in it. "
+            "City-wide services are counted apart: they cover every district alike."),
+    Measure(
+        "families_per_local_service", "Need per local service",
+        "Modelled families needing specialised support for each local matching service. Higher means less local "
+        "provision for the need; no figure means no local service.",
+    ),
     Measure(
         "families_per_matching_service", "Need per matching service",
         "Modelled families needing specialised support for each matching service. Higher means less provision for the need.",
@@ -254,3 +262,12 @@ MAP_FILTERS = ["stage", "level", "focus", "need", "referral", "free"]
 def hidden_filters(query, skip):
     """(name, value) pairs of the address's other parameters, to carry through the form."""
     return [(name, value) for name in query for value in query.getlist(name) if name not in skip]
+
+
+MILES_PER_KM = 0.621371
+
+
+def miles_text(km):
+    """'0.6 miles' (one decimal place; '0.0 miles' at the venue itself)."""
+    miles = km * MILES_PER_KM
+    return f"{miles:.1f} mile" + ("" if f"{miles:.1f}" == "1.0" else "s")

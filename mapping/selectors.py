@@ -5,7 +5,7 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 
 from directory import selectors as directory_selectors
-from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue
+from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue, in_district_q
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -36,7 +36,16 @@ def matching_services(*, data):
 
 def _per_district(districts):
     """One conditional COUNT(DISTINCT) per district, aliased d<pk> (slugs may hold hyphens)."""
-    return {f"d{d.pk}": Count("pk", filter=directory_selectors.in_district_q(d), distinct=True) for d in districts}
+    return {f"d{d.pk}": Count("pk", filter=in_district_q(d), distinct=True) for d in districts}
+
+
+def _local_q(district):
+    """Local to a district: a venue there, the district listed, or a locality in it. A
+    city-wide service counts in every district but is local only where it has a venue."""
+    return (
+        Q(coverage_districts=district) | Q(locality_district=district)
+        | Q(service_at_locations__venue__district=district)
+    )
 
 
 def _by_slug(row, districts):
@@ -44,24 +53,30 @@ def _by_slug(row, districts):
 
 
 def district_service_counts(*, services, districts):
-    """Matching services in each district: in total, by level and by focus. 3 queries.
+    """Matching services in each district: in total, local (not only city-wide), by level and
+    by focus. 3 queries.
 
     "In a district" is `in_district_q` (city-wide, listed, locality, or a venue
     there), applied as one conditional COUNT(DISTINCT) per district, grouped by
     level and by focus, so the cost does not grow with districts or levels.
-    Returns {slug: {"total": n, "by_level": {code: n}, "by_focus": {value: n}}}.
+    Returns {slug: {"total": n, "local": n, "by_level": {code: n}, "by_focus": {value: n}}}.
     """
     base = Service.objects.filter(pk__in=services.values("pk"))
     aggregates = _per_district(districts)
     level_codes = [code for code, _ in _level_choices()]
     counts = {
-        d.slug: {"total": 0, "by_level": dict.fromkeys(level_codes, 0), "by_focus": dict.fromkeys(Focus.values, 0)}
+        d.slug: {"total": 0, "local": 0, "by_level": dict.fromkeys(level_codes, 0),
+                 "by_focus": dict.fromkeys(Focus.values, 0)}
         for d in districts
     }
     if not districts:
         return counts
-    for slug, total in _by_slug(base.aggregate(**aggregates), districts).items():
-        counts[slug]["total"] = total
+    # Local counts ride in the totals' query, aliased l<pk>: still 3 queries.
+    local = {f"l{d.pk}": Count("pk", filter=_local_q(d), distinct=True) for d in districts}
+    row = base.aggregate(**aggregates, **local)
+    for d in districts:
+        counts[d.slug]["total"] = row[f"d{d.pk}"]
+        counts[d.slug]["local"] = row[f"l{d.pk}"]
     for row in base.order_by().values("levels__code").annotate(**aggregates):
         if row["levels__code"] is None:
             continue
@@ -124,7 +139,7 @@ def services_in_district_for_panel(*, services, district):
     """Matching services in one district, with what the ladder shows. 4 queries."""
     routes = ReferralRoute.objects.order_by("order", "id")
     return list(
-        directory_selectors.services_in_district(Service.objects.filter(pk__in=services.values("pk")), district)
+        Service.objects.filter(pk__in=services.values("pk")).in_district(district)
         .select_related("organisation")
         .prefetch_related("levels", Prefetch("referral_routes", queryset=routes))
         .order_by("name")

@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from directory.presenters import filter_groups
+from directory.presenters.search import filter_groups
 from mapping import presenters, selectors
-from mapping.geojson import district_map_build
+from mapping.geojson import district_map_build, wards_feature_collection
 from mapping.needs import (
     PARAMETERS, TABLE_1_CAPTION, TABLE_1_COLUMNS, OverrideError, needs_estimate, parameters_with_overrides,
 )
-from mapping.postcodes import postcode_lookup
+from mapping.postcodes import place_lookup
 
 # Parameters the map reads itself rather than passing to the shared FilterSet: which district
 # to look at, which postcode to zoom to, and how to shade. They never narrow the counts.
@@ -85,7 +85,7 @@ def map_page(request):
             district_error = "We do not know that district. Choose one of Birmingham's 10 districts from the list."
     postcode = None
     if request.GET.get("postcode", "").strip():
-        postcode = postcode_lookup(request.GET["postcode"])
+        postcode = place_lookup(request.GET["postcode"])
         if postcode.found and district is None and not district_error:
             district = _district_from(built.districts, postcode.district.slug)
 
@@ -93,7 +93,9 @@ def map_page(request):
     venues = selectors.venues_for_map(services=built.services)
     nearest = []
     if postcode and postcode.lat is not None:
-        nearest = selectors.nearest_venues(venues=venues, lat=postcode.lat, lon=postcode.lon)
+        # Miles, as on the search page and as UK users expect.
+        nearest = [(venue, presenters.miles_text(km))
+                   for venue, km in selectors.nearest_venues(venues=venues, lat=postcode.lat, lon=postcode.lon)]
 
     context = {
         "built": built,
@@ -167,6 +169,20 @@ def districts_geojson(request):
     if errors:
         return JsonResponse({"errors": errors}, status=400)
     body = json.dumps(built.feature_collection(), separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = JsonResponse({}, content_type="application/geo+json")
+        response.content = body
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=GEOJSON_MAX_AGE)
+    return response
+
+
+@require_safe
+def wards_geojson(request):
+    """The wards, for the map's reference layer. The same for everyone: cached like the districts."""
+    body = json.dumps(wards_feature_collection(), separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response = get_conditional_response(request, etag=etag)
     if response is None:

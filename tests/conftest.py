@@ -96,6 +96,8 @@ def seeded_live_server(live_server, transactional_db):
     load_seed()
     # The parents' topics come from a data migration, which the flush also empties.
     importlib.import_module("directory.migrations.0006_parents_topics").load_topics(django_apps)
+    # So do the search synonyms and need steps (issue 11).
+    importlib.import_module("directory.migrations.0011_search_synonyms_and_need_steps").load_search_words(django_apps)
     return live_server
 
 

@@ -1,4 +1,4 @@
-# Validators only: no schema change. Numbered 0091 so the lead can renumber it at merge (issue 7).
+# Validators only: no schema change (issue 7).
 
 import directory.safe_urls
 from django.db import migrations, models

@@ -3,7 +3,11 @@
  * django-leaflet creates the map from LEAFLET_CONFIG (centre, bounds, tiles if any) and
  * calls window.appMapInit. Everything drawn here is vector: district polygons from
  * /map/districts.geojson and venue markers from the page, so the map works with no tile
- * server. The page is complete without this script: every figure is in its tables.
+ * server. Ward boundaries and names (/map/wards.geojson) are the offline background, so a
+ * zoomed-in map is never a blank shape. The legend sits under the map, never over a district.
+ * Each district shape is a button for the keyboard (Tab, then Enter or Space); choosing one
+ * moves focus to its panel. The page is complete without this script: every figure is in
+ * its tables.
  */
 (function () {
   "use strict";
@@ -12,6 +16,8 @@
   var COLOURS = ["#e8f1fa", "#b7d2ec", "#6ea5d8", "#2e75b8", "#0b3d78"];
   var OUTLINE = "#212b32";
   var SELECTED = "#ffb81c";
+  var WARD_LINE = "#4c6272";
+  var WARD_LABEL_ZOOM = 13;  // ward names only once they fit
 
   function readJSON(id, fallback) {
     var node = document.getElementById(id);
@@ -96,13 +102,17 @@
       };
     }
 
+    // Under the map when the page has a place for it (a legend on the map covered the
+    // eastern districts on a phone); else in the map's top-left corner, away from the city.
+    var legendHolder = document.getElementById("map-legend");
+
     function drawLegend() {
-      if (legend) map.removeControl(legend);
+      if (legend && !legendHolder) map.removeControl(legend);
       var breaks = currentBreaks();
       // Whole-number measures (people, services) get whole-number steps.
       var whole = features.every(function (f) { var v = f.properties[measureKey]; return v === null || Math.round(v) === v; });
       function rounded(value) { return formatNumber(whole ? Math.round(value) : Math.round(value * 10) / 10); }
-      legend = L.control({ position: "bottomright" });
+      legend = L.control({ position: "topleft" });
       legend.onAdd = function () {
         var box = el("div", { "class": "app-legend" });
         box.appendChild(el("p", { "class": "app-legend__title" }, measure().label));
@@ -118,9 +128,42 @@
         }
         box.appendChild(list);
         if (measure().low) box.appendChild(el("p", { "class": "app-legend__note" }, "Darker is more deprived"));
+        if (features.some(function (f) { return f.properties[measureKey] === null; })) {
+          box.appendChild(el("p", { "class": "app-legend__note" }, "White: no figure (for example, no local service)"));
+        }
         return box;
       };
-      legend.addTo(map);
+      if (legendHolder) {
+        legendHolder.replaceChildren(legend.onAdd());
+      } else {
+        legend.addTo(map);
+      }
+    }
+
+    function drawWards() {
+      var url = container.getAttribute("data-wards-url");
+      if (!url) return;
+      fetch(url, { headers: { "Accept": "application/geo+json" } })
+        .then(function (response) { if (!response.ok) throw new Error("wards"); return response.json(); })
+        .then(function (collection) {
+          var labels = L.layerGroup();
+          L.geoJSON(collection, {
+            style: { color: WARD_LINE, weight: 1, opacity: 0.8, dashArray: "4 3", fill: false },
+            interactive: false,
+            onEachFeature: function (feature, layer) {
+              var centre = layer.getBounds().getCenter();
+              labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "app-ward-label", interactive: false })
+                .setLatLng(centre).setContent(el("span", {}, feature.properties.name)));
+            },
+          }).addTo(map);
+          function toggleLabels() {
+            if (map.getZoom() >= WARD_LABEL_ZOOM) labels.addTo(map); else labels.remove();
+          }
+          map.on("zoomend", toggleLabels);
+          toggleLabels();
+          container.setAttribute("data-wards", String(collection.features.length));
+        })
+        .catch(function () { /* the districts still show; the wards are only a background */ });
     }
 
     function describe() {
@@ -247,14 +290,28 @@
           layer.bindTooltip(function () {
             return el("span", {}, p.name + ": " + formatNumber(p[measureKey]) + " (" + measure().label.toLowerCase() + ")");
           }, { sticky: true });
-          layer.on("click", function () { selectDistrict(p.slug, false); });
+          layer.on("click", function () { selectDistrict(p.slug, true); });
           if (layer.getElement && layer.getElement()) layer.getElement().setAttribute("data-district", p.slug);
         },
       }).addTo(map);
       Object.keys(layersBySlug).forEach(function (slug) {
         var path = layersBySlug[slug].getElement && layersBySlug[slug].getElement();
-        if (path) { path.setAttribute("data-district", slug); path.classList.add("app-district-shape"); }
+        if (!path) return;
+        path.setAttribute("data-district", slug);
+        path.classList.add("app-district-shape");
+        // Keyboard: each district is a button in the tab order.
+        var props = layersBySlug[slug].feature.properties;
+        path.setAttribute("tabindex", "0");
+        path.setAttribute("role", "button");
+        path.setAttribute("aria-label", props.name + ": show its services");
+        path.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            selectDistrict(slug, true);
+          }
+        });
       });
+      drawWards();
       restyle();
       addMarkers();
       if (!showPostcode()) {

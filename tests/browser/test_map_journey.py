@@ -62,7 +62,7 @@ def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_
     expect(page.get_by_text("B9 5SS is in Hodge Hill")).to_be_visible()
     expect(page.locator(".leaflet-tooltip").filter(has_text="Postcode B9 5SS")).to_be_visible()
     expect(page.locator("#district-list a[aria-current]")).to_have_text("Hodge Hill")
-    expect(page.get_by_text("Heartlands Hospital, B9 5SS: 0.0 km")).to_be_visible()
+    expect(page.get_by_text("Heartlands Hospital, B9 5SS: 0.0 miles")).to_be_visible()
     screenshot(page, "map-postcode")
     assert_no_axe_violations(page)
 
@@ -105,4 +105,53 @@ def test_it_shows_the_needs_table_and_map_layer_accessibly(page, seeded_live_ser
     expect(page.locator("td[data-rate='secure']")).to_contain_text("55% (worked out)")
     expect(page.locator("td[data-secure='total']")).to_have_text("16,869")
     screenshot(page, "needs-what-if")
+    assert_no_axe_violations(page)
+
+
+def test_a_keyboard_user_chooses_a_district_on_the_map_and_reads_local_provision(page, seeded_live_server, viewport):
+    page.set_viewport_size(viewport)
+    # Given a commissioner who uses only the keyboard opens the map
+    page.goto(seeded_live_server.url + "/map/?measure=families_per_local_service")
+    wait_for_districts(page)
+    page.wait_for_selector("#district-map[data-wards='69']", timeout=15000)
+    # Then the legend is under the map, never over a district
+    legend = page.locator("#map-legend .app-legend")
+    expect(legend).to_be_visible()
+    map_box, legend_box = page.locator("#district-map").bounding_box(), legend.bounding_box()
+    assert legend_box["y"] >= map_box["y"] + map_box["height"] - 1
+    assert page.locator(".leaflet-control-container .app-legend").count() == 0
+    # When they Tab to a district shape on the map and press Enter
+    page.locator("path[data-district='hodge-hill']").focus()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Hodge Hill: show its services"
+    page.keyboard.press("Enter")
+    # Then its panel opens and focus moves to its heading
+    page.locator("#district-panel").get_by_role("heading", name="Hodge Hill", exact=True).wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'district-panel-heading'")
+    # And Tab moves on through the shapes with the keyboard alone
+    page.locator("path[data-district='yardley']").focus()
+    page.keyboard.press(" ")
+    page.locator("#district-panel").get_by_role("heading", name="Yardley", exact=True).wait_for()
+    # And the table tells local provision apart from city-wide services
+    table = page.locator("table.app-figures-table").first
+    expect(table.get_by_role("columnheader", name="Need per local service")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="City-wide matching services")).to_be_visible()
+    screenshot(page, "map-keyboard")
+    assert_no_axe_violations(page)
+
+
+def test_a_postcode_district_zooms_to_a_map_with_ward_names_not_a_blank_shape(page, seeded_live_server, viewport):
+    tile_requests = []
+    page.on("request", lambda request: tile_requests.append(request.url) if "tile" in request.url else None)
+    page.set_viewport_size(viewport)
+    # When a practitioner types just the first part of a postcode
+    page.goto(seeded_live_server.url + "/map/?postcode=B8")
+    wait_for_districts(page)
+    page.wait_for_selector("#district-map[data-wards='69']", timeout=15000)
+    # Then the map zooms in, and ward names and lines give it a background without tiles
+    expect(page.get_by_text("B8 is mostly in Hodge Hill")).to_be_visible()
+    expect(page.locator(".app-ward-label").first).to_be_visible()
+    assert page.locator(".app-ward-label").count() == 69
+    assert tile_requests == []
+    expect(page.get_by_text("so approximate")).to_be_visible()
+    screenshot(page, "map-postcode-district")
     assert_no_axe_violations(page)

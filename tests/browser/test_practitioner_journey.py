@@ -2,6 +2,8 @@
 
 "Baby of 4 months, lives in B8, mum has severe perinatal mental health difficulties."
 """
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,7 +25,7 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
 
     # When they search by postcode, age band and need
     page.get_by_label("Family's postcode").fill("b8 1aa")
-    page.get_by_label("Baby's age or stage of pregnancy").select_option(label="3 to 6 months")
+    page.get_by_label("Baby's age or stage of pregnancy").select_option(value="3-6")
     page.locator("summary").filter(has_text="What the family is facing").click()
     page.get_by_label("Perinatal mental health, moderate to severe").check()
     page.get_by_role("button", name="Search", exact=True).click()
@@ -87,3 +89,55 @@ def test_it_works_without_javascript(browser, seeded_live_server):
     page.goto(seeded_live_server.url + "/shortlist/")
     assert page.locator(".app-handout__item h2").all_inner_texts() == ["Early Years Inclusion Support (EYIS)"]
     context.close()
+
+
+def test_a_practitioner_searches_in_their_own_words_and_keeps_the_search(page, seeded_live_server, viewport):
+    """Issue 11: results first, one submit button, "dad" and "B8" understood, best fit first,
+    and the service page leads back to the same results."""
+    page.set_viewport_size(viewport)
+    # Given a practitioner on the search page
+    page.goto(seeded_live_server.url + "/search/")
+    # Then the results start near the top, even on a phone, and the filters are one tap away
+    heading = page.locator("#results-heading").bounding_box()
+    assert heading["y"] < 600
+    assert page.locator("#search-form button[type=submit]").count() == 1
+    page.get_by_role("link", name="Change the search or filters").click()
+    assert page.url.endswith("#search-form")
+
+    # When they type the words families use, and just the first part of the postcode
+    page.get_by_label("Keywords").fill("dad")
+    page.get_by_label("Family's postcode").fill("B8")
+    page.get_by_label("Or the exact age in months").fill("4")
+    page.get_by_role("button", name="Search", exact=True).click()
+    # Then Acacia (for fathers, mild to moderate perinatal mental health) is found near B8
+    expect(page.get_by_role("link", name="Remove filter: Near B8 (Hodge Hill; distances approximate)")).to_be_visible()
+    card = page.locator(".app-card").filter(has_text="Acacia")
+    expect(card.get_by_text("City-wide, so it covers Hodge Hill.")).to_be_visible()
+    screenshot(page, "search-dad-b8")
+    assert_no_axe_violations(page)
+
+    # When they open it, its ladder reaches the perinatal team one step up
+    search_url = page.url
+    card.get_by_role("link", name="Acacia").click()
+    expect(page.get_by_role("link", name=CPMHT)).to_be_visible()
+    screenshot(page, "service-acacia-from-search")
+    assert_no_axe_violations(page)
+    # And "Back to your results" returns to the same search
+    page.get_by_role("link", name="Back to your results").click()
+    # (empty fields the form sent are left out: the same search)
+    assert parse_qs(urlsplit(page.url).query) == parse_qs(urlsplit(search_url).query)
+    expect(page.get_by_label("Keywords")).to_have_value("dad")
+
+
+def test_best_match_puts_known_ages_first_with_counts_on_options(page, seeded_live_server, viewport):
+    page.set_viewport_size(viewport)
+    page.goto(seeded_live_server.url + "/search/?postcode=B8+1AA&age=4")
+    first = page.locator(".app-card").first
+    expect(first).not_to_contain_text("Age range not recorded")
+    expect(page.locator(".app-card").filter(has_text="Neonatal Unit psychological support")
+           .get_by_text("Age range not recorded, so it is included")).to_be_visible()
+    page.locator("summary").filter(has_text="What the family is facing").click()
+    expect(page.get_by_label("Fathers and co-parents")).to_be_visible()
+    expect(page.locator("label[for^=id_need]").filter(has_text="Fathers and co-parents")).to_contain_text("(1")
+    screenshot(page, "search-best-match")
+    assert_no_axe_violations(page)

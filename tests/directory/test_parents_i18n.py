@@ -19,7 +19,7 @@ from directory.i18n import catalogue_is_complete, complete_languages
 ROOT = Path(settings.BASE_DIR)
 PARENT_TEMPLATES = sorted((ROOT / "templates" / "parents").rglob("*.html")) + [
     ROOT / "templates" / "includes" / "attribution.html"]
-PARENT_MODULES = [ROOT / "directory" / name for name in ("parents.py", "presenters_parents.py", "forms_parents.py")]
+PARENT_MODULES = [ROOT / "directory" / name for name in ("parents.py", "presenters/parents.py", "forms_parents.py")]
 # Blocks of base.html that every parent page replaces with its own (marked) content.
 OVERRIDDEN_BLOCKS = {"navigation", "footer_links", "footer_credit", "meta_description", "home_url", "title"}
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext"}

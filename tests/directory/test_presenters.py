@@ -3,9 +3,9 @@ import pytest
 from django.http import QueryDict
 
 from directory.models import Service
-from directory.presenters import (
-    ServicePage, distance_text, how_to_refer_line, month_text, pagination, widening_suggestions, FilterTag,
-)
+from directory.presenters.common import how_to_refer_line, month_text
+from directory.presenters.search import FilterTag, distance_text, pagination, widening_suggestions
+from directory.presenters.service import ServicePage
 from directory.selectors import service_get_published, service_search
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_it_suggests_only_widenings_that_find_something():
 
 
 def test_option_groups_use_the_nhsuk_component_names():
-    from directory.presenters import OptionGroup
+    from directory.presenters.search import OptionGroup
 
     assert OptionGroup("referral", "How to get in", "radio", []).block == "radios"
     assert OptionGroup("level", "Level of need", "checkbox", []).block == "checkboxes"

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from directory.models import Organisation, ReferralRoute, Service, Status, Venue
-from directory.presenters import ServicePage
+from directory.presenters.service import ServicePage
 from directory.provenance import Fact, SourceKind
 from directory.selectors import service_get_published
 from directory.sources import FactIndex

@@ -65,12 +65,46 @@ def test_it_shows_services_one_step_up_and_down_for_the_same_needs(client):
     up = [card.name for card in response.context["steps_up"]]
     down = [card.name for card in response.context["steps_down"]]
     assert down == ["Birmingham Forward Steps: Health Visiting", "Community and Specialist Midwives"]
-    assert up == []  # no statutory or specialist service lists mild perinatal mental health
+    # No statutory or specialist service lists mild perinatal mental health, but curators
+    # name "moderate to severe" as its step up (issue 11).
+    assert up == ["Community Perinatal Mental Health Team"]
 
     response = client.get(reverse("directory:service-detail", kwargs={"slug": "community-perinatal-mental-health-team"}))
     down = [card.name for card in response.context["steps_down"]]
     assert "Birmingham Forward Steps: Health Visiting" in down  # bonding, targeted
     assert "New Baby Network" not in down  # universal only: two steps down
+    assert "Acacia" in down  # mild to moderate: the step down from moderate to severe
+
+
+def test_the_ladder_follows_a_need_step_curators_add(client):
+    from directory.models import Need, NeedStep
+
+    NeedStep.objects.all().delete()
+    response = client.get(reverse("directory:service-detail", kwargs={"slug": "acacia"}))
+    assert [card.name for card in response.context["steps_up"]] == []
+    NeedStep.objects.create(lower=Need.objects.get(code="perinatal_mental_health_mild"),
+                            higher=Need.objects.get(code="perinatal_mental_health_severe"))
+    response = client.get(reverse("directory:service-detail", kwargs={"slug": "acacia"}))
+    assert "Community Perinatal Mental Health Team" in text_of(response)
+    assert [card.name for card in response.context["steps_up"]] == ["Community Perinatal Mental Health Team"]
+
+
+def test_the_service_page_links_back_to_the_same_results(client):
+    # Every parameter, in the order the search form gives them.
+    query = "q=dad&postcode=B8+1AA&age=4&level=targeted&need=fathers_co_parents&sort=name&page=1"
+    response = client.get(reverse("directory:service-detail", kwargs={"slug": "acacia"}) + "?" + query)
+    assert f'href="/search/?{query.replace("&", "&amp;")}">Back to your results' in text_of(response)
+    # The ladder's links carry the search on, too.
+    assert "/services/community-perinatal-mental-health-team/?q=dad&amp;postcode=B8+1AA" in text_of(response)
+
+
+def test_the_service_page_drops_what_is_not_a_search(client):
+    response = client.get(reverse("directory:service-detail", kwargs={"slug": "acacia"}) + "?services=1.2&evil=%3Cx%3E")
+    assert 'href="/search/">Find a service' in text_of(response)
+
+
+def text_of(response):
+    return response.content.decode()
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.ARCHIVED])
@@ -96,7 +130,9 @@ def test_it_leaves_drafts_out_of_the_stepped_care_lists(client):
 
 
 # The service (1) and its prefetches (8), and the stepped-care candidates with levels (2).
-SERVICE_PAGE_QUERIES = 12  # 11, plus one for the sources of every fact on the page
+# 11, plus one for the sources of every fact on the page, plus the ladder's need steps and
+# its candidates' needs.
+SERVICE_PAGE_QUERIES = 14
 
 
 @pytest.mark.parametrize("extra", [0, 20])

@@ -1,10 +1,10 @@
 """The districts GeoJSON: one function (mapping/geojson.py) builds it for the page, the endpoint and these tests."""
 import pytest
+from django.db.models import Q
 from django.http import QueryDict
 from shapely.geometry import shape
 
 from directory.models import Service
-from directory.selectors import services_in_district
 from mapping.geojson import districts_feature_collection
 from mapping.models import District
 from mapping.needs import NeedsParameters, SEED_VALUES
@@ -15,7 +15,7 @@ PROPERTIES = {
     "name", "code", "slug", "population_under_2", "imd_decile", "deprivation_rank", "insecure_attachment",
     "disorganised_attachment", "families_needing_specialised_support", "practitioners_needed",
     "specialised_services_mapped", "services_matching", "services_by_level", "services_by_focus",
-    "families_per_matching_service",
+    "families_per_matching_service", "services_local", "services_city_wide", "families_per_local_service",
 }
 
 
@@ -58,7 +58,7 @@ def test_it_counts_services_per_district_as_in_district_q_does():
     properties = by_name(build())
     published = Service.objects.published()
     for district in District.objects.all():
-        in_it = services_in_district(published, district)
+        in_it = published.in_district(district)
         counts = properties[district.name]
         assert counts["services_matching"] == in_it.count()
         for level in ["universal", "targeted", "statutory", "specialist"]:
@@ -107,3 +107,34 @@ def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_querie
         districts_feature_collection(data=QueryDict(""), parameters=SEED)
     with django_assert_num_queries(6):
         districts_feature_collection(data=QueryDict("level=targeted&focus=additional"), parameters=SEED)
+
+
+def test_it_counts_local_services_apart_from_city_wide_ones():
+    """Issue 11: city-wide services count in every district, so need per matching service
+    told a commissioner nothing. Local = a venue, the district listed, or a locality in it."""
+    collection = districts_feature_collection(data={}, parameters=NeedsParameters(**SEED_VALUES))
+    published = Service.objects.published()
+    for feature in collection["features"]:
+        props = feature["properties"]
+        district = District.objects.get(slug=props["slug"])
+        local = published.filter(
+            Q(coverage_districts=district) | Q(locality_district=district)
+            | Q(service_at_locations__venue__district=district)
+        ).distinct().count()
+        assert props["services_local"] == local
+        assert props["services_city_wide"] == props["services_matching"] - local
+        if local:
+            assert props["families_per_local_service"] == round(props["families_needing_specialised_support"] / local, 1)
+        else:
+            assert props["families_per_local_service"] is None
+    by_slug = {f["properties"]["slug"]: f["properties"] for f in collection["features"]}
+    assert by_slug["northfield"]["services_local"] >= 1  # Roots works in Northfield only
+    assert by_slug["hodge-hill"]["services_local"] >= 1  # the hospital venues in B9
+    assert len({p["services_local"] for p in by_slug.values()}) > 1  # it tells districts apart
+
+
+def test_the_wards_layer_has_every_ward_with_its_name(client):
+    response = client.get("/map/wards.geojson")
+    assert response.status_code == 200 and response["ETag"]
+    features = response.json()["features"]
+    assert len(features) == 69 and all(f["properties"]["name"] and f["geometry"] for f in features)

@@ -81,14 +81,14 @@ def test_it_explains_a_forged_district(client):
 def test_it_finds_a_postcode_its_district_and_the_nearest_venues(client):
     page = text(client.get(MAP, {"postcode": "b9 5ss"}))
     assert "B9 5SS is in Hodge Hill" in page
-    assert "Heartlands Hospital, B9 5SS: 0.0 km" in page
+    assert "Heartlands Hospital, B9 5SS: 0.0 miles" in page
     assert '"postcode": "B9 5SS"' in page  # for the map to zoom to
     assert "<h2 id=\"district-panel-heading\" tabindex=\"-1\">Hodge Hill</h2>" in page
 
 
 @pytest.mark.parametrize("postcode, words", [
     ("ZZ1 1ZZ", "We could not find ZZ1 1ZZ"),
-    ("not a postcode", "Enter a full postcode, like B8 1AA."),
+    ("not a postcode", "Enter a postcode, like B8 1AA, or its first part, like B8."),
 ])
 def test_it_explains_an_unknown_postcode(client, postcode, words):
     response = client.get(MAP, {"postcode": postcode})
