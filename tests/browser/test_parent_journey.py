@@ -18,7 +18,7 @@ def test_a_parent_finds_support_saves_two_and_shares_the_list(page, seeded_live_
     # Given a parent on the start page
     page.goto(seeded_live_server.url + "/")
     page.get_by_role("link", name="I am a parent or carer").click()
-    assert page.title() == "Support for you and your baby - Birmingham parent-infant support directory"
+    expect(page).to_have_title("Support for you and your baby - Birmingham parent-infant support directory")
     expect(page.get_by_role("heading", name="Need help now?")).to_be_visible()
     screenshot(page, "parents-1-start")
     assert_no_axe_violations(page)
@@ -57,7 +57,7 @@ def test_a_parent_finds_support_saves_two_and_shares_the_list(page, seeded_live_
 
     # Then their list has both, with a link to send
     page.get_by_role("link", name="See your list").click()
-    assert page.title() == "Your list - Birmingham parent-infant support directory"
+    expect(page).to_have_title("Your list - Birmingham parent-infant support directory")
     assert page.locator(".app-handout__item h2").all_inner_texts() == [ACACIA, HEALTH_VISITING]
     share_url = page.get_by_label("Send this list: copy this link into a message").input_value()
     screenshot(page, "parents-5-saved")

@@ -20,7 +20,7 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
     page.set_viewport_size(viewport)
     # Given a practitioner on the search page
     page.goto(seeded_live_server.url + "/search/")
-    assert page.title() == "Find a service - Birmingham parent-infant support directory"
+    expect(page).to_have_title("Find a service - Birmingham parent-infant support directory")
     assert_no_axe_violations(page)
 
     # When they search by postcode, age band and need
@@ -45,7 +45,7 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
 
     # And they open the service page: the referral pathway comes first
     page.get_by_role("link", name=CPMHT).click()
-    assert page.title() == f"{CPMHT} - Birmingham parent-infant support directory"
+    expect(page).to_have_title(f"{CPMHT} - Birmingham parent-infant support directory")
     headings = page.locator("main h2").all_inner_texts()
     assert headings.index("How to refer") < headings.index("What it offers")
     screenshot(page, "journey-2-service")
@@ -57,7 +57,7 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
     expect(page.get_by_text(f"{HEALTH_VISITING} is on your shortlist.")).to_be_visible()
     # Then the shortlist has both, with a link to share it
     page.get_by_role("link", name="Go to your shortlist").click()
-    assert page.title() == "Your shortlist - Birmingham parent-infant support directory"
+    expect(page).to_have_title("Your shortlist - Birmingham parent-infant support directory")
     assert page.locator(".app-handout__item h2").all_inner_texts() == [CPMHT, HEALTH_VISITING]
     share_url = page.get_by_label("Link to this list (works on any device)").input_value()
     screenshot(page, "journey-3-shortlist")
@@ -83,7 +83,7 @@ def test_it_works_without_javascript(browser, seeded_live_server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(seeded_live_server.url + "/search/?age=abc&need=send")
-    assert page.title() == "Error: Find a service - Birmingham parent-infant support directory"
+    expect(page).to_have_title("Error: Find a service - Birmingham parent-infant support directory")
     expect(page.get_by_role("link", name="Enter the baby's age in whole months, from -9 to 24.", exact=False)).to_be_visible()
     page.get_by_role("button", name="Add Early Years Inclusion Support (EYIS) to shortlist").click()
     page.goto(seeded_live_server.url + "/shortlist/")
