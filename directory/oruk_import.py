@@ -300,7 +300,7 @@ class Mapped:
     terms: dict  # taxonomy key -> set of our terms (rows, or focus codes)
     districts: list
     routes: list
-    locations: list  # (sal id, location dict, note)
+    locations: list  # (sal id, location dict, note, PostcodeResult)
     organisation: dict
     notes: list
     warnings: list
@@ -422,8 +422,18 @@ def map_service(service, vocabulary, districts, source_address):
 
     locations = []
     for sal in service.get("service_at_locations") or []:
-        if isinstance(sal, dict) and isinstance(sal.get("location"), dict):
-            locations.append((parse_uuid(str(sal.get("id") or "")), sal["location"], _text(sal.get("description"), 200)))
+        if not (isinstance(sal, dict) and isinstance(sal.get("location"), dict)):
+            continue
+        location = sal["location"]
+        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        postcode = _text(addresses[0].get("postal_code")) if addresses else ""
+        result = postcode_lookup(postcode)
+        if not result.found:
+            label = _text(location.get("name")) or (_text(addresses[0].get("address_1")) if addresses else "")
+            warn(f"Location {label or '(no name)'} ({postcode or 'no postcode'}) left out: not a Birmingham postcode "
+                 "we know.")
+            continue
+        locations.append((parse_uuid(str(sal.get("id") or "")), location, _text(sal.get("description"), 200), result))
 
     if service.get("status") != "active":
         notes.append(f"The source lists this service as {service['status']}.")
@@ -503,15 +513,11 @@ class Writer:
         organisation.save()
         return organisation, True
 
-    def venue(self, location, warn):
+    def venue(self, location, result):
+        """The venue for a location whose postcode we know (`result`): reused, or created."""
         addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
         address = addresses[0] if addresses else {}
         name = _text(location.get("name"), 200) or _text(address.get("address_1"), 200)
-        result = postcode_lookup(_text(address.get("postal_code")))
-        if not result.found:
-            warn(f"Location {name or '(no name)'} ({_text(address.get('postal_code')) or 'no postcode'}) left out: "
-                 "not a Birmingham postcode we know.")
-            return None, False
         location_id = parse_uuid(str(location.get("id") or ""))
         found = ((location_id and Venue.objects.filter(uuid=location_id).first())
                  or Venue.objects.filter(name=name or result.postcode, postcode=result.postcode).first())
@@ -567,10 +573,8 @@ class Writer:
         if mapped.routes is not None:
             changed |= self.routes(service, mapped.routes)
         venues = []
-        for sal_id, location, note in mapped.locations:
-            venue, new_venue = self.venue(location, warn)
-            if venue is None:
-                continue
+        for sal_id, location, note, postcode in mapped.locations:
+            venue, new_venue = self.venue(location, postcode)
             venues.append(venue)
             if new_venue and (venue.address or venue.name):
                 self.fact(venue, "address", mapped.source_address)
