@@ -648,7 +648,7 @@ def import_services(services, *, source, source_url="", addresses=None, progress
     mapped = [map_service(service, vocabulary, districts, addresses.get(service["id"], source_url))
               for service in services]
     kind = SourceKind.PUBLIC_PAGE if source_url or addresses else SourceKind.PROVIDER
-    writer = Writer(source=source, kind=kind, source_url=source_url, reason=f"Imported from Open Referral feed {source}")
+    writer = Writer(source=source, kind=kind, source_url=source_url, reason=_change_reason(source))
     report = ImportReport()
     with transaction.atomic():
         for number, item in enumerate(mapped, 1):
@@ -659,6 +659,12 @@ def import_services(services, *, source, source_url="", addresses=None, progress
             if progress:
                 progress(number, len(mapped), "imported")
     return report
+
+
+def _change_reason(source):
+    # simple-history keeps 100 characters; PostgreSQL refuses more.
+    reason = f"Imported from Open Referral feed {source}"
+    return reason if len(reason) <= 100 else reason[:99] + "…"
 
 
 def _messages(error):

@@ -102,6 +102,14 @@ def test_a_foreign_feed_with_its_own_taxonomy(capsys):
     assert service.history.first().history_change_reason.startswith("Imported from Open Referral feed")
 
 
+def test_a_long_source_address_fits_the_history(tmp_path):
+    path = tmp_path / ("x" * 120 + ".json")
+    path.write_text(open(FOREIGN).read())
+    call_command("import_oruk", str(path), verbosity=0)
+    reason = Service.objects.get(name="Little Steps Baby Group").history.first().history_change_reason
+    assert len(reason) == 100 and reason.startswith("Imported from Open Referral feed")
+
+
 def test_a_file_without_an_address_names_the_provider_as_the_source():
     call_command("import_oruk", FOREIGN, verbosity=0)
     kinds = set(Fact.objects.filter(service__uuid="6f1f3f0e-8a51-4d3e-9a57-0c3c6a6c1a01").values_list("kind", flat=True))
