@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres vendor bench check-deploy clean messages backup restore
+.PHONY: run setup install migrate seed test test-postgres vendor bench bench-api check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -56,6 +56,9 @@ restore:
 
 bench:
 	$(BIN)/python bench/search.py
+
+bench-api:
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -30,6 +30,8 @@ urlpatterns = [
     path("parents/", include("directory.urls_parents")),
     # set_language, for the parents' switcher once a complete translation exists.
     path("i18n/", include("django.conf.urls.i18n")),
+    # The Open Referral UK 3.0 API (docs/adr/0011-oruk-api.md).
+    path("api/", include("directory.api.urls")),
     path("", include("directory.urls")),
     path("", include("mapping.urls")),
 ]

@@ -2,6 +2,8 @@
 
 docs/hsds-mapping.md gives the field-by-field mapping to HSDS / ORUK 3.0.
 """
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,7 +15,14 @@ from directory.safe_urls import validate_url_scheme
 from mapping.models import District
 
 
+def _uuid_field():
+    # The Open Referral id of a published object (docs/adr/0011-oruk-api.md): random,
+    # never reused, never edited. Imports set it to the source feed's id.
+    return models.UUIDField("Open Referral id", default=uuid.uuid4, unique=True, editable=False)
+
+
 class Sector(models.TextChoices):
+    NOT_STATED = "", "Not recorded"
     NHS = "nhs", "NHS"
     LOCAL_AUTHORITY = "local_authority", "Local authority"
     CHILDRENS_TRUST = "childrens_trust", "Children's trust"
@@ -24,9 +33,11 @@ class Sector(models.TextChoices):
 class Organisation(models.Model):
     """HSDS `organization`."""
 
+    uuid = _uuid_field()
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
-    sector = models.CharField(max_length=20, choices=Sector.choices)
+    # Blank only for organisations imported from another directory, until a curator sets it.
+    sector = models.CharField(max_length=20, choices=Sector.choices, blank=True)
     description = models.TextField(blank=True)
     url = models.URLField("website", blank=True, validators=[validate_url_scheme])
     email = models.EmailField(blank=True)
@@ -48,6 +59,7 @@ class Organisation(models.Model):
 class TaxonomyTerm(models.Model):
     """A term in one of the directory's controlled lists (HSDS `taxonomy_term`)."""
 
+    uuid = _uuid_field()
     code = models.SlugField(max_length=60, unique=True, help_text="A stable identifier used in addresses and the API.")
     name = models.CharField(max_length=200)
 
@@ -217,6 +229,7 @@ class ServiceQuerySet(models.QuerySet):
 class Service(models.Model):
     """HSDS `service`, with the seed's classification and structured referral information."""
 
+    uuid = _uuid_field()
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, help_text="The end of the service page's address, e.g. acacia for /services/acacia/.")
@@ -459,6 +472,7 @@ class ReferralRoute(models.Model):
 class Venue(models.Model):
     """HSDS `location` (physical): where a service is delivered. Shared between services."""
 
+    uuid = _uuid_field()
     name = models.CharField(max_length=200)
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, help_text="A Birmingham postcode; the map position comes from it.")
@@ -495,6 +509,7 @@ class Venue(models.Model):
 class ServiceAtLocation(models.Model):
     """HSDS `service_at_location`: a service delivered at a venue."""
 
+    uuid = _uuid_field()
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_at_locations")
     venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="service_at_locations")
     note = models.CharField(max_length=200, blank=True, help_text="e.g. 'consultation to staff only'.")

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = ["/", "/about/", "/search/", "/search/?postcode=B8+1AA", "/services/acacia/",
           "/services/neonatal-unit-psychological-support/", "/shortlist/", "/map/", "/needs/", "/parents/",
           "/parents/support/", "/parents/topics/feeling-low/", "/parents/services/acacia/", "/parents/saved/",
-          "/services/acacia/suggest/thanks/", "/no-such-page/"]
+          "/services/acacia/suggest/thanks/", "/api/docs/", "/no-such-page/"]
 ADMIN = ["/admin/", "/admin/curation/", "/admin/directory/service/", "/admin/directory/service/add/",
          "/admin/directory/fact/", "/admin/directory/pendingchange/", "/admin/mapping/district/"]
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I)

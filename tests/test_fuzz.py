@@ -42,6 +42,14 @@ ENDPOINTS = {
     "/parents/saved/": ["services"],
     "/healthz": [],
     "/services.csv": [],
+    "/api/": [],
+    "/api/docs/": [],
+    "/api/services": ["search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "minimum_age",
+                      "maximum_age", "format", "day", "modified_after"] + SEARCH_PARAMETERS,
+    "/api/service_at_locations": ["search", "page", "per_page", "postcode", "proximity", "taxonomy_term_id",
+                                  "minimum_age", "maximum_age"],
+    "/api/taxonomies": ["page", "per_page"],
+    "/api/taxonomy_terms": ["taxonomy_id", "page", "per_page"],
 }
 
 numbers = st.one_of(
@@ -85,7 +93,8 @@ def test_no_generated_query_string_breaks_a_public_page(path):
 @given(slug=st.text(max_size=40))
 def test_no_generated_address_breaks_the_service_pages(slug):
     client = Client()
-    for prefix in ("/services/", "/parents/services/", "/parents/topics/", "/map/districts/"):
+    for prefix in ("/services/", "/parents/services/", "/parents/topics/", "/map/districts/", "/api/services/",
+                   "/api/taxonomies/", "/api/taxonomy_terms/", "/api/service_at_locations/"):
         response = client.get(prefix + slug.replace("/", "") + "/")
         assert response.status_code < 500, (prefix, slug)
 

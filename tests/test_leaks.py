@@ -24,6 +24,8 @@ def public_urls(ids):
         "/needs/", f"/shortlist/?services={joined}",
         "/parents/", "/parents/support/", "/parents/support/all/", "/parents/topics/feeling-low/",
         f"/parents/saved/?services={joined}", "/services.csv",
+        "/api/services?per_page=200", "/api/services?search=leakcheck", "/api/service_at_locations?per_page=200",
+        "/api/taxonomy_terms?per_page=200",
     ]
 
 
@@ -70,7 +72,7 @@ def test_drafts_archived_and_pending_changes_never_reach_a_public_surface(django
         for marker in MARKERS:
             assert marker not in text, f"{marker!r} leaked on {url}"
     # Counts and lists are as if the hidden records did not exist (a shared list drops them).
-    for url in ("/services.csv", "/search/", "/search/?district=hodge-hill", "/search/?need=bonding_attachment", "/map/districts.geojson",
+    for url in ("/services.csv", "/api/services?per_page=200", "/api/service_at_locations?per_page=200", "/search/", "/search/?district=hodge-hill", "/search/?need=bonding_attachment", "/map/districts.geojson",
                 "/map/districts/hodge-hill/panel/", "/parents/support/all/"):
         assert after[url] == before[url], f"{url} changed because of hidden records"
     # Their own pages are as absent as unknown ones.

@@ -1,0 +1,223 @@
+"""The Open Referral UK 3.0 API: read-only JSON, published services only.
+
+Every response allows any origin (CORS), carries an ETag (a hash of the body) and
+answers If-None-Match with 304. Bad parameters get a JSON 400 naming each parameter;
+unknown or unpublished ids a JSON 404. Query counts are pinned in tests/directory/api/.
+"""
+import hashlib
+import json
+from functools import wraps
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from directory.api import params, payloads, selectors
+from directory.api.ids import parse_uuid
+from directory.api.openapi import openapi_document
+from directory.api.taxonomies import TAXONOMIES, TAXONOMIES_BY_ID, term_get, term_list
+
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match",
+    "Access-Control-Expose-Headers": "ETag",
+    "Access-Control-Max-Age": "86400",
+}
+CACHE_CONTROL = "public, max-age=60"
+
+
+def _json_response(request, payload, status=200):
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    response = HttpResponse(body, status=status, content_type="application/json")
+    for header, value in CORS.items():
+        response[header] = value
+    if status == 200:
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        response["ETag"] = etag
+        response["Cache-Control"] = CACHE_CONTROL
+        if _matches(request.headers.get("If-None-Match", ""), etag):
+            not_modified = HttpResponse(status=304)
+            for header in ("ETag", "Cache-Control", *CORS):
+                not_modified[header] = response[header]
+            return not_modified
+    return response
+
+
+def _matches(header, etag):
+    if not header:
+        return False
+    # GZipMiddleware weakens the ETag it sends ("W/..."); a weak comparison is right for GET.
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag in tags
+
+
+def error_response(request, status, errors):
+    titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+    return _json_response(request, {
+        "status": status,
+        "title": titles[status],
+        "errors": [{"parameter": name, "message": message} if name else {"message": message}
+                   for name, message in errors],
+    }, status=status)
+
+
+def api_view(view):
+    """JSON errors, CORS preflight and GET/HEAD only, for every API view."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            for header, value in CORS.items():
+                response[header] = value
+            return response
+        if request.method not in ("GET", "HEAD"):
+            response = error_response(request, 405, [("", "This API is read-only: use GET.")])
+            response["Allow"] = "GET, HEAD, OPTIONS"
+            return response
+        try:
+            return view(request, *args, **kwargs)
+        except params.ApiError as error:
+            return error_response(request, error.status, error.errors)
+    return wrapper
+
+
+def _not_found(what):
+    return params.ApiError(404, [("", f"There is no published {what} with that id.")])
+
+
+def _id(raw, what):
+    value = parse_uuid(raw)
+    if value is None:
+        raise params.ApiError(400, [("id", f"An id is a UUID, such as 0b1c0e1f-1d4e-4c43-9e7a-2b8f0c3a6d11: see the list of {what}.")])
+    return value
+
+
+def _filter_errors(filterset):
+    if filterset.is_bound and not filterset.is_valid():
+        names = {"q": "search"}
+        raise params.ApiError(400, [(names.get(name, name), message)
+                                    for name, messages in filterset.errors.items() for message in messages])
+
+
+def _page(request, total, build):
+    page_number, per_page = params.page_params(request.GET)
+    offset = (page_number - 1) * per_page
+    items = build(offset, per_page) if offset < total else []
+    return payloads.page_payload(items=items, total=total, page_number=page_number, per_page=per_page)
+
+
+@api_view
+def root(request):
+    return _json_response(request, payloads.root_payload(
+        openapi_url=request.build_absolute_uri(reverse("api:openapi")),
+        docs_url=request.build_absolute_uri(reverse("api:docs")),
+    ))
+
+
+@api_view
+def openapi(request):
+    return _json_response(request, openapi_document(server_url=request.build_absolute_uri(reverse("api:root"))))
+
+
+@api_view
+def service_list(request):
+    params.page_params(request.GET)  # page errors are reported before any query
+    query = params.service_query(request.GET)
+    queryset, filterset = selectors.api_service_queryset(query)
+    _filter_errors(filterset)
+    total = queryset.count()
+    return _json_response(request, _page(request, total, lambda offset, limit: [
+        payloads.service_list_item(service)
+        for service in selectors.api_service_page(queryset, offset=offset, limit=limit)
+    ]))
+
+
+@api_view
+def service_detail(request, id):
+    service = selectors.api_service_get(uuid=_id(id, "services"))
+    if service is None:
+        raise _not_found("service")
+    facts = selectors.ApiFacts.about(services=[service])
+    page_url = request.build_absolute_uri(service.get_absolute_url())
+    return _json_response(request, payloads.service_payload(service, facts, page_url=page_url))
+
+
+@api_view
+def service_at_location_list(request):
+    params.page_params(request.GET)
+    query = params.service_query(request.GET, allow_proximity=True)
+    near, metres = params.proximity_params(request.GET)
+    if metres is not None:
+        query.filter_data.pop("postcode", None)  # the distance replaces the district rule
+    services, filterset = selectors.api_service_queryset(query)
+    _filter_errors(filterset)
+    queryset = selectors.api_service_at_location_queryset(services, near=near, proximity_m=metres)
+    total = queryset.count()
+    return _json_response(request, _page(request, total, lambda offset, limit: [
+        payloads.service_at_location_list_item(sal)
+        for sal in selectors.api_service_at_location_page(queryset, offset=offset, limit=limit)
+    ]))
+
+
+@api_view
+def service_at_location_detail(request, id):
+    sal = selectors.api_service_at_location_get(uuid=_id(id, "service_at_locations"))
+    if sal is None:
+        raise _not_found("service at a location")
+    facts = selectors.ApiFacts.about(venues=[sal.venue])
+    return _json_response(request, payloads.service_at_location_payload(sal, facts))
+
+
+@api_view
+def taxonomy_list(request):
+    return _json_response(request, _page(request, len(TAXONOMIES), lambda offset, limit: [
+        payloads.taxonomy_payload(taxonomy) for taxonomy in TAXONOMIES[offset:offset + limit]
+    ]))
+
+
+@api_view
+def taxonomy_detail(request, id):
+    taxonomy = TAXONOMIES_BY_ID.get(_id(id, "taxonomies"))
+    if taxonomy is None:
+        raise _not_found("taxonomy")
+    return _json_response(request, payloads.taxonomy_payload(taxonomy, term_list([taxonomy])))
+
+
+@api_view
+def taxonomy_term_list(request):
+    params.page_params(request.GET)
+    taxonomy_id = request.GET.get("taxonomy_id")
+    taxonomies = TAXONOMIES
+    if taxonomy_id:
+        taxonomy = TAXONOMIES_BY_ID.get(parse_uuid(taxonomy_id) or "")
+        if taxonomy is None:
+            raise params.ApiError(400, [("taxonomy_id", "There is no taxonomy with that id: see /api/taxonomies.")])
+        taxonomies = [taxonomy]
+    terms = term_list(taxonomies)
+    return _json_response(request, _page(request, len(terms), lambda offset, limit: [
+        payloads.taxonomy_term_payload(term) for term in terms[offset:offset + limit]
+    ]))
+
+
+@api_view
+def taxonomy_term_detail(request, id):
+    term = term_get(_id(id, "taxonomy_terms"))
+    if term is None:
+        raise _not_found("taxonomy term")
+    return _json_response(request, payloads.taxonomy_term_payload(term))
+
+
+@api_view
+def not_found(request, rest=""):
+    raise params.ApiError(404, [("", "There is nothing at this address. The API's endpoints are listed at /api/openapi.json.")])
+
+
+@require_safe
+def docs(request):
+    """The developers' page (HTML)."""
+    return render(request, "directory/api_docs.html", {
+        "taxonomies": TAXONOMIES,
+        "api_root": request.build_absolute_uri(reverse("api:root")),
+    })

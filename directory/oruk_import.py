@@ -1,0 +1,673 @@
+"""Import services from an Open Referral UK 3.0 feed (`manage.py import_oruk`).
+
+Rules (docs/adr/0011-oruk-api.md):
+- The source is a feed's address (its `/` must say version HSDS-UK-3.0; every page of
+  `/services` is read, then each `/services/{id}`), or a JSON file holding one service,
+  a list of services, a `/services` page, a list of pages, or `{"services": [...]}`.
+- Everything is read and checked before anything is written; a problem (bad JSON, another
+  version, a missing required field) stops the run with a message naming the record and
+  field, and nothing is written. The writes are one transaction: all or nothing.
+- Records are matched by their ORUK id, which becomes their `uuid` here, so a second run
+  updates instead of duplicating. New services are drafts, for curators to classify and
+  publish. A service that is published or archived here is the curators' and is skipped.
+  Organisations and venues that exist (by id, or by name / name and postcode) are reused
+  as they are.
+- Every fact taken from the feed records its source (the feed's address, or the provider
+  for a file); nothing is invented. What does not fit our model (another directory's
+  taxonomy terms, a location outside Birmingham, an unsafe link) is listed in the draft's
+  curator notes and in the report.
+"""
+import json
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from directory.api.ids import parse_uuid
+from directory.api.taxonomies import FOCUS, TAXONOMIES, TAXONOMIES_BY_ID, focus_terms
+from directory.models import (
+    AgeRange, Audience, Consent, Cost, CoverageType, Focus, Organisation, ReferralMethod, ReferralRoute, Referrer,
+    Sector, Service, ServiceAtLocation, Status, Venue,
+)
+from directory.provenance import SourceKind, record_fact
+from directory.safe_urls import is_safe_url
+from mapping.models import District
+from mapping.postcodes import postcode_lookup
+
+VERSIONS = ("HSDS-UK-3.0", "3.0")
+ORUK_2_MARKERS = {"regular_schedules", "eligibilitys", "service_taxonomys", "physical_addresses", "reviews"}
+STATUSES = {"active", "inactive", "defunct", "temporarily closed"}
+MAX_PAGES = 10_000
+TIMEOUT = 30
+
+
+class FeedError(Exception):
+    """The feed cannot be imported; `problems` says why, one line each."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (name, why)
+    warnings: list = field(default_factory=list)  # (service name, what)
+
+    def lines(self):
+        out = [f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+               f"{len(self.skipped)} skipped."]
+        out += [f"Skipped {name}: {why}" for name, why in self.skipped]
+        out += [f"{name}: {what}" for name, what in self.warnings]
+        return out
+
+
+# --- Reading ------------------------------------------------------------------
+
+def _fetch_json(url):
+    request = urllib.request.Request(url, headers={"Accept": "application/json",
+                                                   "User-Agent": "birmingham-parent-infant-directory import_oruk"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (http(s) only, checked)
+            body = response.read()
+    except OSError as error:
+        raise FeedError([f"{url}: could not be read ({error})."]) from error
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise FeedError([f"{url}: not JSON ({error})."]) from error
+
+
+def _check_version(version, where):
+    if version is not None and str(version) not in VERSIONS:
+        raise FeedError([f"{where}: version {str(version)[:40]!r} is not Open Referral UK 3.0 (HSDS-UK-3.0)."])
+
+
+def read_url(url, *, fetch=_fetch_json, progress=None):
+    """(services, {service id: its address}) from a live feed."""
+    base = url.rstrip("/").removesuffix("/services")
+    root = fetch(base + "/")
+    if not isinstance(root, dict) or "version" not in root:
+        raise FeedError([f"{base}/: not an Open Referral API root (no version)."])
+    _check_version(root["version"], f"{base}/")
+    ids, page = [], 1
+    while page <= MAX_PAGES:
+        listing = fetch(f"{base}/services?page={page}")
+        if not isinstance(listing, dict) or not isinstance(listing.get("contents"), list):
+            raise FeedError([f"{base}/services?page={page}: not a page of services (no contents)."])
+        ids += [item.get("id") for item in listing["contents"] if isinstance(item, dict)]
+        if listing.get("last_page", True) or not listing["contents"] or page >= (listing.get("total_pages") or 0):
+            break
+        page += 1
+    services, addresses = [], {}
+    for number, service_id in enumerate(ids, 1):
+        if parse_uuid(str(service_id)) is None:
+            raise FeedError([f"{base}/services: a service's id {str(service_id)[:60]!r} is not a UUID."])
+        address = f"{base}/services/{urllib.parse.quote(str(service_id))}"
+        services.append(fetch(address))
+        addresses[str(service_id)] = address
+        if progress:
+            progress(number, len(ids), "read")
+    return services, addresses
+
+
+def read_file(path):
+    """Services from a JSON file (see the module docstring for the shapes accepted)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as error:
+        raise FeedError([f"{path}: could not be read ({error.strerror})."]) from error
+    except ValueError as error:
+        raise FeedError([f"{path}: not valid JSON ({error})."]) from error
+    return services_in(data, str(path))
+
+
+def services_in(data, where):
+    if isinstance(data, dict):
+        _check_version(data.get("version"), where)
+        if isinstance(data.get("services"), list):
+            return data["services"]
+        if isinstance(data.get("contents"), list):
+            return data["contents"]
+        if "id" in data and "name" in data:
+            return [data]
+        raise FeedError([f"{where}: neither a service, a page of services nor {{\"services\": [...]}}."])
+    if isinstance(data, list):
+        if data and all(isinstance(item, dict) and isinstance(item.get("contents"), list) for item in data):
+            for item in data:
+                _check_version(item.get("version"), where)
+            return [service for page in data for service in page["contents"]]
+        return data
+    raise FeedError([f"{where}: expected a JSON object or list."])
+
+
+# --- Checking -------------------------------------------------------------------
+
+def check_services(services, where):
+    """Problems that stop the import, one line each naming the record and field."""
+    problems, seen = [], set()
+    for number, service in enumerate(services, 1):
+        label = f"{where}, service {number}"
+        if not isinstance(service, dict):
+            problems.append(f"{label}: not a JSON object.")
+            continue
+        if service.get("name"):
+            label += f" ({str(service['name'])[:60]})"
+        markers = ORUK_2_MARKERS & set(service)
+        if markers:
+            problems.append(f"{label}: has {', '.join(sorted(markers))}, which belong to Open Referral UK 2; "
+                            "only version 3.0 can be imported.")
+            continue
+        service_id = parse_uuid(service.get("id")) if isinstance(service.get("id"), str) else None
+        if service_id is None:
+            problems.append(f"{label}, field 'id': missing or not a UUID.")
+        elif service_id in seen:
+            problems.append(f"{label}, field 'id': {service_id} appears twice.")
+        seen.add(service_id)
+        if not isinstance(service.get("name"), str) or not service["name"].strip():
+            problems.append(f"{label}, field 'name': missing.")
+        elif len(service["name"].strip()) > 200:
+            problems.append(f"{label}, field 'name': longer than 200 characters.")
+        if service.get("status") not in STATUSES:
+            problems.append(f"{label}, field 'status': missing or not one of {', '.join(sorted(STATUSES))}.")
+        organisation = service.get("organization")
+        if not isinstance(organisation, dict):
+            problems.append(f"{label}, field 'organization': missing (every service here belongs to an organisation).")
+        else:
+            if parse_uuid(organisation.get("id")) is None if isinstance(organisation.get("id"), str) else True:
+                problems.append(f"{label}, field 'organization.id': missing or not a UUID.")
+            if not isinstance(organisation.get("name"), str) or not organisation["name"].strip():
+                problems.append(f"{label}, field 'organization.name': missing.")
+            elif len(organisation["name"].strip()) > 200:
+                problems.append(f"{label}, field 'organization.name': longer than 200 characters.")
+        for name in ("minimum_age", "maximum_age"):
+            value = service.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 150):
+                problems.append(f"{label}, field '{name}': not a number of years from 0 to 150.")
+        for name in ("attributes", "languages", "service_at_locations", "service_areas", "cost_options", "phones",
+                     "schedules", "funding", "x_referral_routes"):
+            if service.get(name) is not None and not isinstance(service[name], list):
+                problems.append(f"{label}, field '{name}': not a list.")
+    return problems
+
+
+# --- Mapping ----------------------------------------------------------------------
+
+def _text(value, max_length=None):
+    text = value.strip() if isinstance(value, str) else ""
+    return text[:max_length] if max_length else text
+
+
+def _safe_url(value, warn, what):
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(text)
+    except ValidationError:
+        warn(f"{what} {text[:80]!r} left out: not an http(s) address.")
+        return ""
+    if not is_safe_url(text) or len(text) > 200:
+        warn(f"{what} left out: not a usable address.")
+        return ""
+    return text
+
+
+def _email(value, warn, what):
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        warn(f"{what} {text[:80]!r} left out: not an email address.")
+        return ""
+    return text
+
+
+def _ages(service, notes):
+    """(age_range, from, to) in months. Our own extension wins; else ORUK years."""
+    months = service.get("x_age_months")
+    if isinstance(months, dict) and months.get("range") in AgeRange.values:
+        start, end = months.get("from"), months.get("to")
+        if months["range"] != AgeRange.RANGE:
+            return months["range"], None, None
+        if isinstance(start, int) and isinstance(end, int) and -9 <= start <= end <= 32767:
+            return AgeRange.RANGE, start, end
+    minimum, maximum = service.get("minimum_age"), service.get("maximum_age")
+    if maximum is None:
+        if minimum is not None:
+            notes.append(f"The source gives a minimum age of {minimum} years and no maximum: set the age range.")
+        return AgeRange.NOT_STATED, None, None
+    start = round(Decimal(str(minimum)) * 12) if minimum is not None else 0
+    end = max(round(Decimal(str(maximum)) * 12) - 1, 0)
+    if start > end:
+        notes.append(f"The source's ages ({minimum} to {maximum} years) do not make a range: set the age range.")
+        return AgeRange.NOT_STATED, None, None
+    return AgeRange.RANGE, int(start), int(end)
+
+
+class Vocabulary:
+    """Our taxonomy terms, found by id or by taxonomy and code. A few queries, once per run."""
+
+    def __init__(self):
+        self.by_id, self.by_code = {}, {}
+        for taxonomy in TAXONOMIES:
+            rows = focus_terms() if taxonomy is FOCUS else list(taxonomy.model.objects.all())
+            for row in rows:
+                key = (taxonomy.key, row.code)
+                value = row.code if taxonomy is FOCUS else row
+                self.by_id[str(row.id if taxonomy is FOCUS else row.uuid)] = (taxonomy.key, value)
+                self.by_code[key] = (taxonomy.key, value)
+
+    def resolve(self, attribute):
+        """(taxonomy key, our term) or None for a term of another taxonomy."""
+        term = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
+        term_id = parse_uuid(str(attribute.get("taxonomy_term_id") or term.get("id") or ""))
+        if term_id in self.by_id:
+            return self.by_id[term_id]
+        taxonomy = TAXONOMIES_BY_ID.get(parse_uuid(str(term.get("taxonomy_id") or "")) or "")
+        code = term.get("code") or term.get("term")
+        if taxonomy is not None and isinstance(code, str):
+            return self.by_code.get((taxonomy.key, code))
+        return None
+
+
+def _term_label(attribute):
+    term = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
+    name = _text(term.get("name")) or _text(term.get("term")) or str(attribute.get("taxonomy_term_id") or "?")
+    taxonomy = _text(term.get("taxonomy"))
+    return f"{name} ({taxonomy})" if taxonomy else name
+
+
+@dataclass
+class Mapped:
+    """A feed service mapped onto our fields, before anything is written."""
+
+    id: str
+    name: str
+    fields: dict
+    terms: dict  # taxonomy key -> set of our terms (rows, or focus codes)
+    districts: list
+    routes: list
+    locations: list  # (sal id, location dict, note, PostcodeResult)
+    organisation: dict
+    notes: list
+    warnings: list
+    source_address: str
+
+
+def map_service(service, vocabulary, districts, source_address):
+    notes, warnings = [], []
+
+    def warn(text):
+        warnings.append(text)
+        notes.append(text)
+
+    name = _text(service["name"], 200)
+    summary = _text(service.get("x_summary"))
+    description = _text(service.get("description"))
+    if "x_description" in service:
+        description = _text(service.get("x_description"))
+    elif summary and description.startswith(summary):
+        description = description[len(summary):].strip()
+    age_range, age_from, age_to = _ages(service, notes)
+    terms = {taxonomy.key: set() for taxonomy in TAXONOMIES}
+    foreign = []
+    for attribute in service.get("attributes") or []:
+        if not isinstance(attribute, dict):
+            continue
+        found = vocabulary.resolve(attribute)
+        if found:
+            terms[found[0]].add(found[1])
+        else:
+            foreign.append(_term_label(attribute))
+    for language in service.get("languages") or []:
+        code = language.get("code") if isinstance(language, dict) else None
+        found = vocabulary.by_code.get(("language", code)) if isinstance(code, str) else None
+        if found:
+            terms["language"].add(found[1])
+        elif isinstance(language, dict) and (language.get("name") or code):
+            foreign.append(f"{language.get('name') or code} (language)")
+    if foreign:
+        notes.append("Terms from the source to classify: " + "; ".join(sorted(set(foreign))) + ".")
+
+    focus = next(iter(terms.pop("focus")), None)
+    focus_extension = service.get("x_focus") if isinstance(service.get("x_focus"), dict) else {}
+    if focus is None and focus_extension.get("value") in Focus.values:
+        focus = focus_extension["value"]
+    if focus is None:
+        focus = Focus.NON_SPECIALISED
+        notes.append("The source does not give a focus on the parent-infant relationship: 'non-specialised' is a "
+                     "placeholder until a curator sets it.")
+
+    cost, fees = "", _text(service.get("fees_description")) or _text(service.get("fees"))
+    if service.get("x_cost") in Cost.values:
+        cost = service["x_cost"]
+    else:
+        amounts = [option.get("amount") for option in service.get("cost_options") or [] if isinstance(option, dict)]
+        if amounts and all(amount == 0 for amount in amounts):
+            cost = Cost.FREE
+        elif any(isinstance(amount, (int, float)) and amount > 0 for amount in amounts):
+            cost = Cost.PAID
+    if not fees:
+        fees = "; ".join(_text(option.get("amount_description")) for option in service.get("cost_options") or []
+                         if isinstance(option, dict) and _text(option.get("amount_description")))
+
+    phones = [phone for phone in service.get("phones") or [] if isinstance(phone, dict)]
+    for contact in service.get("contacts") or []:
+        if isinstance(contact, dict):
+            phones += [phone for phone in contact.get("phones") or [] if isinstance(phone, dict)]
+    phone = _text(phones[0].get("number")) if phones else ""
+    if len(phone) > 40:
+        warn(f"Phone number {phone[:60]!r} left out: too long.")
+        phone = ""
+
+    coverage = service.get("x_coverage") if isinstance(service.get("x_coverage"), dict) else None
+    chosen_districts = []
+    if coverage and coverage.get("type") in CoverageType.values:
+        coverage_type = coverage["type"]
+        chosen_districts = [districts[d.get("ons_code")] for d in coverage.get("districts") or []
+                            if isinstance(d, dict) and d.get("ons_code") in districts]
+        locality = _text(coverage.get("locality"), 120)
+        locality_district = coverage.get("locality_district") or {}
+        locality_district = districts.get(locality_district.get("ons_code")) if isinstance(locality_district, dict) else None
+    else:
+        areas = [_text(area.get("name")) for area in service.get("service_areas") or [] if isinstance(area, dict)]
+        areas = [area for area in areas if area]
+        by_name = {district.name.lower(): district for district in districts.values()}
+        locality, locality_district = "", None
+        if not areas:
+            coverage_type = CoverageType.CITY_WIDE
+            notes.append("The source does not say what area the service covers: 'city-wide' is a placeholder.")
+        elif any(area.lower() == "birmingham" for area in areas):
+            coverage_type = CoverageType.CITY_WIDE
+        elif all(area.lower() in by_name for area in areas):
+            coverage_type = CoverageType.DISTRICTS
+            chosen_districts = [by_name[area.lower()] for area in areas]
+        else:
+            coverage_type, locality = CoverageType.LOCALITY, _text(", ".join(areas), 120)
+
+    # Routes travel only in our own extension; without it, curators' routes on a draft stay.
+    routes = [] if isinstance(service.get("x_referral_routes"), list) else None
+    for route in service.get("x_referral_routes") or []:
+        if not isinstance(route, dict) or route.get("referrer") not in Referrer.values:
+            warn("A referral route without a known 'referrer' was left out.")
+            continue
+        routes.append({
+            "referrer": route["referrer"],
+            "professions": _text(route.get("professions"), 200),
+            "method": route.get("method") if route.get("method") in ReferralMethod.values else "",
+            "how_to_refer": _text(route.get("how_to_refer")),
+            "acceptance_criteria": _text(route.get("acceptance_criteria")),
+            "exclusions": _text(route.get("exclusions")),
+            "waiting_time": _text(route.get("waiting_time"), 120),
+            "consent_required": route.get("consent_required") if route.get("consent_required") in Consent.values else "",
+            "url": _safe_url(route.get("url"), warn, "A referral link"),
+            "contact": _text(route.get("contact"), 200),
+            "is_preferred": route.get("is_preferred") is True,
+        })
+    if routes is None and _text(service.get("application_process")):
+        notes.append(f"How to apply, from the source: {_text(service['application_process'])}")
+
+    locations = []
+    for sal in service.get("service_at_locations") or []:
+        if not (isinstance(sal, dict) and isinstance(sal.get("location"), dict)):
+            continue
+        location = sal["location"]
+        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        postcode = _text(addresses[0].get("postal_code")) if addresses else ""
+        result = postcode_lookup(postcode)
+        if not result.found:
+            label = _text(location.get("name")) or (_text(addresses[0].get("address_1")) if addresses else "")
+            warn(f"Location {label or '(no name)'} ({postcode or 'no postcode'}) left out: not a Birmingham postcode "
+                 "we know.")
+            continue
+        locations.append((parse_uuid(str(sal.get("id") or "")), location, _text(sal.get("description"), 200), result))
+
+    if service.get("status") != "active":
+        notes.append(f"The source lists this service as {service['status']}.")
+    parent_ages = service.get("x_parent_age_years") if isinstance(service.get("x_parent_age_years"), dict) else {}
+
+    def parent_age(key):
+        value = parent_ages.get(key)
+        return value if isinstance(value, int) and 0 <= value <= 150 else None
+
+    parent_min, parent_max = parent_age("min"), parent_age("max")
+    if parent_min is not None and parent_max is not None and parent_min > parent_max:
+        parent_min = parent_max = None
+    schedules = [_text(s.get("description")) for s in service.get("schedules") or [] if isinstance(s, dict)]
+    funding = [_text(f.get("source")) for f in service.get("funding") or [] if isinstance(f, dict)]
+    fields = {
+        "name": name, "summary": summary, "description": description,
+        "url": _safe_url(service.get("url"), warn, "The website"),
+        "email": _email(service.get("email"), warn, "The email"),
+        "phone": phone,
+        "age_range": age_range, "age_from_months": age_from, "age_to_months": age_to,
+        "eligibility_description": _text(service.get("eligibility_description")),
+        "parent_min_age_years": parent_min, "parent_max_age_years": parent_max,
+        "cost": cost, "fees_description": fees,
+        "schedule_description": "\n".join(s for s in schedules if s),
+        "commissioned_by": _text("; ".join(f for f in funding if f), 200),
+        "alert": _text(service.get("alert")),
+        "audience": service.get("x_audience") if service.get("x_audience") in Audience.values else Audience.EVERYONE,
+        "focus": focus,
+        "coverage_type": coverage_type, "locality": locality, "locality_district": locality_district,
+        "no_referral_route_reason": _text(service.get("x_no_referral_route_reason")),
+    }
+    return Mapped(id=parse_uuid(service["id"]), name=name, fields=fields, terms=terms, districts=chosen_districts,
+                  routes=routes, locations=locations, organisation=service["organization"], notes=notes,
+                  warnings=warnings, source_address=source_address)
+
+
+# --- Writing ----------------------------------------------------------------------
+
+def _unique_slug(model, name, fallback):
+    base = slugify(name)[:180] or fallback
+    slug, number = base, 1
+    while model.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+class Writer:
+    def __init__(self, *, source, kind, source_url, reason):
+        self.source, self.kind, self.source_url, self.reason = source, kind, source_url, reason
+        self.today = timezone.localdate()
+
+    def fact(self, owner, fieldname, address):
+        extra = {"section": "Open Referral feed"}
+        if self.kind == SourceKind.PUBLIC_PAGE:
+            extra |= {"source_url": address or self.source_url, "read_on": self.today}
+        else:
+            extra |= {"note": f"Imported from {self.source}."}
+        record_fact(owner=owner, field=fieldname, kind=self.kind, **extra)
+
+    def organisation(self, data, warn):
+        organisation_id = parse_uuid(data["id"])
+        name = _text(data["name"], 200)
+        found = (Organisation.objects.filter(uuid=organisation_id).first()
+                 or Organisation.objects.filter(name__iexact=name).first())
+        if found:
+            return found, False
+        organisation = Organisation(
+            uuid=organisation_id, name=name, slug=_unique_slug(Organisation, name, "organisation"),
+            sector=data.get("x_sector") if data.get("x_sector") in Sector.values else "",
+            description=_text(data.get("description")),
+            url=_safe_url(data.get("website") or data.get("url"), warn, "The organisation's website"),
+            email=_email(data.get("email"), warn, "The organisation's email"),
+        )
+        organisation.full_clean()
+        organisation._change_reason = self.reason
+        organisation.save()
+        return organisation, True
+
+    def venue(self, location, result):
+        """The venue for a location whose postcode we know (`result`): reused, or created."""
+        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        address = addresses[0] if addresses else {}
+        name = _text(location.get("name"), 200) or _text(address.get("address_1"), 200)
+        location_id = parse_uuid(str(location.get("id") or ""))
+        found = ((location_id and Venue.objects.filter(uuid=location_id).first())
+                 or Venue.objects.filter(name=name or result.postcode, postcode=result.postcode).first())
+        if found:
+            return found, False
+        venue = Venue(name=name or result.postcode,
+                      address=_text(", ".join(_text(address.get(k)) for k in ("address_1", "address_2")
+                                              if _text(address.get(k))), 300),
+                      accessibility="\n".join(_text(a.get("description")) for a in location.get("accessibility") or []
+                                              if isinstance(a, dict) and _text(a.get("description"))))
+        if location_id:
+            venue.uuid = location_id
+        venue.locate(result)
+        venue._change_reason = self.reason
+        venue.save()
+        return venue, True
+
+    def service(self, mapped, report):
+        """Create or update one draft. Returns nothing; adds to the report."""
+        def warn(text):
+            mapped.warnings.append(text)
+            mapped.notes.append(text)
+
+        existing = Service.objects.filter(uuid=mapped.id).first()
+        if existing and existing.status != Status.DRAFT:
+            report.skipped.append((mapped.name, f"it is {existing.get_status_display().lower()} here; "
+                                                "curators' records are never overwritten by an import."))
+            return
+        organisation, new_organisation = self.organisation(mapped.organisation, warn)
+        service = existing or Service(uuid=mapped.id, status=Status.DRAFT,
+                                      slug=_unique_slug(Service, mapped.name, "service"))
+        before = _snapshot(service) if existing else None
+        for name, value in mapped.fields.items():
+            setattr(service, name, value)
+        service.organisation = organisation
+        if not existing:
+            service.curator_notes = "\n".join(
+                [f"Imported from {self.source} (Open Referral id {mapped.id}) as a draft: classify and check it "
+                 "before publishing."] + mapped.notes)
+        service.full_clean(exclude=["slug"])
+        changed = existing is None or _snapshot(service) != before
+        if changed:
+            service._change_reason = self.reason
+            service.save()
+        relations = {"levels": mapped.terms["level"], "needs": mapped.terms["need"],
+                     "interventions": mapped.terms["intervention"], "delivery_modes": mapped.terms["delivery"],
+                     "languages": mapped.terms["language"], "coverage_districts": set(mapped.districts)}
+        for name, values in relations.items():
+            manager = getattr(service, name)
+            if {row.pk for row in values} != set(manager.values_list("pk", flat=True)):
+                manager.set(values)
+                changed = True
+        if mapped.routes is not None:
+            changed |= self.routes(service, mapped.routes)
+        venues = []
+        for sal_id, location, note, postcode in mapped.locations:
+            venue, new_venue = self.venue(location, postcode)
+            venues.append(venue)
+            if new_venue and (venue.address or venue.name):
+                self.fact(venue, "address", mapped.source_address)
+            placement = ServiceAtLocation.objects.filter(service=service, venue=venue).first()
+            if placement is None:
+                placement = ServiceAtLocation(service=service, venue=venue, note=note)
+                if sal_id and not ServiceAtLocation.objects.filter(uuid=sal_id).exists():
+                    placement.uuid = sal_id
+                placement._change_reason = self.reason
+                placement.save()
+                changed = True
+        stale = ServiceAtLocation.objects.filter(service=service).exclude(venue__in=venues)
+        if stale.exists():
+            stale.delete()
+            changed = True
+        self.service_facts(service, mapped, new_organisation)
+        report.warnings += [(mapped.name, text) for text in mapped.warnings]
+        (report.created if existing is None else report.updated if changed else report.unchanged).append(mapped.name)
+
+    def routes(self, service, routes):
+        names = ["referrer", "professions", "method", "how_to_refer", "acceptance_criteria", "exclusions",
+                 "waiting_time", "consent_required", "url", "contact", "is_preferred"]
+        current = [{name: getattr(route, name) for name in names} for route in service.referral_routes.all()]
+        if current == routes:
+            return False
+        service.referral_routes.all().delete()
+        for order, data in enumerate(routes):
+            route = ReferralRoute(service=service, order=order, **data)
+            route.full_clean()
+            route._change_reason = self.reason
+            route.save()
+            for fieldname in ("referrer", "how_to_refer", "acceptance_criteria", "exclusions", "waiting_time",
+                              "contact", "url"):
+                if fieldname == "referrer" or data.get(fieldname):
+                    self.fact(route, fieldname, "")
+        return True
+
+    def service_facts(self, service, mapped, new_organisation):
+        f = mapped.fields
+        present = {
+            "organisation": True, "phone": f["phone"], "email": f["email"], "url": f["url"],
+            "age_range": f["age_range"] != AgeRange.NOT_STATED, "eligibility": f["eligibility_description"],
+            "cost": f["cost"] or f["fees_description"], "languages": mapped.terms["language"],
+            "delivery_modes": mapped.terms["delivery"], "schedule": f["schedule_description"],
+            "interventions": mapped.terms["intervention"],
+        }
+        for fieldname, value in present.items():
+            if value:
+                self.fact(service, fieldname, mapped.source_address)
+        if new_organisation and service.organisation.url:
+            self.fact(service.organisation, "url", mapped.source_address)
+
+
+def _snapshot(service):
+    return {name: getattr(service, name) for name in (
+        "name", "summary", "description", "url", "email", "phone", "age_range", "age_from_months", "age_to_months",
+        "eligibility_description", "parent_min_age_years", "parent_max_age_years", "cost", "fees_description",
+        "schedule_description", "commissioned_by", "alert", "audience", "focus", "coverage_type", "locality",
+        "locality_district_id", "no_referral_route_reason", "organisation_id")}
+
+
+def import_services(services, *, source, source_url="", addresses=None, progress=None):
+    """Check, map and write `services` (parsed JSON) in one transaction. Raises FeedError
+    with every problem, having written nothing; returns an ImportReport."""
+    problems = check_services(services, source)
+    if problems:
+        raise FeedError(problems)
+    vocabulary = Vocabulary()
+    districts = {district.code: district for district in District.objects.defer("boundary")}
+    addresses = addresses or {}
+    mapped = [map_service(service, vocabulary, districts, addresses.get(service["id"], source_url))
+              for service in services]
+    kind = SourceKind.PUBLIC_PAGE if source_url or addresses else SourceKind.PROVIDER
+    writer = Writer(source=source, kind=kind, source_url=source_url, reason=_change_reason(source))
+    report = ImportReport()
+    with transaction.atomic():
+        for number, item in enumerate(mapped, 1):
+            try:
+                writer.service(item, report)
+            except ValidationError as error:
+                raise FeedError([f"{source}, service {number} ({item.name}): {_messages(error)}"]) from error
+            if progress:
+                progress(number, len(mapped), "imported")
+    return report
+
+
+def _change_reason(source):
+    # simple-history keeps 100 characters; PostgreSQL refuses more.
+    reason = f"Imported from Open Referral feed {source}"
+    return reason if len(reason) <= 100 else reason[:99] + "…"
+
+
+def _messages(error):
+    if hasattr(error, "message_dict"):
+        return "; ".join(f"field '{name}': {' '.join(messages)}" for name, messages in error.message_dict.items())
+    return " ".join(error.messages)

@@ -1,0 +1,193 @@
+"""import_oruk: our own feed round trip, a hand-written foreign feed, malformed input."""
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from directory.models import Organisation, ReferralRoute, Service, ServiceAtLocation, Venue
+from directory.oruk_import import FeedError, import_services, read_url
+from directory.provenance import Fact
+from tests.directory.api.conftest import all_pages, api  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.django_db
+FOREIGN = "tests/fixtures_oruk/foreign_feed.json"
+
+
+def export_feed(api, path):
+    """Our published services, in full, as a file (what another directory would read)."""
+    services = [api(f"/api/services/{item['id']}") for item in all_pages(api, "/api/services")]
+    path.write_text(json.dumps({"version": "HSDS-UK-3.0", "services": services}))
+    return services
+
+
+def empty_the_directory():
+    Fact.objects.all().delete()
+    ServiceAtLocation.objects.all().delete()
+    ReferralRoute.objects.all().delete()
+    Service.objects.all().delete()
+    Venue.objects.all().delete()
+    Organisation.objects.all().delete()
+
+
+def comparable(service):
+    """What must survive a round trip, leaving out what differs by design (status: drafts;
+    dates; the page address; derived ids of routes; the sources, which now name the feed)."""
+    service = dict(service)
+    for name in ("status", "last_modified", "assured_date", "x_page_url", "x_provenance"):
+        service.pop(name, None)
+    for route in service["x_referral_routes"]:
+        route.pop("id")
+    service["application_process"] = service["application_process"]
+    return service
+
+
+def test_round_trip_our_feed_into_an_empty_directory(api, tmp_path):
+    exported = export_feed(api, tmp_path / "feed.json")
+    empty_the_directory()
+    call_command("import_oruk", str(tmp_path / "feed.json"), verbosity=0)
+    assert Service.objects.filter(status="draft").count() == len(exported) == 25
+    Service.objects.update(status="published", last_reviewed=None)
+    again = {s["id"]: s for s in (api(f"/api/services/{item['id']}") for item in all_pages(api, "/api/services"))}
+    assert set(again) == {s["id"] for s in exported}
+    for service in exported:
+        assert comparable(again[service["id"]]) == comparable(service), service["name"]
+
+
+def test_a_second_run_changes_nothing(api, tmp_path):
+    export_feed(api, tmp_path / "feed.json")
+    empty_the_directory()
+    first = import_services(json.loads((tmp_path / "feed.json").read_text())["services"], source="feed.json")
+    history = sum(model.history.count() for model in (Service, Venue, Organisation, ServiceAtLocation))
+    second = import_services(json.loads((tmp_path / "feed.json").read_text())["services"], source="feed.json")
+    assert (len(first.created), len(second.created), len(second.updated), len(second.unchanged)) == (25, 0, 0, 25)
+    assert Service.objects.count() == 25
+    assert sum(model.history.count() for model in (Service, Venue, Organisation, ServiceAtLocation)) == history
+
+
+def test_published_services_here_are_never_overwritten(api, tmp_path):
+    export_feed(api, tmp_path / "feed.json")
+    report = import_services(json.loads((tmp_path / "feed.json").read_text())["services"], source="feed.json")
+    assert len(report.skipped) == 25 and not report.created
+    assert Service.objects.published().count() == 25
+
+
+def test_a_foreign_feed_with_its_own_taxonomy(capsys):
+    call_command("import_oruk", FOREIGN, "--source-url", "https://example.org/oruk/services")
+    service = Service.objects.get(uuid="6f1f3f0e-8a51-4d3e-9a57-0c3c6a6c1a01")
+    assert service.status == "draft" and service.name == "Little Steps Baby Group"
+    assert (service.age_range, service.age_from_months, service.age_to_months) == ("range", 0, 11)
+    assert service.cost == "free"
+    assert [language.code for language in service.languages.all()] == ["pl"]
+    assert [district.name for district in service.coverage_districts.all()] == ["Hodge Hill"]
+    assert service.organisation.name == "Example Family Hub Network" and service.organisation.sector == ""
+    # The foreign taxonomy's term is kept for curators, not forced into ours.
+    assert "Stay and play (Example Hub Activities)" in service.curator_notes
+    assert "placeholder" in service.curator_notes and not service.focus_confirmed
+    # The Birmingham venue is imported and located; the Leeds one is left out and said so.
+    venue = service.service_at_locations.get().venue
+    assert (venue.postcode, venue.district.name) == ("B8 1AA", "Hodge Hill")
+    assert "Faraway Hall (LS1 1AA) left out" in service.curator_notes
+    # Every fact names the feed.
+    facts = Fact.objects.filter(service=service)
+    assert {fact.field for fact in facts} >= {"url", "email", "age_range", "cost", "languages", "organisation"}
+    assert {(fact.kind, fact.source_url) for fact in facts} == {("public_page", "https://example.org/oruk/services")}
+    assert not any(fact.confirmed_on for fact in facts)
+    # An unsafe link is refused, not stored.
+    unsafe = Service.objects.get(name="Unsafe Links Service")
+    assert unsafe.url == "" and "left out" in unsafe.curator_notes
+    assert "temporarily closed" in unsafe.curator_notes
+    output = capsys.readouterr()
+    assert "2 created, 0 updated, 0 unchanged, 0 skipped." in output.out
+    assert "2/2 imported" in output.err  # the progress bar
+    assert service.history.first().history_change_reason.startswith("Imported from Open Referral feed")
+
+
+def test_a_long_source_address_fits_the_history(tmp_path):
+    path = tmp_path / ("x" * 120 + ".json")
+    path.write_text(open(FOREIGN).read())
+    call_command("import_oruk", str(path), verbosity=0)
+    reason = Service.objects.get(name="Little Steps Baby Group").history.first().history_change_reason
+    assert len(reason) == 100 and reason.startswith("Imported from Open Referral feed")
+
+
+def test_a_file_without_an_address_names_the_provider_as_the_source():
+    call_command("import_oruk", FOREIGN, verbosity=0)
+    kinds = set(Fact.objects.filter(service__uuid="6f1f3f0e-8a51-4d3e-9a57-0c3c6a6c1a01").values_list("kind", flat=True))
+    assert kinds == {"provider"}
+
+
+def _write(tmp_path, content):
+    path = tmp_path / "feed.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return str(path)
+
+
+def _service(**changes):
+    service = {"id": "6f1f3f0e-8a51-4d3e-9a57-0c3c6a6c1a31", "name": "A", "status": "active",
+               "organization": {"id": "0d9b3c1e-4b7a-4a53-8f1e-5a0c2b6d7e31", "name": "Org", "description": ""}}
+    service.update(changes)
+    return {key: value for key, value in service.items() if value is not None}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    ({"version": "HSDS-UK-1.0", "services": []}, "is not Open Referral UK 3.0"),
+    ([_service(regular_schedules=[])], "Open Referral UK 2"),
+    ([_service(id=None)], "field 'id': missing or not a UUID"),
+    ([_service(id="42")], "field 'id': missing or not a UUID"),
+    ([_service(name=None)], "field 'name': missing"),
+    ([_service(status="open")], "field 'status'"),
+    ([_service(organization=None)], "field 'organization': missing"),
+    ([_service(organization={"id": "x", "name": "Org"})], "organization.id"),
+    ([_service(minimum_age="two")], "minimum_age"),
+    ([_service(), _service()], "appears twice"),
+    ("42", "expected a JSON object or list"),
+])
+def test_malformed_input_is_refused_with_nothing_written(tmp_path, content, message):
+    before = (Service.objects.count(), Organisation.objects.count(), Fact.objects.count())
+    good = json.loads((open(FOREIGN).read()))["contents"][0]
+    if isinstance(content, list):
+        content = [good] + content  # a good record first: still nothing may be written
+    with pytest.raises(CommandError) as error:
+        call_command("import_oruk", _write(tmp_path, content), verbosity=0)
+    assert message in str(error.value) and "Nothing was imported." in str(error.value)
+    assert (Service.objects.count(), Organisation.objects.count(), Fact.objects.count()) == before
+
+
+def test_a_failure_while_writing_rolls_everything_back(monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from directory.oruk_import import Writer
+
+    original = Writer.service
+
+    def fail_on_the_second(self, mapped, report):
+        if report.created:
+            raise ValidationError({"name": ["refused for the test"]})
+        return original(self, mapped, report)
+
+    monkeypatch.setattr(Writer, "service", fail_on_the_second)
+    good = json.loads(open(FOREIGN).read())["contents"][0]
+    bad = _service(id="6f1f3f0e-8a51-4d3e-9a57-0c3c6a6c1a41")
+    before = Service.objects.count()
+    with pytest.raises(FeedError) as error:
+        import_services([good, bad], source="test")
+    assert "service 2" in str(error.value)
+    assert Service.objects.count() == before
+    assert not Organisation.objects.filter(name="Example Family Hub Network").exists()
+
+
+def test_reading_a_live_feed_pages_through_it(api):
+    """read_url against our own API through the test client: no network."""
+    def fetch(url):
+        path = url.removeprefix("https://directory.example")
+        return api(path if "?" in path else path)
+
+    services, addresses = read_url("https://directory.example/api", fetch=fetch)
+    assert len(services) == 25
+    assert all(address.startswith("https://directory.example/api/services/") for address in addresses.values())
+
+
+def test_a_live_feed_of_another_version_is_refused():
+    with pytest.raises(FeedError, match="not Open Referral UK 3.0"):
+        read_url("https://elsewhere.example/", fetch=lambda url: {"version": "HSDS-UK-2.0"})
