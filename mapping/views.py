@@ -168,21 +168,18 @@ def districts_geojson(request):
     errors = {**{name: " ".join(messages) for name, messages in built.filterset.errors.items()}, **override_errors}
     if errors:
         return JsonResponse({"errors": errors}, status=400)
-    body = json.dumps(built.feature_collection(), separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = JsonResponse({}, content_type="application/geo+json")
-        response.content = body
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=GEOJSON_MAX_AGE)
-    return response
+    return _geojson_response(request, built.feature_collection())
 
 
 @require_safe
 def wards_geojson(request):
     """The wards, for the map's reference layer. The same for everyone: cached like the districts."""
-    body = json.dumps(wards_feature_collection(), separators=(",", ":")).encode()
+    return _geojson_response(request, wards_feature_collection())
+
+
+def _geojson_response(request, collection):
+    """Compact GeoJSON with an ETag from its bytes, answering If-None-Match with a 304."""
+    body = json.dumps(collection, separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
