@@ -128,3 +128,36 @@ def test_no_generated_suggestion_breaks_the_form(what, name, email, trap):
         assert response.status_code < 500
         if response.get("Content-Type", "").startswith("text/html"):
             assert MARKER not in response.content.decode()
+
+
+CSV_COLUMNS = ["slug", "name", "organisation", "status", "summary", "levels", "focus", "age_range", "age_from_months",
+               "age_to_months", "cost", "phone", "email", "url", "languages", "coverage_type", "owner"]
+
+
+@FUZZ
+@given(header=st.lists(st.one_of(st.sampled_from(CSV_COLUMNS), st.text(max_size=10)), min_size=1, max_size=8),
+       rows=st.lists(st.lists(values, max_size=8), max_size=4),
+       encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]))
+def test_no_generated_csv_breaks_the_import(header, rows, encoding):
+    """The curators' CSV import (a dry run): any header, any cells, any encoding; never a 500, nothing written."""
+    import csv
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    editor = get_user_model().objects.filter(username="fuzz-editor").first() or \
+        get_user_model().objects.create_superuser("fuzz-editor", "f@example.org", "a-long-password-for-tests")
+    client = Client()
+    client.force_login(editor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    payload = out.getvalue().encode(encoding, "replace")
+    before = Service.objects.count()
+    response = client.post("/admin/directory/service/import/", {
+        "format": "0", "resource": "0", "import_file": SimpleUploadedFile("fuzz.csv", payload, content_type="text/csv")})
+    assert response.status_code < 500
+    assert Service.objects.count() == before
+    assert MARKER not in response.content.decode("utf-8", "replace")
