@@ -107,7 +107,7 @@ BAD = [
     "page=x", "per_page=0", "per_page=201", "per_page=%EF%BC%93", "minimum_age=-1", "minimum_age=NaN",
     "minimum_age=1e999", "maximum_age=abc", "maximum_age=" + "9" * 150, "taxonomy_term_id=not-a-uuid",
     f"taxonomy_term_id={uuid.uuid4()}", f"taxonomy_id={uuid.uuid4()}", "taxonomy_id=%E2%91%A0",
-    "organization_id=nope", "age=%D9%A3", "age=99", "postcode=B8", "level=nonexistent", "search=" + "x" * 201,
+    "organization_id=nope", "age=%D9%A3", "age=99", "postcode=ZZ9 9ZZ", "postcode=B", "level=nonexistent", "search=" + "x" * 201,
     "start_time=10:00", "day=MO", "format=ndjson", "proximity=1000", "page=1&page=2",
 ]
 
