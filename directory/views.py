@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from directory import selectors
 from directory.filters import SORT_CHOICES, STAGES
 from directory.forms import ShortlistChangeForm
-from directory.presenters.common import ServiceCard, focus_explanations
+from directory.presenters.common import focus_explanations
 from directory.presenters.search import (
     SearchCard, active_filter_tags, error_list, filter_groups, hidden_inputs, pagination, search_query,
     widening_suggestions,

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.timezone import localtime
 
 from directory.api.ids import derived_id
-from directory.api.taxonomies import FOCUS, TAXONOMIES_BY_KEY, focus_term_id, term_of
+from directory.api.taxonomies import FOCUS, TAXONOMIES_BY_KEY, term_of
 from directory.models import AgeRange, Cost, CoverageType, Focus, ReferralMethod, Referrer
 from directory.provenance import SourceKind
 from directory.safe_urls import safe_href

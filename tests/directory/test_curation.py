@@ -217,8 +217,8 @@ def test_bulk_actions_and_archive_are_recorded_and_restorable(client, imhsg_edit
 def test_nobody_but_a_superuser_deletes_or_manages_users(client, imhsg_editor, django_user_model):
     as_user(client, imhsg_editor)
     assert client.get(admin_url("directory_service_delete", acacia().pk)).status_code == 403
-    response = client.post(admin_url("directory_service_changelist"),
-                           {"action": "delete_selected", "_selected_action": [acacia().pk], "post": "yes"})
+    client.post(admin_url("directory_service_changelist"),
+                {"action": "delete_selected", "_selected_action": [acacia().pk], "post": "yes"})
     assert Service.objects.filter(slug="acacia").exists()
     assert client.get(admin_url("mapping_postcode_changelist")).context["action_form"] is None  # no bulk delete
     assert client.get(admin_url("auth_user_changelist")).status_code == 403

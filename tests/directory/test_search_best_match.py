@@ -2,7 +2,6 @@
 
 Runs on SQLite and PostgreSQL alike: the suite runs on both.
 """
-import html
 
 import pytest
 from django.http import QueryDict
@@ -15,7 +14,7 @@ from directory.models import (
 from directory.presenters.search import search_query
 from directory.selectors import COUNTED_OPTIONS, option_counts, service_filter_queryset, service_search
 from mapping.postcodes import place_lookup
-from tests.directory.test_search import DISTANCE_QUERIES, FILTERED_QUERIES, make_services
+from tests.directory.test_search import DISTANCE_QUERIES, FILTERED_QUERIES, make_services, names, search, text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +25,6 @@ HEALTH_VISITING = "Birmingham Forward Steps: Health Visiting"
 FTB_UNDER_2S = "Forward Thinking Birmingham Under 2s (infant mental health)"
 
 
-def search(client, **params):
-    response = client.get(reverse("directory:search"), params)
-    assert response.status_code == 200
-    return response
-
-
-def text(response):
-    return html.unescape(response.content.decode())
-
-
-def names(response):
-    return [card.name for card in response.context["cards"]]
 
 
 def all_found(**params):
