@@ -13,10 +13,14 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '') + ':' + e.lineNumber);
 });"""
 PUBLIC = ["/", "/about/", "/search/?postcode=B8+1AA&age=4", "/services/neonatal-unit-psychological-support/",
-          "/shortlist/", "/map/", "/needs/", "/parents/", "/parents/support/?age=4",
-          "/parents/services/acacia/", "/parents/saved/"]
+          "/services/acacia/", "/services/acacia/suggest/", "/shortlist/", "/map/", "/needs/", "/parents/",
+          "/parents/support/?age=4", "/parents/support/all/", "/parents/topics/feeling-low/",
+          "/parents/services/acacia/", "/parents/saved/", "/api/docs/"]
 ADMIN = ["/admin/", "/admin/curation/", "/admin/directory/service/", "/admin/directory/service/add/",
-         "/admin/directory/fact/", "/admin/directory/service/{acacia}/change/", "/admin/directory/service/{acacia}/history/"]
+         "/admin/directory/fact/", "/admin/directory/service/{acacia}/change/", "/admin/directory/service/{acacia}/history/",
+         "/admin/directory/service/{acacia}/history/compare/", "/admin/directory/pendingchange/",
+         "/admin/directory/suggestion/", "/admin/directory/service/import/", "/admin/mapping/needsmodelsettings/",
+         "/admin/2fa/setup/"]
 
 
 @pytest.fixture
