@@ -66,6 +66,9 @@ MIDDLEWARE = [
     # Picks the language from the language cookie or Accept-Language, among LANGUAGES only.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # The content version is read once per request, afresh (directory/content.py); before the
+    # ETag check, which uses it.
+    "directory.content.ContentVersionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -204,8 +207,35 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "directory@localhost")
 # Where links in e-mails point, e.g. https://directory.example.org (no trailing slash).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-# "Suggest a change": how many suggestions one client may send in an hour (cache-counted, per process
-# with the default local-memory cache).
+# Caches (docs/adr/0013-content-version-cache.md). Public pages cache what only changes when
+# curators save, under a content version stored in the database, so a save in one process
+# is seen by every other at once whatever the backend. CACHE_URL unset: local memory in each
+# process (nothing to install). CACHE_URL=redis://host:6379/0: one Redis shared by every
+# process and machine (also makes the suggestion rate limit below shared).
+CACHE_URL = env_str("CACHE_URL", "")
+CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 60 * 60)
+if not CACHE_URL or CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "directory",
+        "TIMEOUT": CACHE_TIMEOUT,
+        # Entries of superseded content versions are never read again: they age out of the LRU.
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 3000)},
+    }}
+elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "TIMEOUT": CACHE_TIMEOUT,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "directory"),
+    }}
+elif CACHE_URL == "dummy://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be empty, locmem://, dummy:// or redis://...; got {CACHE_URL!r}")
+
+# "Suggest a change": how many suggestions one client may send in an hour (cache-counted: per process
+# with the default local-memory cache, shared with CACHE_URL=redis://...).
 SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
 # The largest CSV a curator may import, in bytes (Django's upload limit does not apply to files).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)

@@ -16,3 +16,6 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_roles, sender=self)
+        from directory import content
+
+        content.connect_signals()

@@ -644,3 +644,17 @@ class NeedStep(models.Model):
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
 from directory.curation import PendingChange, ReminderSent  # noqa: E402,F401
 from directory.suggestions import Suggestion  # noqa: E402,F401  ("Suggest a change", docs/adr/0009)
+
+
+class ContentVersion(models.Model):
+    """One row: a number that changes whenever anything the public sees changes
+    (directory/content.py). Cached pages, fragments and ETags are keyed by it, so no
+    cache can outlive the content it was made from (docs/adr/0013)."""
+
+    value = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "content version"
+
+    def __str__(self):
+        return f"Content version {self.value}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from directory.caching import cached_page, content_etag
 from directory import selectors, selectors_parents
 from directory.forms import ShortlistChangeForm
 from directory.forms_parents import ParentAnswersForm
@@ -57,6 +58,8 @@ def _answers_text(answers):
 
 
 @require_safe
+@content_etag
+@cached_page
 def start(request):
     """The two questions, and every topic for those who would rather look around."""
     form = ParentAnswersForm()
@@ -66,6 +69,8 @@ def start(request):
 
 
 @require_safe
+@content_etag
+@cached_page
 def support(request):
     """After the two questions: the topics, with how many services fit the answers."""
     form = ParentAnswersForm(request.GET)
@@ -95,6 +100,8 @@ def _list_page(request, *, topic):
 
 
 @require_safe
+@content_etag
+@cached_page
 def topic(request, slug):
     topic = selectors_parents.parent_topic_get(slug=slug)
     if topic is None:
@@ -103,11 +110,15 @@ def topic(request, slug):
 
 
 @require_safe
+@content_etag
+@cached_page
 def everything(request):
     return _list_page(request, topic=None)
 
 
 @require_safe
+@content_etag
+@cached_page
 def service(request, slug):
     found = selectors_parents.parent_service_get(slug=slug)
     if found is None:  # drafts, archived and professionals-only services are as absent as unknown ones
@@ -119,6 +130,8 @@ def service(request, slug):
 
 
 @require_safe
+@content_etag
+@cached_page
 def saved(request):
     """The parent's saved list from the cookie, or a list sent to them (?services=...)."""
     shared = PARAM in request.GET

@@ -8,6 +8,7 @@ from django.utils import timezone
 # require_safe: GET and HEAD (link checkers, uptime monitors); anything else is a 405.
 from django.views.decorators.http import require_POST, require_safe
 
+from directory.caching import cached_page, content_etag
 from directory import selectors
 from directory.filters import SORT_CHOICES, STAGES
 from directory.forms import ShortlistChangeForm
@@ -30,6 +31,8 @@ def classification_context():
 
 
 @require_safe
+@content_etag
+@cached_page
 def home(request):
     """A start page: the directory grows past what one page can list, so it leads to search."""
     count = selectors.service_list_published().count()
@@ -41,12 +44,16 @@ def home(request):
 
 
 @require_safe
+@content_etag
+@cached_page
 def about(request):
     return render(request, "directory/about.html", classification_context())
 
 
 @require_safe
+@content_etag
 @shortlist_tidy
+@cached_page
 def search(request):
     results = selectors.service_search(data=request.GET)
     filterset = results.filterset
@@ -87,7 +94,9 @@ def search(request):
 
 
 @require_safe
+@content_etag
 @shortlist_tidy
+@cached_page
 def service_detail(request, slug):
     service = selectors.service_get_published(slug=slug)
     if service is None:  # drafts and archived services are as absent as unknown ones
@@ -110,7 +119,9 @@ def service_detail(request, slug):
 
 
 @require_safe
+@content_etag
 @shortlist_tidy
+@cached_page
 def shortlist(request):
     """The shortlist from the cookie, or a shared one from ?services=..."""
     shared = PARAM in request.GET

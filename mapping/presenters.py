@@ -129,6 +129,13 @@ def marker_payload(venue, nearest_km=None):
     }
 
 
+def marker_feature(venue):
+    """One venue as a GeoJSON point (RFC 7946: longitude first) with marker_payload's properties."""
+    properties = marker_payload(venue)
+    lat, lon = properties.pop("lat"), properties.pop("lon")
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
+
+
 def _names(values, target):
     names = [name for value, name in values if value == target]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

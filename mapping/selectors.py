@@ -109,9 +109,21 @@ def specialised_service_counts(*, districts):
 SERVICES_PER_VENUE = 10
 
 
-def venues_for_map(*, services):
+def venue_positions(*, services):
+    """Every located venue of the matching services as (pk, name, postcode, lat, lon,
+    district_id), by name. 1 query, a few columns: enough to count them, find the nearest
+    and choose which to list."""
+    matching = ServiceAtLocation.objects.filter(service__in=services.values("pk")).values("venue_id")
+    return list(
+        Venue.objects.filter(pk__in=matching, lat__isnull=False).order_by("name", "pk")
+        .values_list("pk", "name", "postcode", "lat", "lon", "district_id")
+    )
+
+
+def venues_for_map(*, services, venue_ids=None):
     """Venues (with a position) of the matching services, each with its first
-    SERVICES_PER_VENUE matching services by name and `service_total`. 4 queries."""
+    SERVICES_PER_VENUE matching services by name and `service_total`; only `venue_ids`
+    when given. 4 queries."""
     matching = services.values("pk")
     first_services = (
         ServiceAtLocation.objects.filter(service__in=matching)
@@ -124,9 +136,13 @@ def venues_for_map(*, services):
         .prefetch_related("service__levels", "service__referral_routes")
         .order_by("service__name", "service_id")
     )
+    if venue_ids is not None:
+        first_services = first_services.filter(venue_id__in=venue_ids)
+    venues = Venue.objects.filter(pk__in=ServiceAtLocation.objects.filter(service__in=matching).values("venue_id"))
+    if venue_ids is not None:
+        venues = venues.filter(pk__in=venue_ids)
     return list(
-        Venue.objects.filter(pk__in=ServiceAtLocation.objects.filter(service__in=matching).values("venue_id"))
-        .filter(lat__isnull=False)
+        venues.filter(lat__isnull=False)
         .annotate(service_total=Count("service_at_locations", filter=Q(service_at_locations__service__in=matching)))
         .select_related("district")
         .defer("district__boundary")
@@ -159,6 +175,10 @@ def distance_km(lat1, lon1, lat2, lon2):
 
 
 def nearest_venues(*, venues, lat, lon, limit=5):
-    """[(venue, km)] nearest first, from venues already loaded (no query)."""
-    ranked = sorted(((v, distance_km(lat, lon, v.lat, v.lon)) for v in venues), key=lambda pair: pair[1])
+    """[(venue, km)] nearest first, from venues already loaded (no query): model instances,
+    or `venue_positions` rows."""
+    def position(venue):
+        return (venue[3], venue[4]) if isinstance(venue, tuple) else (venue.lat, venue.lon)
+
+    ranked = sorted(((v, distance_km(lat, lon, *position(v))) for v in venues), key=lambda pair: pair[1])
     return ranked[:limit]

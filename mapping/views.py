@@ -1,14 +1,13 @@
 """The map, its data endpoint, the district panel and the needs page. Thin: reads are in
 mapping/selectors.py and mapping/geojson.py, display in mapping/presenters.py."""
-import hashlib
 import json
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
+from directory.caching import cached, cached_page, content_etag
 from directory.presenters.search import filter_groups
 from mapping import presenters, selectors
 from mapping.geojson import district_map_build, wards_feature_collection
@@ -21,8 +20,8 @@ from mapping.postcodes import place_lookup
 # to look at, which postcode to zoom to, and how to shade. They never narrow the counts.
 MAP_ONLY = {"district", "postcode", "measure", "page", "sort"}
 NEEDS_NAMES = {name for name, _, _ in PARAMETERS}
-# Data changes only when curators edit; a short lifetime plus an ETag keeps repeat views cheap.
-GEOJSON_MAX_AGE = 300
+# The page lists at most this many venues; the map shows them all (markers_geojson).
+VENUES_LISTED = 25
 NEEDS_MEASURES = ["practitioners_needed", "families_needing_specialised_support", "population_under_2",
                   "specialised_services_mapped"]
 
@@ -68,6 +67,8 @@ def _district_from(districts, slug):
 
 
 @require_safe
+@content_etag
+@cached_page
 def map_page(request):
     parameters, overridden, override_errors, _, _ = _parameters(request.GET)
     built = district_map_build(
@@ -90,12 +91,24 @@ def map_page(request):
             district = _district_from(built.districts, postcode.district.slug)
 
     levels = selectors.level_list()
-    venues = selectors.venues_for_map(services=built.services)
-    nearest = []
+    # Markers come from /map/markers.geojson; the page lists at most VENUES_LISTED of them, so
+    # it weighs the same at any size: the nearest to the postcode, else those in the chosen
+    # district, else the first by name.
+    positions = selectors.venue_positions(services=built.services)
+    ranked = []
     if postcode and postcode.lat is not None:
-        # Miles, as on the search page and as UK users expect.
-        nearest = [(venue, presenters.miles_text(km))
-                   for venue, km in selectors.nearest_venues(venues=venues, lat=postcode.lat, lon=postcode.lon)]
+        ranked = selectors.nearest_venues(venues=positions, lat=postcode.lat, lon=postcode.lon, limit=VENUES_LISTED)
+        listed_ids = [row[0] for row, _ in ranked]
+    elif district is not None:
+        listed_ids = [row[0] for row in positions if row[5] == district.pk][:VENUES_LISTED]
+    else:
+        listed_ids = [row[0] for row in positions[:VENUES_LISTED]]
+    venues = selectors.venues_for_map(services=built.services, venue_ids=listed_ids)
+    by_id = {venue.pk: venue for venue in venues}
+    if ranked:
+        venues = [by_id[row[0]] for row, _ in ranked if row[0] in by_id]
+    # Miles, as on the search page and as UK users expect.
+    nearest = [(by_id[row[0]], presenters.miles_text(km)) for row, km in ranked[:5] if row[0] in by_id]
 
     context = {
         "built": built,
@@ -115,9 +128,12 @@ def map_page(request):
         "district_error": district_error,
         "postcode": postcode,
         "nearest": nearest,
-        "venue_count": len(venues),
-        "markers": [presenters.marker_payload(v) for v in venues],
+        "venue_count": len(positions),
+        "venues_listed": [presenters.marker_payload(v) for v in venues],
+        "venues_how": "nearest" if ranked else ("district" if district is not None else "name"),
         "geojson_url": reverse("mapping:districts-geojson") + "?" + _valid_query(request.GET, built.filterset, errors),
+        "markers_url": reverse("mapping:markers-geojson") + "?" + _valid_query(request.GET, built.filterset, errors),
+        "search_url": reverse("directory:search") + "?" + _valid_query(request.GET, built.filterset, errors),
         "district_query": _district_query(request.GET),
         "measures_json": [
             {"key": m.key, "label": m.label, "low": m.more_need_when_low} for m in presenters.MEASURES
@@ -149,6 +165,8 @@ def _panel_context(built, district, levels):
 
 
 @require_safe
+@content_etag
+@cached_page
 def district_panel(request, slug):
     """The district panel alone, for the map's JS to put in place without reloading the page."""
     parameters, overridden, _, _, _ = _parameters(request.GET)
@@ -161,36 +179,64 @@ def district_panel(request, slug):
 
 
 @require_safe
+@content_etag(per_visitor=False)
 def districts_geojson(request):
     """The ten districts as GeoJSON with figures, need and matching services (same filters as /search/)."""
-    parameters, overridden, override_errors, _, _ = _parameters(request.GET)
-    built = district_map_build(data=_filter_data(request.GET), parameters=parameters, overridden=overridden)
-    errors = {**{name: " ".join(messages) for name, messages in built.filterset.errors.items()}, **override_errors}
-    if errors:
-        return JsonResponse({"errors": errors}, status=400)
-    return _geojson_response(request, built.feature_collection())
+    def build():
+        parameters, overridden, override_errors, _, _ = _parameters(request.GET)
+        built = district_map_build(data=_filter_data(request.GET), parameters=parameters, overridden=overridden)
+        errors = {**{name: " ".join(messages) for name, messages in built.filterset.errors.items()},
+                  **override_errors}
+        if errors:
+            return 400, _compact({"errors": errors})
+        return 200, _compact(built.feature_collection())
+
+    return _geojson_response(*cached("districts-geojson", _query_key(request.GET), build))
 
 
 @require_safe
+@content_etag(per_visitor=False)
+def markers_geojson(request):
+    """The venues of the matching services as GeoJSON points (same filters as /search/), each
+    with its first services for the popup. Served apart from /map/ so the page's weight does
+    not grow with the venues, and cached like the districts."""
+    def build():
+        services, filterset = selectors.matching_services(data=_filter_data(request.GET))
+        if filterset.errors:
+            return 400, _compact({"errors": {name: " ".join(messages) for name, messages in filterset.errors.items()}})
+        venues = selectors.venues_for_map(services=services)
+        return 200, _compact({"type": "FeatureCollection", "features": [
+            presenters.marker_feature(venue) for venue in venues
+        ]})
+
+    return _geojson_response(*cached("markers-geojson", _query_key(request.GET), build))
+
+
+@require_safe
+@content_etag(per_visitor=False)
 def wards_geojson(request):
     """The wards, for the map's reference layer. The same for everyone: cached like the districts."""
-    return _geojson_response(request, wards_feature_collection())
+    return _geojson_response(*cached("wards-geojson", (), lambda: (200, _compact(wards_feature_collection()))))
 
 
-def _geojson_response(request, collection):
-    """Compact GeoJSON with an ETag from its bytes, answering If-None-Match with a 304."""
-    body = json.dumps(collection, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = JsonResponse({}, content_type="application/geo+json")
-        response.content = body
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=GEOJSON_MAX_AGE)
-    return response
+def _query_key(query):
+    """A cache key part for a query string: its parameters in order, so ?a=1&b=2 and ?b=2&a=1 share."""
+    return tuple(sorted((name, tuple(values)) for name, values in query.lists()))
+
+
+def _compact(data):
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _geojson_response(status, body):
+    """Compact GeoJSON; content_etag gives it its ETag and answers If-None-Match with a 304."""
+    return HttpResponse(body, status=status,
+                        content_type="application/geo+json" if status == 200 else "application/json")
 
 
 @require_safe
+@content_etag
+@cached_page
 def needs_page(request):
     parameters, overridden, errors, saved, settings = _parameters(request.GET)
     districts = selectors.district_list()

@@ -1,10 +1,9 @@
 """The Open Referral UK 3.0 API: read-only JSON, published services only.
 
-Every response allows any origin (CORS), carries an ETag (a hash of the body) and
-answers If-None-Match with 304. Bad parameters get a JSON 400 naming each parameter;
+Every response allows any origin (CORS), carries an ETag (of the content version: see
+directory/caching.py) and answers If-None-Match with 304 before doing any work. Bad parameters get a JSON 400 naming each parameter;
 unknown or unpublished ids a JSON 404. Query counts are pinned in tests/directory/api/.
 """
-import hashlib
 import json
 from functools import wraps
 
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from directory.api import params, payloads, selectors
+from directory.caching import cached, etag_for
 from directory.api.ids import parse_uuid
 from directory.api.openapi import openapi_document
 from directory.api.taxonomies import TAXONOMIES, TAXONOMIES_BY_ID, term_get, term_list
@@ -30,18 +30,27 @@ CACHE_CONTROL = "public, max-age=60"
 
 def _json_response(request, payload, status=200):
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return _respond(request, body, status)
+
+
+def _respond(request, body, status):
     response = HttpResponse(body, status=status, content_type="application/json")
     for header, value in CORS.items():
         response[header] = value
     if status == 200:
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        response["ETag"] = etag
+        # The content version's ETag (directory/caching.py), the same for everyone: it
+        # changes exactly when a curator's change may change this body.
+        response["ETag"] = etag_for(request, per_visitor=False)
         response["Cache-Control"] = CACHE_CONTROL
-        if _matches(request.headers.get("If-None-Match", ""), etag):
-            not_modified = HttpResponse(status=304)
-            for header in ("ETag", "Cache-Control", *CORS):
-                not_modified[header] = response[header]
-            return not_modified
+    return response
+
+
+def _not_modified(etag):
+    response = HttpResponse(status=304)
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    for header, value in CORS.items():
+        response[header] = value
     return response
 
 
@@ -76,10 +85,22 @@ def api_view(view):
             response = error_response(request, 405, [("", "This API is read-only: use GET.")])
             response["Allow"] = "GET, HEAD, OPTIONS"
             return response
-        try:
-            return view(request, *args, **kwargs)
-        except params.ApiError as error:
-            return error_response(request, error.status, error.errors)
+        # A revalidation is answered before any work; a repeat of the same request between
+        # two curator changes is served from the cache (errors too: they depend only on the
+        # address and the content).
+        etag = etag_for(request, per_visitor=False)
+        if _matches(request.headers.get("If-None-Match", ""), etag):
+            return _not_modified(etag)
+
+        def produce():
+            try:
+                response = view(request, *args, **kwargs)
+            except params.ApiError as error:
+                response = error_response(request, error.status, error.errors)
+            return response.status_code, response.content
+
+        status, body = cached("api", (request.get_host(), request.get_full_path()), produce)
+        return _respond(request, body, status)
     return wrapper
 
 

@@ -2,7 +2,7 @@
  *
  * django-leaflet creates the map from LEAFLET_CONFIG (centre, bounds, tiles if any) and
  * calls window.appMapInit. Everything drawn here is vector: district polygons from
- * /map/districts.geojson and venue markers from the page, so the map works with no tile
+ * /map/districts.geojson and venue markers from /map/markers.geojson, so the map works with no tile
  * server. Ward boundaries and names (/map/wards.geojson) are the offline background, so a
  * zoomed-in map is never a blank shape. The legend sits under the map, never over a district.
  * Each district shape is a button for the keyboard (Tab, then Enter or Space); choosing one
@@ -65,7 +65,6 @@
   window.appMapInit = function (map) {
     var container = map.getContainer();
     var measures = readJSON("map-measures", []);
-    var markers = readJSON("map-markers", []);
     var view = readJSON("map-view", {});
     var measureKey = container.getAttribute("data-measure");
     var panelUrl = container.getAttribute("data-panel-url");
@@ -234,8 +233,30 @@
         });
     }
 
-    function addMarkers() {
-      if (!markers.length || !L.markerClusterGroup) return;
+    // The venues come from their own cached GeoJSON (/map/markers.geojson), so the page
+    // weighs the same whatever their number. Without it the page's venue table still lists them.
+    function loadMarkers() {
+      var url = container.getAttribute("data-markers-url");
+      if (!url || !L.markerClusterGroup) return;
+      fetch(url, { headers: { "Accept": "application/geo+json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("markers " + response.status);
+          return response.json();
+        })
+        .then(function (collection) {
+          addMarkers(collection.features.map(function (feature) {
+            var venue = Object.assign({}, feature.properties);
+            venue.lon = feature.geometry.coordinates[0];
+            venue.lat = feature.geometry.coordinates[1];
+            return venue;
+          }));
+          container.setAttribute("data-markers", String(collection.features.length));
+        })
+        .catch(function () { container.setAttribute("data-markers", "failed"); });
+    }
+
+    function addMarkers(markers) {
+      if (!markers.length) return;
       var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
       // Leaflet's default pin without its shadow (the shadow has no high-resolution image).
       // The icon's own addresses: Leaflet guesses them from leaflet.css, which fails once
@@ -313,7 +334,7 @@
       });
       drawWards();
       restyle();
-      addMarkers();
+      loadMarkers();
       if (!showPostcode()) {
         var target = selectedSlug && layersBySlug[selectedSlug] ? layersBySlug[selectedSlug] : districtLayer;
         map.fitBounds(target.getBounds(), { padding: [8, 8] });
