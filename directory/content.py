@@ -13,33 +13,33 @@ The version lives in the database (one row of `ContentVersion`), not in the cach
 Reading it costs one query per request (memoised for the rest of the request by
 `ContentVersionMiddleware`).
 
-What bumps it:
-- every save, delete and many-to-many change of a model in the directory and mapping
-  apps (signals connected in `connect_signals`), except the curators' own working records
-  listed in NOT_PUBLIC;
-- explicitly, `bump()`, wherever rows change without signals: bulk updates in admin
-  actions, confirming facts, bulk-created postcodes, loadseed, the imports, restore,
-  and after every migrate.
+What bumps it: a database trigger on every content table (every model of the directory and
+mapping apps but the curators' own working records in NOT_PUBLIC, and their many-to-many
+tables), so any INSERT, UPDATE or DELETE, by the admin, a bulk action, an import, an
+approval, loadseed, queryset.update() or raw SQL, bumps it in the same transaction
+(`install_triggers`, re-run after every migrate). `bump()` renews it by hand: after
+restore and migrate, and where a command wants to say so.
 """
 import contextvars
 import secrets
 
 from django.apps import apps
-from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 # Working records that no public page or API shows: saving them changes nothing public.
 NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "ContentVersion"}
 CONTENT_APPS = ("directory", "mapping")
 
-# The version read in this request (None: not read yet). A context variable, so threads
-# (and async tasks) never see each other's.
+# The version read in this request (None: not read yet), kept only while a request is being
+# served (ContentVersionMiddleware); elsewhere (commands, tests) every call reads it. Context
+# variables, so threads (and async tasks) never see each other's.
 _memo = contextvars.ContextVar("content_version", default=None)
+_in_request = contextvars.ContextVar("content_version_in_request", default=False)
 
 
 def current():
     """The content version, as a short string for cache keys and ETags. One query, then
-    memoised until the end of the request (or until a bump in this request)."""
+    memoised until the end of the request (or until a save in this request)."""
     value = _memo.get()
     if value is None:
         from directory.models import ContentVersion
@@ -47,7 +47,8 @@ def current():
         value = ContentVersion.objects.filter(pk=1).values_list("value", flat=True).first()
         if value is None:
             value = _create()
-        _memo.set(value)
+        if _in_request.get():
+            _memo.set(value)
     return str(value)
 
 
@@ -88,9 +89,11 @@ class ContentVersionMiddleware:
 
     def __call__(self, request):
         forget()
+        token = _in_request.set(True)
         try:
             return self.get_response(request)
         finally:
+            _in_request.reset(token)
             forget()
 
 
@@ -101,39 +104,108 @@ def _is_public(model):
         and name not in NOT_PUBLIC
         and not name.startswith("Historical")  # simple_history's copies
         and not model._meta.abstract
+        and model._meta.managed
+        and not model._meta.proxy
     )
 
 
-def _changed(sender, **kwargs):
-    bump()
+def content_tables():
+    """The tables whose rows the public sees: every public model's, and its many-to-many tables'."""
+    tables = []
+    for app_label in CONTENT_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            if not _is_public(model) or model.__name__ in DERIVED:
+                continue
+            tables.append(model._meta.db_table)
+            for field in model._meta.local_many_to_many:
+                tables.append(field.remote_field.through._meta.db_table)
+    return sorted(set(tables))
 
 
-def _m2m_changed(sender, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        bump()
+# Tables rebuilt from the others (their changes always come with a change to a content table).
+DERIVED = {"ServiceDistrict", "ServiceSearchIndex"}
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION directory_content_changed() RETURNS trigger AS $$
+BEGIN
+    UPDATE {table} SET value = floor(random() * 4611686018427387903)::bigint WHERE id = 1;
+    IF NOT FOUND THEN
+        INSERT INTO {table} (id, value) VALUES (1, floor(random() * 4611686018427387903)::bigint)
+        ON CONFLICT (id) DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+# SQLite has no statement triggers: a row trigger per kind of change.
+_SQLITE_BODY = (
+    "INSERT OR IGNORE INTO {version} (id, value) VALUES (1, random() & 4611686018427387903); "
+    "UPDATE {version} SET value = random() & 4611686018427387903 WHERE id = 1;"
+)
+
+
+def install_triggers(using="default"):
+    """Database triggers that bump the content version on every INSERT, UPDATE and DELETE
+    (and TRUNCATE, on PostgreSQL) of a content table, in the writing transaction.
+
+    Signals miss queryset.update(), bulk_create, loaddata's raw saves and raw SQL; a
+    trigger misses nothing, whoever writes. Re-created after every migrate, because SQLite
+    migrations that alter a table re-create it without its triggers, and so that a new
+    content model gets its trigger without anyone remembering to add one.
+    """
+    from django.db import connections
+
+    from directory.models import ContentVersion
+
+    connection_ = connections[using]
+    quote = connection_.ops.quote_name
+    version = quote(ContentVersion._meta.db_table)
+    existing = set(connection_.introspection.table_names())
+    with connection_.cursor() as cursor:
+        if connection_.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION.format(table=version))
+        for table in content_tables():
+            if table not in existing:
+                continue
+            if connection_.vendor == "postgresql":
+                name = quote(f"content_changed_{table}"[:63])
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quote(table)}")
+                cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {quote(table)} "
+                               f"FOR EACH STATEMENT EXECUTE FUNCTION directory_content_changed()")
+            elif connection_.vendor == "sqlite":
+                for event in ("INSERT", "UPDATE", "DELETE"):
+                    name = quote(f"content_changed_{table}_{event.lower()}")
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {quote(table)} "
+                                   f"BEGIN {_SQLITE_BODY.format(version=version)} END")
+            else:  # pragma: no cover - the project runs on these two only
+                raise NotImplementedError(connection_.vendor)
+
+
+def _forget(sender, **kwargs):
+    # The trigger has bumped the version in the database; this request must read it afresh.
+    forget()
 
 
 def connect_signals():
-    """Connect the bump to each public model by sender, so that models outside the
-    content (sessions, sign-in records) keep Django's fast bulk deletes."""
+    """After every migrate: install the triggers and renew the version. On every save of a
+    content model: forget the version this request read (the trigger changed it)."""
     for app_label in CONTENT_APPS:
         for model in apps.get_app_config(app_label).get_models():
-            if not _is_public(model):
-                continue
-            post_save.connect(_changed, sender=model, dispatch_uid=f"content-save-{model._meta.label}")
-            post_delete.connect(_changed, sender=model, dispatch_uid=f"content-delete-{model._meta.label}")
-            for field in model._meta.local_many_to_many:
-                through = field.remote_field.through
-                m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"content-m2m-{through._meta.label}")
-    # After every migrate (a restore, a data migration): whatever changed, nothing cached survives.
+            if _is_public(model):
+                post_save.connect(_forget, sender=model, dispatch_uid=f"content-save-{model._meta.label}")
+                post_delete.connect(_forget, sender=model, dispatch_uid=f"content-delete-{model._meta.label}")
+    m2m_changed.connect(_forget, dispatch_uid="content-m2m")
     post_migrate.connect(_after_migrate, dispatch_uid="content-migrate")
 
 
 def _after_migrate(sender, **kwargs):
     if sender.label != "directory":
         return
+    from django.db import connections
+
     from directory.models import ContentVersion
 
     using = kwargs.get("using", "default")
-    if using == connection.alias and ContentVersion._meta.db_table in connection.introspection.table_names():
+    if ContentVersion._meta.db_table in connections[using].introspection.table_names():
+        install_triggers(using)
         bump()

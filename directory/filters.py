@@ -15,11 +15,9 @@ import django_filters
 from django import forms
 
 from directory import search
-from directory.models import (
-    Audience, Cost, DeliveryMode, Focus, Intervention, Language, Level, Need, ReferralRoute, Referrer, Service,
-)
+from directory.models import Audience, Cost, Focus, ReferralRoute, Referrer, Service
 from directory.numbers import WholeNumberField
-from mapping.models import District
+from directory.terms import terms
 from mapping.postcodes import place_lookup
 
 # The product covers conception to the second birthday (DESIGN.md).
@@ -90,6 +88,44 @@ class IntegerFilter(django_filters.Filter):
     field_class = WholeNumberField
 
 
+class TermsField(forms.MultipleChoiceField):
+    """Codes of one controlled list (directory/terms.py), cleaned to its terms in the list's
+    order. Validated against the lists of the current content version, held in memory:
+    no query per parameter."""
+
+    def __init__(self, *, kind, **kwargs):
+        self.kind = kind
+        super().__init__(choices=lambda: terms().choices(kind), **kwargs)
+
+    def clean(self, value):
+        codes = set(super().clean(value))
+        return [term for code, term in terms().by_code[self.kind].items() if code in codes]
+
+
+class TermField(forms.ChoiceField):
+    """One code of a controlled list, cleaned to its term (None when not given)."""
+
+    def __init__(self, *, kind, **kwargs):
+        self.kind = kind
+        super().__init__(choices=lambda: [("", "")] + terms().choices(kind), **kwargs)
+
+    def clean(self, value):
+        code = super().clean(value)
+        return terms().by_code[self.kind][code] if code else None
+
+    @property
+    def terms(self):
+        return terms()[self.kind]
+
+
+class TermsFilter(django_filters.Filter):
+    field_class = TermsField
+
+
+class TermFilter(django_filters.Filter):
+    field_class = TermField
+
+
 def _through_ids(relation, **lookups):
     """Service ids from a many-to-many table, as a subquery (no join on the outer query)."""
     return relation.through.objects.filter(**lookups).values("service_id")
@@ -104,9 +140,9 @@ class ServiceFilter(django_filters.FilterSet):
         label="Family's postcode", method="filter_postcode", max_length=12,
         error_messages={"max_length": POSTCODE_ERROR},
     )
-    district = django_filters.ModelChoiceFilter(
-        label="District", queryset=District.objects.only("pk", "name", "slug"), to_field_name="slug",
-        method="filter_district", empty_label="Any district", error_messages=_invalid_choice("a Birmingham district"),
+    district = TermFilter(
+        label="District", kind="district", method="filter_district",
+        error_messages=_invalid_choice("a Birmingham district"),
     )
     stage = django_filters.ChoiceFilter(
         label="Baby's age or stage of pregnancy", choices=[(s.value, s.label) for s in STAGES],
@@ -116,33 +152,31 @@ class ServiceFilter(django_filters.FilterSet):
         label="Or the exact age in months", method="filter_age", min_value=AGE_MIN, max_value=AGE_MAX,
         error_messages={"invalid": AGE_ERROR, "min_value": AGE_ERROR, "max_value": AGE_ERROR},
     )
-    level = django_filters.ModelMultipleChoiceFilter(
-        label="Level of need", queryset=Level.objects.order_by("rank"), to_field_name="code",
-        method="filter_level", error_messages=_invalid_choice("a level of need"),
+    level = TermsFilter(
+        label="Level of need", kind="level", method="filter_level", error_messages=_invalid_choice("a level of need"),
     )
     focus = django_filters.MultipleChoiceFilter(
         label="Focus on the parent-baby relationship", choices=Focus.choices, field_name="focus",
         error_messages=_invalid_choice("a focus"),
     )
-    need = django_filters.ModelMultipleChoiceFilter(
-        label="What the family is facing", queryset=Need.objects.order_by("name"), to_field_name="code",
-        method="filter_need", error_messages=_invalid_choice("a need we list"),
+    need = TermsFilter(
+        label="What the family is facing", kind="need", method="filter_need",
+        error_messages=_invalid_choice("a need we list"),
     )
-    intervention = django_filters.ModelMultipleChoiceFilter(
-        label="Approaches used", queryset=Intervention.objects.order_by("name"), to_field_name="code",
-        method="filter_intervention", error_messages=_invalid_choice("an approach we list"),
+    intervention = TermsFilter(
+        label="Approaches used", kind="intervention", method="filter_intervention",
+        error_messages=_invalid_choice("an approach we list"),
     )
     referral = django_filters.ChoiceFilter(
         label="How to get in", choices=REFERRAL_CHOICES, method="filter_referral", empty_label=None,
         error_messages=_invalid_choice("a referral route"),
     )
-    delivery = django_filters.ModelMultipleChoiceFilter(
-        label="How it is delivered", queryset=DeliveryMode.objects.order_by("name"), to_field_name="code",
-        method="filter_delivery", error_messages=_invalid_choice("a way of delivering a service"),
+    delivery = TermsFilter(
+        label="How it is delivered", kind="delivery", method="filter_delivery",
+        error_messages=_invalid_choice("a way of delivering a service"),
     )
-    language = django_filters.ModelMultipleChoiceFilter(
-        label="Language", queryset=Language.objects.order_by("name"), to_field_name="code",
-        method="filter_language", error_messages=_invalid_choice("a language we list"),
+    language = TermsFilter(
+        label="Language", kind="language", method="filter_language", error_messages=_invalid_choice("a language we list"),
     )
     free = django_filters.ChoiceFilter(
         label="Cost", choices=FREE_CHOICES, method="filter_free", empty_label=None,

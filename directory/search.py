@@ -18,13 +18,14 @@ counts where the words appear (name 4, summary 2, description 1). No stemming.
 
 Synonyms (curated in the admin as `SearchSynonym`) apply on both: a word or phrase of the
 query that is one of a synonym's terms matches any of its terms ("dad" also finds
-"fathers"). Reading them costs one query per keyword search.
+"fathers"). They are read once per content version (directory/terms.py).
 """
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 
-from directory.models import Intervention, Need, ReferralRoute, SearchSynonym, Service
+from directory.models import Intervention, Need, ReferralRoute, Service
+from directory.terms import synonym_table
 
 CONFIG = "english"
 # The generated column's definition (copied in migration 0003). Columns are NOT NULL,
@@ -46,17 +47,6 @@ LONGEST_TERM = 4  # words in the longest synonym phrase looked for
 
 def is_postgres():
     return connection.vendor == "postgresql"
-
-
-def synonym_table():
-    """{term: all terms of its synonym}, lower case. One query."""
-    table = {}
-    for terms in SearchSynonym.objects.values_list("terms", flat=True):
-        group = SearchSynonym.split(terms)
-        for term in group:
-            # A term in two synonyms matches the terms of both.
-            table[term] = list(dict.fromkeys(table.get(term, []) + group))
-    return table
 
 
 def keyword_groups(q, table=None):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.db.models import (
-    Case, Count, Exists, ExpressionWrapper, F, FloatField, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+    Case, CharField, Count, Exists, ExpressionWrapper, F, FloatField, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
 )
 from django.db.models.functions import Lower
 
@@ -169,6 +169,7 @@ class SearchResults:
     sort: str  # the sort actually used
     notices: list = field(default_factory=list)  # plain-words messages about page or sort
     place: object = None  # the District the family is in (from the postcode, or the one chosen)
+    counts: dict = field(default_factory=dict)  # option counts (with_counts only): see count_union
 
     @property
     def count(self):
@@ -180,16 +181,19 @@ class SearchResults:
         return self.filterset.form.cleaned_data.get("postcode") if self.filterset.is_bound else None
 
 
-def service_search(*, data, per_page=RESULTS_PER_PAGE):
+def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     """One page of search results for the GET parameters `data`, best match first unless
     another sort is asked for (see fit_annotate and docs/adr/0004-search.md).
 
-    Queries: the filterset's validation (see service_filter_queryset), the synonyms when
-    there are keywords, one count, one page of services and the card prefetches (5),
-    whatever the number of results.
+    Queries: a postcode's lookup, one count (with_counts: the option counts and the total in
+    one query, count_union), one page of services and the card prefetches (5), whatever the
+    number of results or filters. Validation reads the lists of directory/terms.py.
     """
     data = as_query_dict(data)
     queryset, filterset = service_filter_queryset(data=data)
+    counts, total = {}, None
+    if with_counts:
+        counts, total, _ = count_union(filterset=filterset, total=True)
     cleaned = filterset.form.cleaned_data
     keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
     notices = []
@@ -226,6 +230,8 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE):
         ordered = _cards(annotate(queryset).order_by(Lower("name"), "pk"))
 
     paginator = Paginator(ordered, per_page)
+    if total is not None:
+        paginator.count = total  # known from the option counts' query: not counted twice
     number, notice = _page_number(data.get("page"), paginator)
     if notice:
         notices.append(notice)
@@ -241,7 +247,7 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE):
         d2 = {}
     for service in page.object_list:
         service.distance_km = math.sqrt(d2[service.pk]) * KM_PER_DEGREE if service.pk in d2 else None
-    return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices, place=place)
+    return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices, place=place, counts=counts)
 
 
 def _page_number(raw, paginator):
@@ -384,35 +390,120 @@ def _filtered_without(filterset, leave_out):
     return queryset
 
 
-def option_counts(*, filterset, names=COUNTED_OPTIONS):
-    """{parameter: {option value: how many services that option alone would give}}, each with
-    every other filter applied: one query per parameter, whatever the number of options
-    or services. An option missing from its dict gives none."""
-    counts = {}
+def _label(text):
+    return Value(text, output_field=CharField())
+
+
+def _count_members(filterset, names, *, total, without):
+    """The querysets of `count_union`, each giving rows of (p, o, n): a parameter, one of
+    its options and how many services that option gives."""
+    members = []
     for name in names:
         if name == "stage" and filterset.form.cleaned_data.get("age") is not None:
             continue  # an exact age replaces the bands: their counts would mislead
         base = _filtered_without(filterset, name)
         if name in _THROUGH:
             relation, code = _THROUGH[name]
-            rows = (relation.through.objects.filter(service__in=base.values("pk")).values(code)
-                    .annotate(n=Count("service_id")).order_by())
-            counts[name] = {row[code]: row["n"] for row in rows}
+            members.append(relation.through.objects.filter(service__in=base.values("pk"))
+                           .annotate(p=_label(name), o=F(code)).values_list("p", "o")
+                           .annotate(n=Count("service_id")).order_by())
         elif name in ("focus", "audience"):
-            rows = base.order_by().values(name).annotate(n=Count("pk"))
-            counts[name] = {row[name]: row["n"] for row in rows}
-        elif name == "stage":
-            counts[name] = base.aggregate(**{
-                stage.value: Count("pk", filter=age_q(stage.start, stage.end)) for stage in STAGES
-            })
-        elif name == "referral":
-            self_routes = ReferralRoute.objects.filter(referrer=Referrer.SELF).values("service_id")
-            professional = ReferralRoute.objects.filter(referrer=Referrer.PROFESSIONAL).values("service_id")
-            row = base.aggregate(
-                by_self=Count("pk", filter=Q(pk__in=self_routes)),  # aggregate() takes no argument named self
-                professional=Count("pk", filter=Q(pk__in=professional) & ~Q(pk__in=self_routes)),
-            )
-            counts[name] = {"self": row["by_self"], "professional": row["professional"]}
-        elif name == "free":
-            counts[name] = {"1": base.filter(cost=Cost.FREE).count()}
-    return counts
+            members.append(base.annotate(p=_label(name), o=F(name)).values_list("p", "o")
+                           .annotate(n=Count("pk")).order_by())
+        else:
+            # Options that are conditions, not columns: one aggregate row each.
+            if name == "stage":
+                conditions = [(stage.value, age_q(stage.start, stage.end)) for stage in STAGES]
+            elif name == "referral":
+                self_routes = ReferralRoute.objects.filter(referrer=Referrer.SELF).values("service_id")
+                professional = ReferralRoute.objects.filter(referrer=Referrer.PROFESSIONAL).values("service_id")
+                conditions = [("self", Q(pk__in=self_routes)),
+                              ("professional", Q(pk__in=professional) & ~Q(pk__in=self_routes))]
+            elif name == "free":
+                conditions = [("1", Q(cost=Cost.FREE))]
+            else:
+                continue
+            for value, condition in conditions:
+                members.append(base.annotate(p=_label(name), o=_label(value)).values_list("p", "o")
+                               .annotate(n=Count("pk", filter=condition)).order_by())
+    if total:
+        members.append(filterset.qs.annotate(p=_label("_total"), o=_label("")).values_list("p", "o")
+                       .annotate(n=Count("pk")).order_by())
+    for name in without:
+        members.append(_filtered_without(filterset, name).annotate(p=_label("_without"), o=_label(name))
+                       .values_list("p", "o").annotate(n=Count("pk")).order_by())
+    return members
+
+
+def count_union(*, filterset, names=COUNTED_OPTIONS, total=False, without=()):
+    """Option counts, and optionally the total and the totals without some parameters, in
+    ONE query (a UNION ALL of one grouped count per parameter), whatever the number of
+    parameters, options or services. Returns (counts, total or None, {parameter: total}).
+
+    counts: {parameter: {option value: how many services that option alone would give}},
+    each with every other filter applied. An option missing from its dict gives none.
+    """
+    members = _count_members(filterset, names, total=total, without=without)
+    counts, total_count, without_counts = {}, None, {}
+    for name in names:
+        if not (name == "stage" and filterset.form.cleaned_data.get("age") is not None):
+            counts[name] = {}
+    if not members:
+        return counts, total_count, without_counts
+    query = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    for parameter, option, n in query:
+        if parameter == "_total":
+            total_count = n
+        elif parameter == "_without":
+            without_counts[option] = n
+        elif option is not None:
+            counts[parameter][str(option)] = n
+    return counts, total_count, without_counts
+
+
+def option_counts(*, filterset, names=COUNTED_OPTIONS):
+    """{parameter: {option value: how many services that option alone would give}}, each with
+    every other filter applied: one query in all (see count_union)."""
+    return count_union(filterset=filterset, names=names)[0]
+
+
+_MULTI = {"level", "focus", "need", "intervention", "delivery", "language"}
+
+
+def widening_counts(*, filterset, tags, counts):
+    """What a search that found nothing needs for its widening suggestions: ({a tag's
+    remove_url: the count without it}, {level code: the count at that level instead}).
+
+    Read from the option counts already made where they answer it, and the totals without
+    each single-valued parameter in one more query; a tag whose removal they cannot answer
+    (two values left of a multi-valued parameter; a postcode with a district, an exact
+    age with a stage) is left out, for widening_suggestions to count itself."""
+    data, cleaned = filterset.data, filterset.form.cleaned_data
+    removals, without = {}, []
+    for tag in tags:
+        if tag.param in _MULTI:
+            left = [value for value in data.getlist(tag.param) if value != tag.value]
+            valid = {str(option) for option in counts.get(tag.param, {})} | _valid_codes(tag.param)
+            if left and all(value in valid for value in left) and len(set(left)) == 1:
+                removals[tag.remove_url] = counts.get(tag.param, {}).get(left[0], 0)
+                continue
+            if left and all(value in valid for value in left):
+                continue  # several values left: counted by the caller
+        if tag.param == "postcode" and cleaned.get("district"):
+            continue
+        if tag.param == "age" and cleaned.get("stage"):
+            continue
+        without.append(tag.param)
+    if without:
+        _, _, totals = count_union(filterset=filterset, names=(), without=without)
+        for tag in tags:
+            if tag.param in totals and tag.remove_url not in removals:
+                removals[tag.remove_url] = totals[tag.param]
+    return removals, counts.get("level", {})
+
+
+def _valid_codes(name):
+    from directory.models import Focus
+    from directory.terms import terms
+
+    return set(Focus.values) if name == "focus" else set(terms().by_code[name])

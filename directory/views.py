@@ -55,17 +55,18 @@ def about(request):
 @shortlist_tidy
 @cached_page
 def search(request):
-    results = selectors.service_search(data=request.GET)
+    results = selectors.service_search(data=request.GET, with_counts=True)
     filterset = results.filterset
     tags = active_filter_tags(filterset, request.GET)
-    counts = selectors.option_counts(filterset=filterset)
+    counts = results.counts
     groups, levels = filter_groups(filterset, request.GET, counts=counts)
     shortlisted = set(shortlist_read(request))
     query = search_query(request.GET)
     postcode = results.postcode
     suggestions = []
     if results.count == 0 and tags:
-        suggestions = widening_suggestions(request.GET, tags, lambda data: selectors.service_search_count(data=data))
+        suggestions = widening_suggestions(request.GET, tags, lambda data: selectors.service_search_count(data=data),
+                                           known=selectors.widening_counts(filterset=filterset, tags=tags, counts=counts))
     context = {
         "results": results,
         "form": filterset.form,

@@ -10,6 +10,7 @@ from directory.filters import AUDIENCE_CHOICES, FREE_CHOICES, REFERRAL_CHOICES, 
 from directory.models import FOCUS_EXPLANATIONS, Audience, Focus
 from directory.levels import LEVELS
 from directory.presenters.common import ServiceCard, month_text
+from directory.terms import terms
 
 MILES_PER_KM = 0.621371
 
@@ -168,10 +169,10 @@ def _group(filterset, data, name, choices, kind="checkbox", hints=None, any_labe
 def filter_groups(filterset, data, names=None, counts=None):
     """The filter form's option groups (all, or those in `names`, in that order), and the
     levels (for the 'what do these mean' help). Search and the map both use this.
-    One query per taxonomy shown (levels, needs, approaches, delivery modes, languages).
+    No query: the lists are those of the current content version (directory/terms.py).
     `counts` (selectors.option_counts) puts a count on each option."""
-    fields = filterset.form.fields
-    levels = list(fields["level"].queryset)
+    lists = terms()
+    levels = lists["level"]
 
     def group(name, choices, **kwargs):
         return _group(filterset, data, name, choices, counts=counts, **kwargs)
@@ -182,11 +183,11 @@ def filter_groups(filterset, data, names=None, counts=None):
         "level": lambda: group("level", [(lv.code, lv.name) for lv in levels],
                                hints={lv.code: lv.description for lv in levels}),
         "focus": lambda: group("focus", Focus.choices, hints=dict(FOCUS_EXPLANATIONS)),
-        "need": lambda: group("need", [(n.code, n.name) for n in fields["need"].queryset]),
-        "intervention": lambda: group("intervention", [(i.code, i.name) for i in fields["intervention"].queryset]),
+        "need": lambda: group("need", lists.choices("need")),
+        "intervention": lambda: group("intervention", lists.choices("intervention")),
         "referral": lambda: group("referral", REFERRAL_CHOICES, kind="radio", any_label="Any route"),
-        "delivery": lambda: group("delivery", [(m.code, m.name) for m in fields["delivery"].queryset]),
-        "language": lambda: group("language", [(lang.code, lang.name) for lang in fields["language"].queryset]),
+        "delivery": lambda: group("delivery", lists.choices("delivery")),
+        "language": lambda: group("language", lists.choices("language")),
         "free": lambda: group("free", FREE_CHOICES),
         "audience": lambda: group("audience", AUDIENCE_CHOICES, kind="radio", any_label="All services"),
     }
@@ -207,16 +208,19 @@ class Suggestion:
     count: int
 
 
-def widening_suggestions(data, tags, count_for):
+def widening_suggestions(data, tags, count_for, known=None):
     """For an empty result: what each active filter excluded, and the nearest widenings.
 
-    `count_for(query_dict)` counts the matches for other parameters (one query each, plus
-    validation). Only computed when a search finds nothing, so it never costs a results page.
+    `count_for(query_dict)` counts the matches for other parameters (one query each).
+    `known` (selectors.widening_counts) holds the counts already made: ({remove_url: n},
+    {level code: n}); count_for is asked only for the rest. Only computed when a search finds
+    nothing, so it never costs a results page.
     """
+    removals, level_counts = known if known is not None else ({}, None)
     suggestions = []
     for tag in tags:
         query = QueryDict(tag.remove_url[1:], mutable=True)
-        count = count_for(query)
+        count = removals[tag.remove_url] if tag.remove_url in removals else count_for(query)
         if count:
             suggestions.append(Suggestion(f"Remove \u201c{tag.text}\u201d", tag.remove_url, count))
     # The same need one level along the ladder ("Right Help, Right Time").
@@ -230,7 +234,7 @@ def widening_suggestions(data, tags, count_for):
                 query = data.copy()
                 query.pop("page", None)
                 query.setlist("level", [code])
-                count = count_for(query)
+                count = level_counts.get(code, 0) if level_counts is not None else count_for(query)
                 if count:
                     suggestions.append(Suggestion(f"Look at {names[code].lower()} services instead", f"?{query.urlencode()}", count))
     return sorted(suggestions, key=lambda s: -s.count)[:5]

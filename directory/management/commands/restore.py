@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from directory import content
 from directory.models import Organisation, Service
 from directory.provenance import SeedRecord
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             # would record each many-to-many set as a change).
             with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
                 call_command("loaddata", str(path), verbosity=0)
+                content.bump()  # whatever version the backup carried, no cache made before survives
         except Exception as exc:  # loaddata raises several kinds; none must leave half a directory
             raise CommandError(f"The backup could not be loaded, and nothing was written: {exc}") from None
         self.stdout.write(self.style.SUCCESS(
