@@ -213,6 +213,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # process (nothing to install). CACHE_URL=redis://host:6379/0: one Redis shared by every
 # process and machine (also makes the suggestion rate limit below shared).
 CACHE_URL = env_str("CACHE_URL", "")
+# Whole rendered pages for visitors who are not signed in (directory/caching.py, cached_page).
+CACHE_PAGES = env_bool("CACHE_PAGES", True)
 CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 60 * 60)
 if not CACHE_URL or CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {

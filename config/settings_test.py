@@ -1,6 +1,6 @@
 """Test settings: the real settings, with what a test client over http needs.
 
-Only three things differ, each for speed or for the plain-http test client;
+Only a few things differ, each for speed or for the plain-http test client;
 the database still comes from DATABASE_URL, so the suite runs on SQLite and
 on PostgreSQL alike.
 """
@@ -16,3 +16,7 @@ ALLOWED_HOSTS = ["*"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Two-factor sign-in is proved on and off in tests/test_security.py; elsewhere staff sign in with a password.
 REQUIRE_2FA = False
+# Tests read response.context, which a page served from the cache has none of: pages are
+# rendered afresh unless a test turns this on (tests/test_caching.py does, and proves the
+# cached pages right). The data caches (GeoJSON, API, lists) stay on everywhere.
+CACHE_PAGES = False

@@ -127,8 +127,8 @@ def cached_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if (request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES
-                or _MESSAGES_COOKIE in request.COOKIES):
+        if (not settings.CACHE_PAGES or request.method not in ("GET", "HEAD")
+                or settings.SESSION_COOKIE_NAME in request.COOKIES or _MESSAGES_COOKIE in request.COOKIES):
             return view(request, *args, **kwargs)
         parts = (request.get_host(), request.get_full_path(), getattr(request, "LANGUAGE_CODE", ""),
                  request.COOKIES.get(COOKIE_NAME, ""), timezone.localdate().isoformat())

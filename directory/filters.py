@@ -99,6 +99,8 @@ class TermsField(forms.MultipleChoiceField):
 
     def clean(self, value):
         codes = set(super().clean(value))
+        if not codes:
+            return []
         return [term for code, term in terms().by_code[self.kind].items() if code in codes]
 
 

@@ -11,8 +11,9 @@ from django.db.models.functions import Lower
 
 from directory import search
 from directory.filters import STAGES, ServiceFilter
-from directory.models import AgeRange, Cost, Level, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, age_q
+from directory.models import AgeRange, Cost, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, age_q
 from directory.numbers import whole_number
+from directory.terms import terms
 
 RESULTS_PER_PAGE = 20
 KM_PER_DEGREE = 111.195  # of latitude; longitude is scaled by cos(latitude)
@@ -24,7 +25,8 @@ def service_list_published():
 
 
 def level_list():
-    return list(Level.objects.order_by("rank"))
+    """The levels, by rank: the in-memory list of directory/terms.py (no query once read)."""
+    return terms()["level"]
 
 
 def _cards(queryset):

@@ -12,6 +12,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import connection
 
 from directory import content
@@ -65,11 +66,10 @@ def _code(kind, term):
 
 
 def _models():
-    from directory.models import DeliveryMode, Intervention, Language, Level, Need
-    from mapping.models import District
-
-    return {"level": Level, "need": Need, "intervention": Intervention, "delivery": DeliveryMode,
-            "language": Language, "district": District}
+    # By name from the registry: the models use this module (card prefetches), not the reverse.
+    names = {"level": "directory.Level", "need": "directory.Need", "intervention": "directory.Intervention",
+             "delivery": "directory.DeliveryMode", "language": "directory.Language", "district": "mapping.District"}
+    return {kind: apps.get_model(label) for kind, label in names.items()}
 
 
 def terms():
@@ -97,21 +97,28 @@ def _load():
         rows = cursor.fetchall()
     lists = {kind: [] for kind in KINDS}
     for kind, pk, second, code, name, rank, description in rows:
-        model = models[kind]
         if kind == "level":
-            term = model.from_db(connection.alias, ["id", "uuid", "code", "name", "rank", "description"],
-                                 [pk, uuid.UUID(second), code, name, rank, description])
+            values = {"id": pk, "uuid": uuid.UUID(second), "code": code, "name": name, "rank": rank,
+                      "description": description}
         elif kind == "district":
             # Only what lists and filters use: the boundary (115 kB) and figures stay deferred.
-            term = model.from_db(connection.alias, ["id", "code", "slug", "name"], [pk, second, code, name])
+            values = {"id": pk, "code": second, "slug": code, "name": name}
         else:
-            term = model.from_db(connection.alias, ["id", "uuid", "code", "name"], [pk, uuid.UUID(second), code, name])
-        lists[kind].append(term)
+            values = {"id": pk, "uuid": uuid.UUID(second), "code": code, "name": name}
+        lists[kind].append(_instance(models[kind], values))
     return Terms(
         lists=lists,
         by_code={kind: {_code(kind, term): term for term in lists[kind]} for kind in KINDS},
         by_id={kind: {term.pk: term for term in lists[kind]} for kind in KINDS},
     )
+
+
+def _instance(model, values):
+    """A model instance as if read from the database with only these fields (the rest
+    deferred: reading one would query, never invent). from_db wants the values in the
+    model's field order."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
 def synonym_table():
@@ -121,7 +128,7 @@ def synonym_table():
 
 
 def _read_synonyms():
-    from directory.models import SearchSynonym
+    SearchSynonym = apps.get_model("directory.SearchSynonym")
 
     table = {}
     for terms_text in SearchSynonym.objects.values_list("terms", flat=True):
@@ -130,3 +137,45 @@ def _read_synonyms():
             # A term in two synonyms matches the terms of both.
             table[term] = list(dict.fromkeys(table.get(term, []) + group))
     return table
+
+
+# The controlled lists a card shows, by the Service field that holds them.
+CARD_RELATIONS = {"levels": "level", "needs": "need", "coverage_districts": "district"}
+
+
+def attach_card_terms(services):
+    """Prefetch each service's levels, needs and coverage districts in ONE query over their
+    three many-to-many tables, using the in-memory lists for the terms themselves (a
+    prefetch_related per relation was three queries, each joining its terms' table).
+    `service.levels.all()` then reads what is attached, in the lists' order."""
+    services = [service for service in services if service.pk is not None]
+    if not services:
+        return
+    Service = apps.get_model("directory.Service")
+    ids = [service.pk for service in services]
+    placeholders = ", ".join(["%s"] * len(ids))
+    quote = connection.ops.quote_name
+    selects, params = [], []
+    for field_name, kind in CARD_RELATIONS.items():
+        field = Service._meta.get_field(field_name)
+        through = field.remote_field.through._meta
+        source, target = field.m2m_column_name(), field.m2m_reverse_name()
+        selects.append(f"SELECT '{field_name}', {quote(source)}, {quote(target)} FROM {quote(through.db_table)} "
+                       f"WHERE {quote(source)} IN ({placeholders})")
+        params += ids
+    found = {service.pk: {name: set() for name in CARD_RELATIONS} for service in services}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        for field_name, service_id, term_id in cursor.fetchall():
+            found[service_id][field_name].add(term_id)
+    lists = terms()
+    for service in services:
+        cache = getattr(service, "_prefetched_objects_cache", None)
+        if cache is None:
+            cache = service._prefetched_objects_cache = {}
+        for field_name, kind in CARD_RELATIONS.items():
+            wanted = found[service.pk][field_name]
+            queryset = getattr(service, field_name).all()
+            queryset._result_cache = [term for term in lists[kind] if term.pk in wanted]
+            queryset._prefetch_done = True
+            cache[field_name] = queryset

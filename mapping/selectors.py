@@ -5,7 +5,8 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 
 from directory import selectors as directory_selectors
-from directory.models import Focus, Level, ReferralRoute, Service, ServiceAtLocation, Venue, in_district_q
+from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue, in_district_q
+from directory.terms import terms
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -163,7 +164,8 @@ def services_in_district_for_panel(*, services, district):
 
 
 def level_list():
-    return list(Level.objects.order_by("rank"))
+    """The levels, by rank: the in-memory list of directory/terms.py (no query once read)."""
+    return terms()["level"]
 
 
 def distance_km(lat1, lon1, lat2, lon2):

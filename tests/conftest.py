@@ -123,3 +123,17 @@ def assert_no_axe_violations(page):
 
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, so one test's settings never shape another's
+    cached answers (entries are keyed by the content version, which the seeded database
+    shares between tests)."""
+    from django.core.cache import cache
+
+    from directory import terms
+
+    cache.clear()
+    terms.forget()
+    yield

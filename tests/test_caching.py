@@ -40,6 +40,7 @@ def _redis_reachable():
 
 @pytest.fixture(params=["locmem", "redis"])
 def cache_backend(request, settings):
+    settings.CACHE_PAGES = True  # as in production (the test settings turn it off elsewhere)
     if request.param == "redis":
         if not _redis_reachable():
             if os.environ.get("CI"):

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_start_page_counts_only_published_services(client, django_assert_num_queries):
     Service.objects.filter(slug="acacia").update(status="draft")
-    with django_assert_num_queries(2):  # the count, and the levels for the explanation
+    with django_assert_num_queries(3):  # the content version, the count, the lists (levels for the explanation)
         response = client.get(reverse("directory:home"))
     assert response.status_code == 200
     assert "Browse all 24 services" in response.content.decode()

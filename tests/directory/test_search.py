@@ -299,18 +299,18 @@ def test_it_never_shows_private_fields(client):
 
 # --- Query counts -------------------------------------------------------------------
 
-# Counts on the filter options: one query per counted parameter (stage, level, focus, need,
-# approach, referral, delivery, language, cost, audience), whatever the number of options.
-OPTION_COUNT_QUERIES = 10
-# Search page, no parameters: count, page, 4 card prefetches, and the form's choices
-# (levels, needs, approaches, delivery modes, languages, districts).
-PLAIN_QUERIES = 12 + OPTION_COUNT_QUERIES
+# Issue 13: at most 10 for any combination of filters, on the first request after a change
+# (nothing cached). Every search: the content version, the controlled lists (one query for
+# all six, directory/terms.py), the option counts with the total in one query (which is also
+# the paginator's count), the page, its referral routes, and its levels, needs and
+# districts in one query.
+PLAIN_QUERIES = 6
 # With keywords, a postcode, a level and a need, best match first (distances are in the
-# page's query): + 1 synonyms + 1 postcode lookup + 1 validation per taxonomy.
-FILTERED_QUERIES = 16 + OPTION_COUNT_QUERIES
-# Sorted by distance: the postcode lookup, the venue distances, count, the ids past the
-# located services, the page and its 4 card prefetches, and the form's 6 choices.
-DISTANCE_QUERIES = 15 + OPTION_COUNT_QUERIES
+# page's query): + 1 synonyms + 1 postcode lookup. Validation reads the lists in memory.
+FILTERED_QUERIES = 8
+# Sorted by distance: the postcode lookup, the venue distances and the ids past the located
+# services in place of the best-match page.
+DISTANCE_QUERIES = 9
 
 
 @pytest.mark.parametrize("extra", [0, 30])

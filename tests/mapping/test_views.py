@@ -105,12 +105,13 @@ def test_it_explains_a_bad_filter_and_keeps_the_map(client):
 
 
 def test_it_pins_the_queries_of_the_map_page(client, django_assert_num_queries):
-    # needs parameters, districts, 3 counts, specialised provision, levels, venues (4),
-    # and the filter form's choices (level, need)
+    # the content version, needs parameters, districts, 3 counts, specialised provision, the
+    # lists (levels and the form's choices, directory/terms.py), the venues' positions, the
+    # listed venues (4); the markers are /map/markers.geojson's
     with django_assert_num_queries(13):
         client.get(MAP)
-    # + the level filter's validation, + the panel's services with their levels and routes (3)
-    with django_assert_num_queries(17):
+    # + the panel's services with their levels and routes (3), less nothing for validation
+    with django_assert_num_queries(15):
         client.get(MAP, {"district": "ladywood", "level": "specialist"})
 
 
@@ -120,7 +121,8 @@ def test_it_serves_geojson_with_an_etag_and_cache_headers(client):
     response = client.get(GEOJSON)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
-    assert "max-age=300" in response["Cache-Control"]
+    # Always revalidated (a 304 costs one query), so a curator's change shows at once.
+    assert "no-cache" in response["Cache-Control"] and "public" in response["Cache-Control"]
     collection = json.loads(response.content)
     assert len(collection["features"]) == 10
     again = client.get(GEOJSON, HTTP_IF_NONE_MATCH=response["ETag"])
@@ -159,10 +161,11 @@ def test_it_applies_what_if_overrides_to_the_geojson(client):
 
 
 def test_it_pins_the_queries_of_the_geojson(client, django_assert_num_queries):
-    # needs parameters, districts, 3 counts, specialised provision
-    with django_assert_num_queries(6):
-        client.get(GEOJSON)
+    # the content version, needs parameters, districts, 3 counts, specialised provision; with
+    # filters, the lists to validate them (directory/terms.py)
     with django_assert_num_queries(7):
+        client.get(GEOJSON)
+    with django_assert_num_queries(8):
         client.get(GEOJSON, {"need": "perinatal_mental_health", "focus": "specialised"})
 
 
@@ -318,10 +321,10 @@ def test_it_shows_a_curators_new_source_note_in_the_caveats(client):
 
 
 def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries):
-    # parameters, districts, specialised provision
-    with django_assert_num_queries(3):
+    # the content version, parameters, districts, specialised provision
+    with django_assert_num_queries(4):
         client.get(NEEDS)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(NEEDS, {"caseload": "40"})
 
 
@@ -336,7 +339,7 @@ def test_a_busy_venue_lists_its_first_services_and_links_to_the_rest(client):
                                          focus="additional", summary="x", status=Status.PUBLISHED)
         service.levels.add(universal)
         ServiceAtLocation.objects.create(service=service, venue=venue)
-    markers = client.get(reverse("mapping:map")).context["markers"]
+    markers = [feature["properties"] for feature in client.get(reverse("mapping:markers-geojson")).json()["features"]]
     heartlands = next(m for m in markers if m["name"] == "Heartlands Hospital")
     assert len(heartlands["services"]) == SERVICES_PER_VENUE
     assert heartlands["more"] == 6  # 15 added, plus the neonatal service, less the 10 shown

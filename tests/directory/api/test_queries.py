@@ -1,6 +1,7 @@
 """Query counts are pinned for every endpoint and do not grow with the rows."""
 import pytest
 
+from directory import terms
 from directory.api.taxonomies import TAXONOMIES_BY_KEY
 from directory.models import Level, Need, Service, ServiceAtLocation, Venue
 
@@ -29,7 +30,12 @@ def clone_services(count):
 
 
 def _count(client, django_assert_num_queries, path, queries):
+    # Every count includes the content version (directory/content.py), and is taken with the
+    # lists of directory/terms.py not yet read: the first request after a change.
+    terms.forget()
     with django_assert_num_queries(queries):
+        assert client.get(path).status_code == 200
+    with django_assert_num_queries(1):  # asked again: the content version, then the cache
         assert client.get(path).status_code == 200
 
 
@@ -39,21 +45,21 @@ def endpoints():
     level = Level.objects.get(code="targeted")
     need = Need.objects.get(code="perinatal_mental_health_mild")
     return [
-        ("/api/", 0),
-        ("/api/openapi.json", 0),
-        ("/api/services?per_page=200", 2),  # count, page
-        (f"/api/services?per_page=200&taxonomy_term_id={need.uuid}&search=support&maximum_age=2", 6),  # with the synonyms for the search words
+        ("/api/", 1),
+        ("/api/openapi.json", 1),
+        ("/api/services?per_page=200", 3),  # the content version, count, page
+        (f"/api/services?per_page=200&taxonomy_term_id={need.uuid}&search=support&maximum_age=2", 7),  # with the synonyms for the search words
         # ^ the term's lookup (2 tables), the FilterSet's need validation, count, page
-        (f"/api/services?taxonomy_id={TAXONOMIES_BY_KEY['level'].id}", 4),  # codes, validation, count, page
-        (f"/api/services/{service.uuid}", 10),  # the service, 8 prefetches, its facts
-        ("/api/service_at_locations?per_page=200", 2),
-        ("/api/service_at_locations?postcode=B4+6NH&proximity=50000", 3),
-        (f"/api/service_at_locations?taxonomy_term_id={level.uuid}&postcode=B4+6NH", 5),
-        (f"/api/service_at_locations/{placement.uuid}", 2),
-        ("/api/taxonomies", 0),
-        (f"/api/taxonomies/{TAXONOMIES_BY_KEY['need'].id}", 1),
-        ("/api/taxonomy_terms?per_page=200", 5),
-        (f"/api/taxonomy_terms/{need.uuid}", 2),  # levels, then needs
+        (f"/api/services?taxonomy_id={TAXONOMIES_BY_KEY['level'].id}", 5),  # codes, validation, count, page
+        (f"/api/services/{service.uuid}", 11),  # the service, 8 prefetches, its facts
+        ("/api/service_at_locations?per_page=200", 3),
+        ("/api/service_at_locations?postcode=B4+6NH&proximity=50000", 4),
+        (f"/api/service_at_locations?taxonomy_term_id={level.uuid}&postcode=B4+6NH", 6),
+        (f"/api/service_at_locations/{placement.uuid}", 3),
+        ("/api/taxonomies", 1),
+        (f"/api/taxonomies/{TAXONOMIES_BY_KEY['need'].id}", 2),
+        ("/api/taxonomy_terms?per_page=200", 6),
+        (f"/api/taxonomy_terms/{need.uuid}", 3),  # levels, then needs
     ]
 
 
