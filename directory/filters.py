@@ -16,6 +16,7 @@ from django import forms
 
 from directory import search
 from directory.models import Audience, Cost, Focus, ReferralRoute, Referrer, Service
+from directory.caching import cached
 from directory.numbers import WholeNumberField
 from directory.terms import terms
 from mapping.postcodes import place_lookup
@@ -74,7 +75,8 @@ class PostcodeField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        result = place_lookup(value)
+        # Postcodes change only with the reference data: one lookup per spelling and content version.
+        result = cached("place", (" ".join(value.split()).upper(),), lambda: place_lookup(value))
         if not result.found:
             raise forms.ValidationError(result.message)
         return result

@@ -157,7 +157,7 @@ class _NearestFirst:
         ids = [service_id for service_id, _ in rows]
         if len(ids) < stop - start:
             # The located services ran out on this page: the rest follow by name.
-            located_count = start + len(rows) if rows else self.located.count()
+            located_count = start + len(rows) if rows or start == 0 else self.located.count()
             first = max(0, start - located_count)
             ids += list(self.unlocated.values_list("pk", flat=True)[first:first + (stop - start) - len(rows)])
         services = {service.pk: service for service in _cards(self.annotate(Service.objects.filter(pk__in=ids)))}
@@ -188,14 +188,14 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     another sort is asked for (see fit_annotate and docs/adr/0004-search.md).
 
     Queries: a postcode's lookup, one count (with_counts: the option counts and the total in
-    one query, count_union), one page of services and the card prefetches (5), whatever the
+    one query, count_union), one page of services and the card prefetches (2), whatever the
     number of results or filters. Validation reads the lists of directory/terms.py.
     """
     data = as_query_dict(data)
     queryset, filterset = service_filter_queryset(data=data)
     counts, total = {}, None
     if with_counts:
-        counts, total, _ = count_union(filterset=filterset, total=True)
+        counts, total = count_union(filterset=filterset, total=True)
     cleaned = filterset.form.cleaned_data
     keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
     notices = []
@@ -266,12 +266,6 @@ def _page_number(raw, paginator):
         pages = "is 1 page" if last == 1 else f"are {last} pages"
         return last, f"There is no page {number}: there {pages} of results. This is the last page."
     return number, ""
-
-
-def service_search_count(*, data):
-    """How many services match `data` (for 'without this filter there would be N')."""
-    queryset, _ = service_filter_queryset(data=data)
-    return queryset.count()
 
 
 # --- One service --------------------------------------------------------------
@@ -396,7 +390,7 @@ def _label(text):
     return Value(text, output_field=CharField())
 
 
-def _count_members(filterset, names, *, total, without):
+def _count_members(filterset, names, *, total):
     """The querysets of `count_union`, each giving rows of (p, o, n): a parameter, one of
     its options and how many services that option gives."""
     members = []
@@ -431,36 +425,31 @@ def _count_members(filterset, names, *, total, without):
     if total:
         members.append(filterset.qs.annotate(p=_label("_total"), o=_label("")).values_list("p", "o")
                        .annotate(n=Count("pk")).order_by())
-    for name in without:
-        members.append(_filtered_without(filterset, name).annotate(p=_label("_without"), o=_label(name))
-                       .values_list("p", "o").annotate(n=Count("pk")).order_by())
     return members
 
 
-def count_union(*, filterset, names=COUNTED_OPTIONS, total=False, without=()):
-    """Option counts, and optionally the total and the totals without some parameters, in
-    ONE query (a UNION ALL of one grouped count per parameter), whatever the number of
-    parameters, options or services. Returns (counts, total or None, {parameter: total}).
+def count_union(*, filterset, names=COUNTED_OPTIONS, total=False):
+    """Option counts, and optionally the total, in ONE query (a UNION ALL of one grouped
+    count per parameter), whatever the number of parameters, options or services. Returns
+    (counts, total or None).
 
     counts: {parameter: {option value: how many services that option alone would give}},
     each with every other filter applied. An option missing from its dict gives none.
     """
-    members = _count_members(filterset, names, total=total, without=without)
-    counts, total_count, without_counts = {}, None, {}
+    members = _count_members(filterset, names, total=total)
+    counts, total_count = {}, None
     for name in names:
         if not (name == "stage" and filterset.form.cleaned_data.get("age") is not None):
             counts[name] = {}
     if not members:
-        return counts, total_count, without_counts
+        return counts, total_count
     query = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
     for parameter, option, n in query:
         if parameter == "_total":
             total_count = n
-        elif parameter == "_without":
-            without_counts[option] = n
         elif option is not None:
             counts[parameter][str(option)] = n
-    return counts, total_count, without_counts
+    return counts, total_count
 
 
 def option_counts(*, filterset, names=COUNTED_OPTIONS):
@@ -469,43 +458,18 @@ def option_counts(*, filterset, names=COUNTED_OPTIONS):
     return count_union(filterset=filterset, names=names)[0]
 
 
-_MULTI = {"level", "focus", "need", "intervention", "delivery", "language"}
 
-
-def widening_counts(*, filterset, tags, counts):
-    """What a search that found nothing needs for its widening suggestions: ({a tag's
-    remove_url: the count without it}, {level code: the count at that level instead}).
-
-    Read from the option counts already made where they answer it, and the totals without
-    each single-valued parameter in one more query; a tag whose removal they cannot answer
-    (two values left of a multi-valued parameter; a postcode with a district, an exact
-    age with a stage) is left out, for widening_suggestions to count itself."""
-    data, cleaned = filterset.data, filterset.form.cleaned_data
-    removals, without = {}, []
-    for tag in tags:
-        if tag.param in _MULTI:
-            left = [value for value in data.getlist(tag.param) if value != tag.value]
-            valid = {str(option) for option in counts.get(tag.param, {})} | _valid_codes(tag.param)
-            if left and all(value in valid for value in left) and len(set(left)) == 1:
-                removals[tag.remove_url] = counts.get(tag.param, {}).get(left[0], 0)
-                continue
-            if left and all(value in valid for value in left):
-                continue  # several values left: counted by the caller
-        if tag.param == "postcode" and cleaned.get("district"):
-            continue
-        if tag.param == "age" and cleaned.get("stage"):
-            continue
-        without.append(tag.param)
-    if without:
-        _, _, totals = count_union(filterset=filterset, names=(), without=without)
-        for tag in tags:
-            if tag.param in totals and tag.remove_url not in removals:
-                removals[tag.remove_url] = totals[tag.param]
-    return removals, counts.get("level", {})
-
-
-def _valid_codes(name):
-    from directory.models import Focus
-    from directory.terms import terms
-
-    return set(Focus.values) if name == "focus" else set(terms().by_code[name])
+def count_queries(queries):
+    """How many services match each of `queries` (GET parameters), in ONE query: a
+    UNION ALL of one count per query. The widening suggestions of a search that found
+    nothing ask for several at once."""
+    members = []
+    for number, data in enumerate(queries):
+        queryset, _ = service_filter_queryset(data=data)
+        members.append(queryset.annotate(p=_label("query"), o=_label(str(number))).values_list("p", "o")
+                       .annotate(n=Count("pk")).order_by())
+    if not members:
+        return []
+    query = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    counts = {int(option): n for _, option, n in query}
+    return [counts.get(number, 0) for number in range(len(queries))]

@@ -65,8 +65,7 @@ def search(request):
     postcode = results.postcode
     suggestions = []
     if results.count == 0 and tags:
-        suggestions = widening_suggestions(request.GET, tags, lambda data: selectors.service_search_count(data=data),
-                                           known=selectors.widening_counts(filterset=filterset, tags=tags, counts=counts))
+        suggestions = widening_suggestions(request.GET, tags, count_all=selectors.count_queries)
     context = {
         "results": results,
         "form": filterset.form,

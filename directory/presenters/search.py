@@ -208,21 +208,15 @@ class Suggestion:
     count: int
 
 
-def widening_suggestions(data, tags, count_for, known=None):
+def widening_suggestions(data, tags, count_for=None, count_all=None):
     """For an empty result: what each active filter excluded, and the nearest widenings.
 
-    `count_for(query_dict)` counts the matches for other parameters (one query each).
-    `known` (selectors.widening_counts) holds the counts already made: ({remove_url: n},
-    {level code: n}); count_for is asked only for the rest. Only computed when a search finds
-    nothing, so it never costs a results page.
+    `count_all(list of query dicts)` counts the matches for each (selectors.count_queries:
+    one query for all of them); or `count_for(query_dict)`, one at a time. Only computed
+    when a search finds nothing, so it never costs a results page.
     """
-    removals, level_counts = known if known is not None else ({}, None)
-    suggestions = []
-    for tag in tags:
-        query = QueryDict(tag.remove_url[1:], mutable=True)
-        count = removals[tag.remove_url] if tag.remove_url in removals else count_for(query)
-        if count:
-            suggestions.append(Suggestion(f"Remove \u201c{tag.text}\u201d", tag.remove_url, count))
+    candidates = [(f"Remove \u201c{tag.text}\u201d", tag.remove_url, QueryDict(tag.remove_url[1:], mutable=True))
+                  for tag in tags]
     # The same need one level along the ladder ("Right Help, Right Time").
     chosen = [tag.value for tag in tags if tag.param == "level"]
     ranks = {code: rank for code, _name, rank, _d in LEVELS}
@@ -234,9 +228,10 @@ def widening_suggestions(data, tags, count_for, known=None):
                 query = data.copy()
                 query.pop("page", None)
                 query.setlist("level", [code])
-                count = level_counts.get(code, 0) if level_counts is not None else count_for(query)
-                if count:
-                    suggestions.append(Suggestion(f"Look at {names[code].lower()} services instead", f"?{query.urlencode()}", count))
+                candidates.append((f"Look at {names[code].lower()} services instead", f"?{query.urlencode()}", query))
+    queries = [query for _, _, query in candidates]
+    counts = count_all(queries) if count_all else [count_for(query) for query in queries]
+    suggestions = [Suggestion(text, url, count) for (text, url, _), count in zip(candidates, counts) if count]
     return sorted(suggestions, key=lambda s: -s.count)[:5]
 
 

@@ -1,9 +1,17 @@
 """The practitioner search page (/search/) on the seed's 25 services."""
 import html
+import os
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from directory import terms
 from directory.models import AgeRange, Level, Need, Organisation, ReferralRoute, Referrer, Service, Status
 from mapping.models import District
 from directory.selectors import service_filter_queryset
@@ -346,3 +354,42 @@ def test_a_postcode_wins_over_a_district_and_the_page_says_so(client):
 def test_the_radio_filters_are_nhsuk_radios(client):
     page = text(search(client))
     assert 'class="nhsuk-radios nhsuk-radios--small"' in page and "radioes" not in page
+
+
+# --- At most 10 queries, whatever the filters (issue 13) ------------------------------------
+
+_ANY_FILTERS = {
+    "q": ["", "perinatal", "dad support", "postnatal depression", "zzzz"],
+    "postcode": ["", "B8 1AA", "B4 6NH", "B8", "B99 9ZZ", "SW1A 1AA", "not a postcode"],
+    "district": ["", "ladywood", "hodge-hill", "nowhere"],
+    "stage": ["", "pregnant", "6-12", "soon"],
+    "age": ["", "4", "-3", "30", "x"],
+    "level": [[], ["specialist"], ["targeted", "universal"], ["statutory", "specialist", "universal"], ["bogus"]],
+    "focus": [[], ["specialised"], ["additional", "non_specialised"], ["other"]],
+    "need": [[], ["perinatal_mental_health_severe"], ["bonding_attachment", "fathers_co_parents", "send"], ["x"]],
+    "intervention": [[], ["video_interaction_guidance"], ["nope"]],
+    "referral": ["", "self", "professional", "anyone"],
+    "delivery": [[], ["groups"], ["home_visits", "online", "groups"]],
+    "language": [[], ["ur"], ["pl", "ar", "bn"]],
+    "free": ["", "1", "2"],
+    "audience": ["", "everyone", "professionals"],
+    "sort": ["", "distance", "name", "relevance", "random"],
+    "page": ["", "2", "99", "-1", "x"],
+}
+
+
+@hypothesis_settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None,
+                     derandomize=bool(os.environ.get("CI")),
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], database=None)
+@given(data=st.fixed_dictionaries({name: st.sampled_from(values) for name, values in _ANY_FILTERS.items()}))
+def test_any_combination_of_filters_costs_at_most_10_queries(client, data):
+    """With nothing cached (the first request after a curator's change), and whatever
+    filters, sort and page are given, valid or not, and whether or not anything matches
+    (a search that finds nothing also counts its widening suggestions)."""
+    query = {name: value for name, value in data.items() if value not in ("", [])}
+    terms.forget()
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/search/", query)
+    assert response.status_code == 200
+    assert len(captured.captured_queries) <= 10, (query, [q["sql"][:120] for q in captured.captured_queries])
