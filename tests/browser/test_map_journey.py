@@ -28,6 +28,8 @@ def test_it_draws_the_districts_opens_a_panel_and_finds_a_postcode(page, seeded_
     # Then the ten district shapes are drawn, with a legend and venue markers, and no tile was asked for
     assert page.locator("path.app-district-shape").count() == 10
     expect(page.locator(".app-legend").get_by_text("Modelled need")).to_be_visible()
+    # (the markers come from /map/markers.geojson, after the districts)
+    page.wait_for_selector("#district-map[data-markers='3']", timeout=15000)
     assert page.locator(".leaflet-marker-icon").count() >= 1
     assert tile_requests == []
     expect(page.locator("#map-summary")).to_contain_text("Highest: Hodge Hill (332)")
