@@ -30,7 +30,8 @@ of the About page's in the same table. Two more rows: the client's ceiling, agai
 that is not Django (what this client and that stub can do at all), and /healthz (a small
 Django view, though it queries the database and checks the migrations). "client CPU" is the load process's CPU time over the window, as a share of one core: on
 this 2-core machine the client takes CPU from the server, so compare ratios, not absolutes
-(these machines are shared and noisy).
+(these machines are shared and noisy). The About page is timed again at the end of each table:
+if that row is far from 100%, the machine's load changed during the table; rerun.
 
 To add a page, add a (label, path, weight) row to PAGES (paths may use the {service_slug},
 {service_uuid}, {parent_slug} and {topic_slug} picked from the seeded database).
@@ -471,7 +472,8 @@ def bench_database(choice, args, client, stub_port, static_root, tmp):
         if failures:
             raise SystemExit("Pages that do not answer 200:\n  " + "\n  ".join(failures)
                              + f"\n--- gunicorn log ---\n{server.log_tail()}")
-        width = max(len(label) for label, _, _ in timed + [(STUB, "", 0), (HEALTHZ[0], "", 0)])
+        labels = [label for label, _, _ in timed] + [STUB, HEALTHZ[0], "About again (drift check)"]
+        width = max(len(label) for label in labels)
         say("  pages:")
         for label, path, _ in timed:
             say(f"    {label:<{width}} {path}")
@@ -492,6 +494,10 @@ def bench_database(choice, args, client, stub_port, static_root, tmp):
                         say(row(earlier, result["total"], about, width, result["client_cpu"]))
                 elif label != HEALTHZ[0]:
                     say(row(label, results[-1][1]["total"], about, width, results[-1][1]["client_cpu"]))
+            # About again: how far the machine drifted while this table was taken.
+            again = client.run(port=server.port, pages=[(ABOUT, "/about/", 1)], clients=clients,
+                               seconds=args.seconds, warm_rounds=0, warm_each=0)
+            say(row("About again (drift check)", again["total"], about, width, again["client_cpu"]))
             say(f"  load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
         if args.mixed_seconds > 0:
