@@ -26,12 +26,13 @@ for --mixed-seconds, each request a page drawn at random by the weights in PAGES
 and service pages weigh most, as they are what practitioners use most).
 
 Tables give req/s, median and 95th percentile latency in ms, errors, and req/s as a percentage
-of the About page's in the same table. Two more rows: the client's ceiling, against a stub HTTP server
-that is not Django (what this client and that stub can do at all), and /healthz (a small
-Django view, though it queries the database and checks the migrations). "client CPU" is the load process's CPU time over the window, as a share of one core: on
-this 2-core machine the client takes CPU from the server, so compare ratios, not absolutes
-(these machines are shared and noisy). The About page is timed again at the end of each table:
-if that row is far from 100%, the machine's load changed during the table; rerun.
+of the About page's in the same table. Two more rows: the client's ceiling, against a stub
+HTTP server that is not Django (what this client and that stub can do at all), and /healthz
+(a small Django view, though it queries the database and checks the migrations). "client
+CPU" is the load process's CPU time over the window, as a share of one core: on this 2-core
+machine the client takes CPU from the server, so compare ratios, not absolutes (these
+machines are shared and noisy). The About page is timed again at the end of each table: if
+that row is far from 100%, the machine's load changed during the table; rerun.
 
 To add a page, add a (label, path, weight) row to PAGES (paths may use the {service_slug},
 {service_uuid}, {parent_slug} and {topic_slug} picked from the seeded database).
@@ -68,7 +69,8 @@ PAGES = [
     ("home", "/", 6),
     ("search: no filters", "/search/", 4),
     ("search: 4 months, B8 1AA, specialist", "/search/?age=4&postcode=B8+1AA&level=specialist", 10),
-    ("search: pregnant, Hodge Hill, self, free", "/search/?stage=pregnant&district=hodge-hill&referral=self&free=1", 10),
+    ("search: pregnant, Hodge Hill, self, free",
+     "/search/?stage=pregnant&district=hodge-hill&referral=self&free=1", 10),
     ("search: keywords 'perinatal anxiety'", "/search/?q=perinatal+anxiety", 10),
     ("service page", "/services/{service_slug}/", 15),
     ("shortlist (empty)", "/shortlist/", 3),
@@ -405,7 +407,8 @@ def machine_facts():
     import django
     import gunicorn
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
     return [
