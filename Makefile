@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres vendor bench bench-api check-deploy clean messages backup restore
+.PHONY: run setup install migrate seed test test-postgres vendor bench bench-api bench-load check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -59,6 +59,11 @@ bench:
 
 bench-api:
 	$(BIN)/python bench/api.py
+
+# gunicorn (2 workers, production settings) on the seed, SQLite then PostgreSQL, under load
+# from a separate process: every public page type against the About page (bench/load.py).
+bench-load:
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

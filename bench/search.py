@@ -1,4 +1,4 @@
-"""Benchmark the search page on PostgreSQL with 10,000 and 100,000 synthetic services.
+"""Benchmark the search page, map and needs on PostgreSQL with 10,000 and 100,000 synthetic services.
 
 Usage: .venv/bin/python bench/search.py [--sizes 10000 100000] [--repeat 40]
 
@@ -8,8 +8,16 @@ It loads the seed's places and taxonomies, bulk-inserts services with a realisti
 of levels, ages, coverage, needs and referral routes, then times typical searches with
 the Django test client (the whole request: middleware, queries and templates) next to
 two trivial views measured in the same run: a plain "ok" response and the About page.
-Figures are medians and 95th percentiles in milliseconds; compare ratios, not absolutes
-(these machines are shared and noisy).
+It also times /map/, /map/districts.geojson, /needs/ and, where it exists (200),
+/map/markers.geojson.
+
+Each address is timed twice. "Cold": every cache in CACHES cleared before each timed request,
+so each is the first request for that query (the process itself is warmed by one untimed
+request first; per-process memos outside Django's cache framework are not cleared). "Warm":
+the same request repeated with whatever the code caches. Figures are medians and 95th
+percentiles in milliseconds, and each page's p95 as a multiple of the About page's (cold
+against cold, warm against warm); compare ratios, not absolutes (these machines are shared
+and noisy).
 """
 import argparse
 import os
@@ -47,6 +55,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
@@ -179,6 +189,25 @@ def timed(client, url, repeat):
     return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
 
 
+def clear_caches():
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+def timed_cold(client, url, repeat):
+    """Like timed(), but with every cache emptied before each timed request."""
+    client.get(url)  # warm the process (templates, query plans, imports), not the caches
+    times = []
+    for _ in range(repeat):
+        clear_caches()
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000])
@@ -203,14 +232,26 @@ def main():
             ("search, postcode sorted by distance", "/search/?postcode=B4+6NH&sort=distance"),
             ("search, page 50", "/search/?page=50"),
             ("service page", f"/services/{slug}/"),
+            ("map", "/map/"),
+            ("map, 4 months + specialist", "/map/?age=4&level=specialist"),
+            ("districts GeoJSON", "/map/districts.geojson"),
+            ("markers GeoJSON", "/map/markers.geojson"),
+            ("needs", "/needs/"),
         ]
         published = Service.objects.published().count()
         print(f"\n{size:,} synthetic services ({published:,} published in all)")
-        print(f"  {'page':<44} {'median ms':>10} {'p95 ms':>8} {'p95 / About':>12}")
-        results = {label: timed(client, url, args.repeat) for label, url in urls}
-        about_p95 = results["About page (site template)"][1]
-        for label, (median, p95) in results.items():
-            print(f"  {label:<44} {median:>10.1f} {p95:>8.1f} {p95 / about_p95:>11.1f}x")
+        status = client.get("/map/markers.geojson").status_code
+        if status == 404:
+            print("  (skipped /map/markers.geojson: 404, not in this version)")
+            urls = [(label, url) for label, url in urls if url != "/map/markers.geojson"]
+        print(f"  {'':<44} {'cold':^19}  {'warm':^19}  {'p95 / About':^15}")
+        print(f"  {'page':<44} {'median':>9} {'p95':>9}  {'median':>9} {'p95':>9}  {'cold':>7} {'warm':>7}")
+        results = {label: (timed_cold(client, url, args.repeat), timed(client, url, args.repeat)) for label, url in urls}
+        about_cold, about_warm = (p95 for _, p95 in results["About page (site template)"])
+        for label, ((cold_median, cold_p95), (warm_median, warm_p95)) in results.items():
+            print(f"  {label:<44} {cold_median:>9.1f} {cold_p95:>9.1f}  {warm_median:>9.1f} {warm_p95:>9.1f}  "
+                  f"{cold_p95 / about_cold:>6.1f}x {warm_p95 / about_warm:>6.1f}x")
+        print("  (milliseconds; cold: every cache emptied before each request; warm: the same request repeated)")
 
 
 if __name__ == "__main__":
