@@ -103,6 +103,8 @@ def test_it_never_runs_stored_script_on_the_map(watched, hostile):
     page = watched
     page.goto(hostile["url"] + "/map/")
     page.wait_for_selector("#district-map[data-drawn='10']", timeout=15000)
+    # The markers come from /map/markers.geojson, after the districts.
+    page.wait_for_selector("#district-map[data-markers]:not([data-markers='failed'])", timeout=15000)
     # When the district is hovered, its tooltip names it as text
     hover(page, f"path[data-district='{hostile['district']}']")
     expect_tooltip(page, DISTRICT)
