@@ -16,3 +16,7 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_roles, sender=self)
+        # The maintained search tables follow every change (docs/adr/0012).
+        from directory.search_tables import connect_signals
+
+        connect_signals()

@@ -165,11 +165,19 @@ def in_district_q(district):
     """A service is "in" a district if it is city-wide, lists the district,
     names a locality inside it, or has a venue there (DESIGN.md).
 
-    Combine with .distinct() when it is used across the venue join.
+    The definition of the rule. Queries read it from the maintained table `ServiceDistrict`
+    (`ServiceQuerySet.in_district`, docs/adr/0012); tests check the two agree. Combine with
+    .distinct() when it is used across the venue join.
     """
+    return Q(coverage_type=CoverageType.CITY_WIDE) | local_in_district_q(district)
+
+
+def local_in_district_q(district):
+    """Local to a district: a venue there, the district listed, or a locality in it. A
+    city-wide service is in every district but local only where one of these holds
+    (`ServiceDistrict.is_local`). Combine with .distinct(), as in_district_q."""
     return (
-        Q(coverage_type=CoverageType.CITY_WIDE)
-        | Q(coverage_districts=district)
+        Q(coverage_districts=district)
         | Q(locality_district=district)
         | Q(service_at_locations__venue__district=district)
     )
@@ -644,3 +652,4 @@ class NeedStep(models.Model):
 from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
 from directory.curation import PendingChange, ReminderSent  # noqa: E402,F401
 from directory.suggestions import Suggestion  # noqa: E402,F401  ("Suggest a change", docs/adr/0009)
+from directory.search_tables import ServiceDistrict, ServiceSearchIndex  # noqa: E402,F401  (docs/adr/0012)
