@@ -102,10 +102,10 @@ def test_it_counts_a_service_listed_for_one_district_only_there(draft_specialise
 
 
 def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_queries):
-    # filters: level (1 to validate); then districts, 3 counts, specialised provision
-    with django_assert_num_queries(5):
+    # filters: level (1 to validate); then districts, 2 counts (docs/adr/0012), specialised provision
+    with django_assert_num_queries(4):
         districts_feature_collection(data=QueryDict(""), parameters=SEED)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         districts_feature_collection(data=QueryDict("level=targeted&focus=additional"), parameters=SEED)
 
 

@@ -105,12 +105,12 @@ def test_it_explains_a_bad_filter_and_keeps_the_map(client):
 
 
 def test_it_pins_the_queries_of_the_map_page(client, django_assert_num_queries):
-    # needs parameters, districts, 3 counts, specialised provision, levels, venues (4),
-    # and the filter form's choices (level, need)
-    with django_assert_num_queries(13):
+    # needs parameters, districts, 2 counts (docs/adr/0012), specialised provision, levels,
+    # venues (4), and the filter form's choices (level, need)
+    with django_assert_num_queries(12):
         client.get(MAP)
     # + the level filter's validation, + the panel's services with their levels and routes (3)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get(MAP, {"district": "ladywood", "level": "specialist"})
 
 
@@ -159,10 +159,10 @@ def test_it_applies_what_if_overrides_to_the_geojson(client):
 
 
 def test_it_pins_the_queries_of_the_geojson(client, django_assert_num_queries):
-    # needs parameters, districts, 3 counts, specialised provision
-    with django_assert_num_queries(6):
+    # needs parameters, districts, 2 counts (docs/adr/0012), specialised provision
+    with django_assert_num_queries(5):
         client.get(GEOJSON)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(GEOJSON, {"need": "perinatal_mental_health", "focus": "specialised"})
 
 
