@@ -499,6 +499,8 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
         self.message_user(request, f"{count} service{'s' if count != 1 else ''} marked as checked today.")
 
     def _set_status(self, request, queryset, status, reason):
+        # No post_save here (bulk update); the search tables need none: they hold every
+        # service whatever its status (docs/adr/0012). The same goes for review dates.
         services = [s for s in queryset if s.status != status]
         for service in services:
             service.status = status

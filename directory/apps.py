@@ -19,3 +19,7 @@ class DirectoryConfig(AppConfig):
         from directory import content
 
         content.connect_signals()
+        # The maintained search tables follow every change (docs/adr/0012).
+        from directory.search_tables import connect_signals
+
+        connect_signals()

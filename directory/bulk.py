@@ -33,6 +33,7 @@ from directory.models import (
 )
 from directory.provenance import FORM_FIELD_FACTS, record_curator_edits
 from directory.safe_urls import safe_href
+from directory.search_tables import deferred_refresh
 from mapping.models import District
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -151,6 +152,12 @@ class ServiceResource(resources.ModelResource):
         return escape_cell(super().export_field(field, instance, **kwargs))
 
     # --- import ---
+
+    def import_data_inner(self, *args, **kwargs):
+        # Rows are saved one by one, and signals keep the search tables true; deferring
+        # computes each imported service's rows once, inside the import's transaction (docs/adr/0012).
+        with deferred_refresh():
+            return super().import_data_inner(*args, **kwargs)
 
     def before_import(self, dataset, **kwargs):
         headers = [str(h or "").strip() for h in (dataset.headers or [])]

@@ -165,11 +165,19 @@ def in_district_q(district):
     """A service is "in" a district if it is city-wide, lists the district,
     names a locality inside it, or has a venue there (DESIGN.md).
 
-    Combine with .distinct() when it is used across the venue join.
+    The definition of the rule. Queries read it from the maintained table `ServiceDistrict`
+    (`ServiceQuerySet.in_district`, docs/adr/0012); tests check the two agree. Combine with
+    .distinct() when it is used across the venue join.
     """
+    return Q(coverage_type=CoverageType.CITY_WIDE) | local_in_district_q(district)
+
+
+def local_in_district_q(district):
+    """Local to a district: a venue there, the district listed, or a locality in it. A
+    city-wide service is in every district but local only where one of these holds
+    (`ServiceDistrict.is_local`). Combine with .distinct(), as in_district_q."""
     return (
-        Q(coverage_type=CoverageType.CITY_WIDE)
-        | Q(coverage_districts=district)
+        Q(coverage_districts=district)
         | Q(locality_district=district)
         | Q(service_at_locations__venue__district=district)
     )
@@ -187,15 +195,9 @@ class ServiceQuerySet(models.QuerySet):
         return self.filter(age_q(start, start if end is None else end))
 
     def in_district(self, district):
-        """The rule of `in_district_q`, without duplicate rows and without joining the
-        multi-valued relations: each part is its own indexed subquery (at 100,000 services an
-        OR across the joins cost about ten times as much)."""
-        listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
-        venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
-        return self.filter(
-            Q(coverage_type=CoverageType.CITY_WIDE) | Q(locality_district=district)
-            | Q(pk__in=listed) | Q(pk__in=venue_there)
-        )
+        """The rule of `in_district_q`, read from the maintained table `ServiceDistrict`: one
+        indexed subquery instead of an OR of four, no duplicate rows (docs/adr/0012)."""
+        return self.filter(pk__in=ServiceDistrict.objects.filter(district=district).values("service_id"))
 
     def for_parents(self):
         """Published services a parent may see: not marked 'professionals only'."""
@@ -671,3 +673,6 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"Content version {self.value}"
+
+
+from directory.search_tables import ServiceDistrict, ServiceSearchIndex  # noqa: E402,F401  (docs/adr/0012)

@@ -37,6 +37,7 @@ from directory.models import (
 )
 from directory.provenance import SourceKind, record_fact
 from directory.safe_urls import is_safe_url
+from directory.search_tables import deferred_refresh
 from mapping.models import District
 from mapping.postcodes import postcode_lookup
 
@@ -650,7 +651,8 @@ def import_services(services, *, source, source_url="", addresses=None, progress
     kind = SourceKind.PUBLIC_PAGE if source_url or addresses else SourceKind.PROVIDER
     writer = Writer(source=source, kind=kind, source_url=source_url, reason=_change_reason(source))
     report = ImportReport()
-    with transaction.atomic():
+    # Each service's search-table rows are computed once, at the end (docs/adr/0012).
+    with transaction.atomic(), deferred_refresh():
         for number, item in enumerate(mapped, 1):
             try:
                 writer.service(item, report)

@@ -19,6 +19,7 @@ from django.db import transaction
 from shapely.geometry import shape
 
 from directory.provenance import SeedRecord
+from directory.search_tables import deferred_refresh
 from directory.seed import _sha1, district_values, read_seed_files, taxonomy_terms
 from mapping.models import District, Postcode, Ward
 
@@ -49,10 +50,12 @@ def update_reference(*, apply=False):
     records = {r.key: r for r in SeedRecord.objects.exclude(key__startswith="service:").exclude(key__startswith="public:")}
     changes = []
     with transaction.atomic():
-        changes += _districts(data, records, apply)
-        changes += _wards(data, records, apply)
-        changes += _terms(data, records, apply)
-        changes += _postcodes(data, records, apply)
+        # Renamed needs and interventions refresh their services' search rows once, at the end.
+        with deferred_refresh():
+            changes += _districts(data, records, apply)
+            changes += _wards(data, records, apply)
+            changes += _terms(data, records, apply)
+            changes += _postcodes(data, records, apply)
         if not apply:
             transaction.set_rollback(True)
     return changes

@@ -31,6 +31,7 @@ from directory.models import (
     ReferralMethod, ReferralRoute, Referrer, Sector, Service, ServiceAtLocation, Status, Venue,
 )
 from directory.provenance import SERVICE_FACTS, SeedRecord, SourceKind, record_fact
+from directory.search_tables import deferred_refresh
 from mapping.models import District, Postcode, Ward
 from mapping.postcodes import normalise_postcode
 
@@ -352,7 +353,8 @@ def load_seed(*, only_if_empty=False):
     if only_if_empty and (SeedRecord.objects.exists() or Service.objects.exists()):
         report.notes.append("The database already has content: nothing loaded (run loadseed without --if-empty to add what is missing).")
         return report
-    with transaction.atomic():
+    # Each service's search-table rows are computed once, when everything is loaded (docs/adr/0012).
+    with transaction.atomic(), deferred_refresh():
         seeds = _Seeds()
         districts = _load_districts(report, seeds, data)
         _load_wards(report, seeds, data, districts)

@@ -11,7 +11,9 @@ from django.db.models.functions import Lower
 
 from directory import search
 from directory.filters import STAGES, ServiceFilter
-from directory.models import AgeRange, Cost, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, age_q
+from directory.models import (
+    AgeRange, Cost, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, ServiceDistrict, age_q,
+)
 from directory.numbers import whole_number
 from directory.terms import terms
 
@@ -75,12 +77,9 @@ def fit_annotate(queryset, *, age_searched, district):
         if age_searched else Value(1, output_field=IntegerField())
     )
     if district is not None:
-        listed = Service.coverage_districts.through.objects.filter(district=district).values("service_id")
-        venue_there = ServiceAtLocation.objects.filter(venue__district=district).values("service_id")
-        is_local = Case(
-            When(Q(locality_district=district) | Q(pk__in=listed) | Q(pk__in=venue_there), then=Value(1)),
-            default=Value(0), output_field=IntegerField(),
-        )
+        # The maintained table's is_local rows (docs/adr/0012): one indexed subquery.
+        local = ServiceDistrict.objects.filter(district=district, is_local=True).values("service_id")
+        is_local = Case(When(pk__in=local, then=Value(1)), default=Value(0), output_field=IntegerField())
     else:
         is_local = Value(0, output_field=IntegerField())
     has_route = Case(

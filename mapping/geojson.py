@@ -82,7 +82,7 @@ class DistrictMap:
 def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with_geometry=True):
     """Run the queries: filters, districts, counts by level and focus, specialised provision.
 
-    5 queries (districts, 3 counts, specialised provision) plus one per taxonomy filter to
+    4 queries (districts, 2 counts, specialised provision) plus one per taxonomy filter to
     validate it; never one per district or per level.
     """
     services, filterset = selectors.matching_services(data=data)

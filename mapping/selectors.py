@@ -1,11 +1,11 @@
 """Reads for the map and the needs page. Each says what it costs in queries."""
 import math
 
-from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models import Count, F, Func, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from directory import selectors as directory_selectors
-from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue, in_district_q
+from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue
 from directory.terms import terms
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
@@ -35,35 +35,20 @@ def matching_services(*, data):
     return directory_selectors.service_filter_queryset(data=data)
 
 
-def _per_district(districts):
-    """One conditional COUNT(DISTINCT) per district, aliased d<pk> (slugs may hold hyphens)."""
-    return {f"d{d.pk}": Count("pk", filter=in_district_q(d), distinct=True) for d in districts}
-
-
-def _local_q(district):
-    """Local to a district: a venue there, the district listed, or a locality in it. A
-    city-wide service counts in every district but is local only where it has a venue."""
-    return (
-        Q(coverage_districts=district) | Q(locality_district=district)
-        | Q(service_at_locations__venue__district=district)
-    )
-
-
-def _by_slug(row, districts):
-    return {d.slug: row[f"d{d.pk}"] for d in districts}
-
-
 def district_service_counts(*, services, districts):
     """Matching services in each district: in total, local (not only city-wide), by level and
-    by focus. 3 queries.
+    by focus. 2 queries.
 
-    "In a district" is `in_district_q` (city-wide, listed, locality, or a venue
-    there), applied as one conditional COUNT(DISTINCT) per district, grouped by
-    level and by focus, so the cost does not grow with districts or levels.
+    "In a district" is `in_district_q` (city-wide, listed, locality, or a venue there) and
+    "local" its part without city-wide, both read from the maintained table `ServiceDistrict`
+    (docs/adr/0012): one row per service and district it is in. So each count is a GROUP BY
+    over the matching services joined to their rows: by district and focus (which also gives
+    the totals and local counts: a service has one focus) and by district and level. The
+    number of queries does not grow with districts or levels, and no COUNT(DISTINCT) is needed.
+    `services` must not join a many-valued relation (the FilterSet's filters use pk__in
+    subqueries, ADR 4), or rows would be counted twice.
     Returns {slug: {"total": n, "local": n, "by_level": {code: n}, "by_focus": {value: n}}}.
     """
-    base = Service.objects.filter(pk__in=services.values("pk"))
-    aggregates = _per_district(districts)
     level_codes = [code for code, _ in _level_choices()]
     counts = {
         d.slug: {"total": 0, "local": 0, "by_level": dict.fromkeys(level_codes, 0),
@@ -72,20 +57,20 @@ def district_service_counts(*, services, districts):
     }
     if not districts:
         return counts
-    # Local counts ride in the totals' query, aliased l<pk>: still 3 queries.
-    local = {f"l{d.pk}": Count("pk", filter=_local_q(d), distinct=True) for d in districts}
-    row = base.aggregate(**aggregates, **local)
-    for d in districts:
-        counts[d.slug]["total"] = row[f"d{d.pk}"]
-        counts[d.slug]["local"] = row[f"l{d.pk}"]
-    for row in base.order_by().values("levels__code").annotate(**aggregates):
-        if row["levels__code"] is None:
-            continue
-        for slug, n in _by_slug(row, districts).items():
-            counts[slug]["by_level"][row["levels__code"]] = n
-    for row in base.order_by().values("focus").annotate(**aggregates):
-        for slug, n in _by_slug(row, districts).items():
-            counts[slug]["by_focus"][row["focus"]] = n
+    slugs = {d.pk: d.slug for d in districts}
+    grouped = services.order_by()
+    for row in grouped.values("district_rows__district", "focus").annotate(
+        n=Count("pk"), local=Count("pk", filter=Q(district_rows__is_local=True))
+    ):
+        slug = slugs.get(row["district_rows__district"])
+        if slug is not None:
+            counts[slug]["total"] += row["n"]
+            counts[slug]["local"] += row["local"]
+            counts[slug]["by_focus"][row["focus"]] = row["n"]
+    for row in grouped.values("district_rows__district", "levels__code").annotate(n=Count("pk")):
+        slug = slugs.get(row["district_rows__district"])
+        if slug is not None and row["levels__code"] is not None:
+            counts[slug]["by_level"][row["levels__code"]] = row["n"]
     return counts
 
 
@@ -100,9 +85,17 @@ def specialised_service_counts(*, districts):
 
     This is the specialised provision mapped in each district, set against the needs model.
     """
-    base = Service.objects.published().filter(focus=Focus.SPECIALISED)
-    row = base.aggregate(city=Count("pk", distinct=True), **_per_district(districts))
-    return _by_slug(row, districts), row["city"]
+    base = Service.objects.published().filter(focus=Focus.SPECIALISED).order_by()
+    # The city total rides along as a scalar subquery (a service counts once however many
+    # districts it is in): still 1 query.
+    city = Subquery(base.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+    slugs = {d.pk: d.slug for d in districts}
+    by_slug, total = dict.fromkeys(slugs.values(), 0), 0
+    for row in base.values("district_rows__district").annotate(n=Count("pk"), city=city):
+        total = row["city"]
+        if row["district_rows__district"] in slugs:
+            by_slug[slugs[row["district_rows__district"]]] = row["n"]
+    return by_slug, total
 
 
 # A venue's popup and table row list at most this many of its services, then link to a

@@ -13,6 +13,7 @@ from directory.models import (
 )
 from directory.provenance import Fact, SeedRecord, SourceKind
 from mapping.models import District, Postcode, Ward
+from tests.directory.test_search_tables import assert_tables_true
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -220,6 +221,7 @@ def test_updatereference_takes_new_figures_but_keeps_curators_corrections(fixtur
     assert District.objects.get(name="Ladywood").population_under_2 == 4000
     assert Need.objects.get(code="isolation").name == "Feeling alone"
     assert Need.objects.get(code="fgm").name == "FGM"
+    assert_tables_true()  # the renamed need's services' search rows (docs/adr/0012)
     assert "0 updated" in updatereference("--apply")
 
 

@@ -102,12 +102,12 @@ def test_it_counts_a_service_listed_for_one_district_only_there(draft_specialise
 
 
 def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_queries):
-    # districts, 3 counts, specialised provision; with filters, the lists to validate them
-    # against (directory/terms.py), and the content version each time they are asked for
-    # (outside a request it is not kept)
-    with django_assert_num_queries(5):
+    # districts, 2 counts (docs/adr/0012), specialised provision; with filters, the lists to
+    # validate them against (directory/terms.py), and the content version each time they are
+    # asked for (outside a request it is not kept)
+    with django_assert_num_queries(4):
         districts_feature_collection(data=QueryDict(""), parameters=SEED)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         districts_feature_collection(data=QueryDict("level=targeted&focus=additional"), parameters=SEED)
 
 

@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-# Rebuilt by `migrate` in any database: never part of a backup.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+# Rebuilt by `migrate` in any database: never part of a backup. The maintained search tables
+# are derived from the services; `restore` recomputes them (docs/adr/0012).
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "directory.ServiceDistrict", "directory.ServiceSearchIndex"]
 
 
 class Command(BaseCommand):

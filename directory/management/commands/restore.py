@@ -9,6 +9,7 @@ from django.test.utils import override_settings
 from directory import content
 from directory.models import Organisation, Service
 from directory.provenance import SeedRecord
+from directory.search_tables import deferred_refresh
 
 
 class Command(BaseCommand):
@@ -33,7 +34,9 @@ class Command(BaseCommand):
         try:
             # The history is in the backup: loading must not write history of its own (simple-history
             # would record each many-to-many set as a change).
-            with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+            # The search tables are not in a backup: each loaded service's rows are computed
+            # once, at the end of the load (docs/adr/0012).
+            with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False), deferred_refresh():
                 call_command("loaddata", str(path), verbosity=0)
                 content.bump()  # whatever version the backup carried, no cache made before survives
         except Exception as exc:  # loaddata raises several kinds; none must leave half a directory
