@@ -305,6 +305,12 @@ def test_a_new_district_holds_every_city_wide_service_and_a_deleted_one_nothing(
     assert_tables_true()
 
 
+def test_the_words_may_match_anywhere_in_the_services_text_on_both_databases():
+    # "dad" (a synonym of fathers) is in Acacia's needs, "peer" in its interventions and summary:
+    # before the search row, PostgreSQL needed the whole query within one of them (ADR 4).
+    assert "Acacia" in found("dad peer")
+
+
 # --- Paths that write in bulk ----------------------------------------------------------------
 
 def test_loadseed_again_leaves_the_tables_true():
