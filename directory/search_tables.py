@@ -7,7 +7,7 @@ service on every request (docs/adr/0012-maintained-search-tables.md):
 - `ServiceSearchIndex`: one row per service with everything a keyword can match (name,
   summary, description, its needs' and interventions' names, its referral routes' criteria
   and exclusions). Its `document` is a weighted tsvector on PostgreSQL (GIN-indexed by
-  migration 0014), the same text lower-cased on SQLite.
+  migration 0015), the same text lower-cased on SQLite.
 
 Both hold a row for every service whatever its status (the filters apply `published`
 separately), and are kept true by `refresh(service_ids)`: set-based SQL that deletes the
@@ -215,7 +215,7 @@ def _refresh(service_ids, *, districts, search):
                 cursor.execute(search_rows_sql(t, where, connection.vendor), chunk)
 
 
-GIN_INDEX = "directory_servicesearchindex_document_gin"  # created by migration 0014
+GIN_INDEX = "directory_servicesearchindex_document_gin"  # created by migration 0015
 
 
 def rebuild_all():

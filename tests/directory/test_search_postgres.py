@@ -1,4 +1,4 @@
-"""PostgreSQL full-text search: the search table's generated tsvector and its GIN index (migration 0014)."""
+"""PostgreSQL full-text search: the search table's tsvector and its GIN index (migration 0015)."""
 import pytest
 from django.db import connection
 
@@ -40,7 +40,7 @@ def test_it_weighs_the_name_above_needs_above_the_description_above_criteria():
 
 
 def test_the_old_columns_and_indexes_are_gone():
-    """Migration 0014 dropped what the search table replaces: nothing may still read them."""
+    """Migration 0015 dropped what the search table replaces: nothing may still read them."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'directory_service' "
                        "AND column_name = 'search_document'")
