@@ -92,8 +92,9 @@ def content_etag(view=None, *, per_visitor=True, cache_control=None):
                     _patch(response, cache_control, per_visitor)
                 return response
             response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.has_header("ETag"):
-                response["ETag"] = etag
+            if response.status_code == 200:
+                if not response.has_header("ETag"):  # a view may give its own (weak, for gzip)
+                    response["ETag"] = etag
                 _patch(response, cache_control, per_visitor)
             return response
         return wrapper

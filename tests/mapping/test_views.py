@@ -345,3 +345,14 @@ def test_a_busy_venue_lists_its_first_services_and_links_to_the_rest(client):
     assert heartlands["more"] == 6  # 15 added, plus the neonatal service, less the 10 shown
     assert heartlands["more_url"] == "/search/?postcode=B9+5SS"
     assert [s["name"] for s in heartlands["services"]][:2] == ["Busy 00", "Busy 01"]
+
+
+def test_the_gzipped_geojson_is_made_once_and_revalidates(client, django_assert_num_queries):
+    plain = client.get(GEOJSON)
+    packed = client.get(GEOJSON, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    # Another representation of the same content: a weak ETag, as GZipMiddleware's would be.
+    assert packed["ETag"] == "W/" + plain["ETag"] and "no-cache" in packed["Cache-Control"]
+    with django_assert_num_queries(1):
+        assert client.get(GEOJSON, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
