@@ -184,10 +184,14 @@ def ensure_synthetic(total, rng):
     print(f"  {total} synthetic services ready ({time.perf_counter() - started:.0f} s to add {total - have})")
 
 
-def timed(client, url, repeat):
-    client.get(url)  # warm caches (templates, the query plan, Python imports)
+def timed(client, url, repeat, before_each=None):
+    """(median, p95) in ms of `repeat` requests for `url`, after one untimed request that warms
+    the process (templates, query plans, imports); `before_each()` runs before each timed one."""
+    client.get(url)
     times = []
     for _ in range(repeat):
+        if before_each:
+            before_each()
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -210,16 +214,7 @@ def clear_caches():
 
 def timed_cold(client, url, repeat):
     """Like timed(), but with every cache emptied before each timed request."""
-    client.get(url)  # warm the process (templates, query plans, imports), not the caches
-    times = []
-    for _ in range(repeat):
-        clear_caches()
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
+    return timed(client, url, repeat, before_each=clear_caches)
 
 
 def main():

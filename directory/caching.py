@@ -36,25 +36,30 @@ def make_key(name, parts=()):
     return f"v{content.current()}:{name}:{digest}"
 
 
-def cached(name, parts, compute, timeout=None):
+def _read(key, name):
+    """The cached value, or _MISSING when absent or when the backend fails (logged)."""
+    try:
+        return cache.get(key, _MISSING)
+    except Exception:  # noqa: BLE001  (any backend failure: build instead)
+        logger.warning("cache read failed for %s", name, exc_info=True)
+        return _MISSING
+
+
+def _write(key, name, value):
+    try:
+        cache.set(key, value)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache write failed for %s", name, exc_info=True)
+
+
+def cached(name, parts, compute):
     """compute() once per content version and `parts`; `name` says what it is (for keys
     and for reading a cache dump). None is cached like any other value."""
     key = make_key(name, parts)
-    try:
-        value = cache.get(key, _MISSING)
-    except Exception:  # noqa: BLE001  (any backend failure: compute instead)
-        logger.warning("cache read failed for %s", name, exc_info=True)
-        return compute()
-    if value is not _MISSING:
-        return value
-    value = compute()
-    try:
-        if timeout is None:
-            cache.set(key, value)
-        else:
-            cache.set(key, value, timeout)
-    except Exception:  # noqa: BLE001
-        logger.warning("cache write failed for %s", name, exc_info=True)
+    value = _read(key, name)
+    if value is _MISSING:
+        value = compute()
+        _write(key, name, value)
     return value
 
 
@@ -134,12 +139,8 @@ def cached_page(view):
         parts = (request.get_host(), request.get_full_path(), getattr(request, "LANGUAGE_CODE", ""),
                  request.COOKIES.get(COOKIE_NAME, ""), timezone.localdate().isoformat())
         key = make_key("page", parts)
-        try:
-            stored = cache.get(key)
-        except Exception:  # noqa: BLE001
-            logger.warning("cache read failed for a page", exc_info=True)
-            stored = None
-        if stored is not None:
+        stored = _read(key, "a page")
+        if stored is not _MISSING:
             body, headers = stored
             if _CSRF_PLACEHOLDER in body:
                 token = get_token(request).encode()
@@ -150,11 +151,7 @@ def cached_page(view):
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
-            body = _CSRF_INPUT.sub(_CSRF_PLACEHOLDER, response.content)
-            try:
-                cache.set(key, (body, list(response.items())))
-            except Exception:  # noqa: BLE001
-                logger.warning("cache write failed for a page", exc_info=True)
+            _write(key, "a page", (_CSRF_INPUT.sub(_CSRF_PLACEHOLDER, response.content), list(response.items())))
         return response
 
     return wrapper
