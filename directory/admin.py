@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.utils import bulk_update_with_history
 
 from directory.admin_curation import (
     CompareVersionsMixin, MissingFilter, ModeratedServiceMixin, OrganisationScopedMixin, PendingChangeAdmin,
     SuperuserDeletesOnly,
 )
-from directory.curation import PendingChange, is_imhsg_editor, is_organisation_editor, organisation_ids
+from directory import moderation
+from directory.curation import (
+    IMHSG_EDITORS, PendingChange, can_moderate, is_imhsg_editor, is_organisation_editor, organisation_ids,
+)
 
 from directory.admin_bulk import ServiceBulkMixin
 from directory.models import (
@@ -43,6 +45,20 @@ def record_edits(request, obj, changed_fields):
             record_fact(owner=obj, field=fact, kind=SourceKind.PROVIDER, note=f"Entered by {request.user}.")
         return facts
     return record_curator_edits(obj, changed_fields, request.user)
+
+
+def curators():
+    """Who can own a service: active staff who curate for the IMHSG (editors and superusers)."""
+    from django.contrib.auth import get_user_model
+
+    return (get_user_model().objects.filter(is_active=True, is_staff=True)
+            .filter(models.Q(is_superuser=True) | models.Q(groups__name=IMHSG_EDITORS)).distinct()
+            .order_by("first_name", "last_name", "username"))
+
+
+def curator_label(user):
+    name = user.get_full_name() or user.username
+    return f"{name} ({user.email})" if user.email else f"{name} (no e-mail yet: reminders cannot reach them)"
 
 
 # A web address typed without a scheme means https (Django 6's default, chosen now).
@@ -108,10 +124,6 @@ class HistoryAdmin(SuperuserDeletesOnly, CompareVersionsMixin, SimpleHistoryAdmi
             path("<path:object_id>/history/compare/", self.admin_site.admin_view(self.compare_versions_view),
                  name="%s_%s_compare" % info),
         ] + super().get_urls()
-
-    def revert_disabled(self, request, obj=None):
-        # Reverting writes the record directly: only for those who may publish (never a held change).
-        return not is_imhsg_editor(request.user)
 
 
 @admin.register(Organisation)
@@ -350,7 +362,9 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
     ]
     list_select_related = ["organisation"]
     search_fields = ["name", "summary", "organisation__name"]
-    autocomplete_fields = ["organisation", "needs", "interventions", "languages", "owner", "locality_district"]
+    # The owner is chosen from a short list of curators, not an autocomplete: the autocomplete
+    # searches the user admin, which only superusers may read, so IMHSG editors got a 403.
+    autocomplete_fields = ["organisation", "needs", "interventions", "languages", "locality_district"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created", "modified", "fact_sources"]
     save_on_top = True
@@ -408,21 +422,20 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
             fields += self.ORGANISATION_EDITOR_READONLY
         return fields
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if is_organisation_editor(request.user):
-            # Curator notes are the IMHSG's own; providers never see them.
-            return [(name, {**options, "fields": [f for f in options["fields"] if f != "curator_notes"]})
-                    for name, options in fieldsets]
-        return fieldsets
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organisation" and is_organisation_editor(request.user):
             kwargs["queryset"] = Organisation.objects.filter(pk__in=organisation_ids(request.user))
+        if db_field.name == "owner":
+            kwargs["queryset"] = curators()
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = curator_label
+            field.help_text = ("The curator responsible for keeping this entry true: review reminders go to their "
+                               "e-mail. Anyone can change their own e-mail under 'Your details'.")
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("directory.publish_service")
+        return can_moderate(request.user) and request.user.has_perm("directory.publish_service")
 
     def get_urls(self):
         from django.urls import path
@@ -482,44 +495,23 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
             | models.Q(venue__service_at_locations__service__in=ids)
             | models.Q(organisation__services__in=ids)
         )
-        count = Fact.objects.filter(pk__in=facts.values("pk")).confirm(request.user)
+        count = moderation.confirm_facts(facts=facts, confirmed_by=request.user)
         self.message_user(request, f"{count} fact{'s' if count != 1 else ''} confirmed.")
 
     @admin.action(description="Mark as checked today (sets the next review in a year)", permissions=["publish"])
     def mark_reviewed_today(self, request, queryset):
-        today = timezone.localdate()
-        services = list(queryset)
-        for service in services:
-            service.last_reviewed, service.next_review_due = today, today + timedelta(days=365)
-            service._change_reason = "Marked as checked today"
-        # Recorded in each service's history, by whom (a plain .update() would leave no trace).
-        bulk_update_with_history(services, Service, ["last_reviewed", "next_review_due"], batch_size=500,
-                                 default_user=request.user, default_change_reason="Marked as checked today")
-        count = len(services)
+        count = moderation.mark_reviewed(services=queryset, reviewed_by=request.user)
         self.message_user(request, f"{count} service{'s' if count != 1 else ''} marked as checked today.")
-
-    def _set_status(self, request, queryset, status, reason):
-        # No post_save here (bulk update); the search tables need none: they hold every
-        # service whatever its status (docs/adr/0012). The same goes for review dates.
-        services = [s for s in queryset if s.status != status]
-        for service in services:
-            service.status = status
-        bulk_update_with_history(services, Service, ["status"], batch_size=500, default_user=request.user,
-                                 default_change_reason=reason)
-        return len(services)
 
     @admin.action(description="Archive (take off every public page; can be restored)", permissions=["publish"])
     def archive(self, request, queryset):
-        count = self._set_status(request, queryset, Status.ARCHIVED, "Archived")
+        count = moderation.archive_services(services=queryset, archived_by=request.user)
         self.message_user(request, f"{count} service{'s' if count != 1 else ''} archived. Restore them with "
                                    "the action 'Restore to published'.")
 
     @admin.action(description="Restore to published", permissions=["publish"])
     def restore(self, request, queryset):
-        ready = [s for s in queryset.prefetch_related("referral_routes")
-                 if not s.publishing_problems(len(s.referral_routes.all()))]
-        count = self._set_status(request, queryset.filter(pk__in=[s.pk for s in ready]), Status.PUBLISHED, "Restored")
-        skipped = queryset.count() - len(ready)
+        count, skipped = moderation.restore_services(services=queryset, restored_by=request.user)
         note = f" {skipped} could not be published: open each to see why." if skipped else ""
         self.message_user(request, f"{count} service{'s' if count != 1 else ''} published.{note}")
 
@@ -612,9 +604,11 @@ class FactAdmin(admin.ModelAdmin):
             obj.confirmed_on, obj.confirmed_by = None, None
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Confirm the selected facts")
+    # Without `permissions`, Django offers an action to anyone who may view the list: a viewer
+    # could confirm facts. Confirming is a change.
+    @admin.action(description="Confirm the selected facts", permissions=["change"])
     def confirm(self, request, queryset):
-        count = Fact.objects.filter(pk__in=queryset.values("pk")).confirm(request.user)
+        count = moderation.confirm_facts(facts=queryset, confirmed_by=request.user)
         self.message_user(request, f"{count} fact{'s' if count != 1 else ''} confirmed.")
 
 # --- The parents' view ---------------------------------------------------------

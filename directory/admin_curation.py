@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
@@ -19,7 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
-from directory.curation import ChangeStatus, PendingChange, is_imhsg_editor, is_organisation_editor, organisation_ids
+from directory import moderation
+from directory.curation import (
+    ChangeStatus, PendingChange, can_moderate, can_revert, hidden_fields, is_organisation_editor, organisation_ids,
+)
 from directory.models import Focus, ReferralRoute, Service, Status
 from directory.provenance import Fact
 
@@ -141,8 +144,9 @@ def proposal_changes(form, formsets):
 
 
 class ModeratedServiceMixin:
-    """An organisation editor's save of a published service is held as a PendingChange;
-    an IMHSG editor reviews it (a field-by-field diff) and approves or rejects it."""
+    """An organisation editor's save of a published service is held as a PendingChange of the
+    fields they changed; an IMHSG editor reviews it (a field-by-field diff, and any field that
+    changed since, to settle) and approves or rejects it. The decisions are directory/moderation.py's."""
 
     def holds_changes(self, request, obj):
         return (obj is not None and obj.pk is not None and is_organisation_editor(request.user)
@@ -150,16 +154,21 @@ class ModeratedServiceMixin:
 
     def save_model(self, request, obj, form, change):
         if change and self.holds_changes(request, obj):
-            PendingChange.objects.filter(service_id=obj.pk, submitted_by=request.user,
-                                         status=ChangeStatus.PENDING).update(status=ChangeStatus.SUPERSEDED)
-            request._held_change = PendingChange.objects.create(
-                service_id=obj.pk, submitted_by=request.user, data=form_data(request.POST))
+            # Held: written as a proposal in save_related, once the inlines are known.
+            request._held_change = HELD
             return
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         if getattr(request, "_held_change", None) is None:
-            super().save_related(request, form, formsets, change)
+            return super().save_related(request, form, formsets, change)
+        changes = moderation.changes_from_forms(service=form.instance, form=form, formsets=formsets)
+        if moderation.is_empty(changes):
+            request._held_change = UNCHANGED
+            return None
+        request._held_change = moderation.propose_change(
+            service=form.instance, submitted_by=request.user, changes=changes, data=form_data(request.POST))
+        return None
 
     def construct_change_message(self, request, form, formsets, add=False):
         if getattr(request, "_held_change", None) is not None:
@@ -172,7 +181,11 @@ class ModeratedServiceMixin:
         return None
 
     def response_change(self, request, obj):
-        if getattr(request, "_held_change", None) is not None:
+        held = getattr(request, "_held_change", None)
+        if held is UNCHANGED:
+            self.message_user(request, f"Nothing was changed: {obj.name} already says this.", messages.INFO)
+            return HttpResponseRedirect(request.path)
+        if held is not None:
             self.message_user(request, (
                 f"Your change to {obj.name} is waiting for an IMHSG editor to approve it. The public page "
                 "shows the current text until then; you will see the outcome under 'Proposed changes'."
@@ -190,7 +203,8 @@ class ModeratedServiceMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
     def proposal_forms(self, request, change, service):
-        """The submitter's form and inlines, bound to the proposal, against the live record."""
+        """A proposal made before issue 18 kept only the submitted form: its submitter's form
+        and inlines, bound to it, against the live record."""
         fake = as_submitter(request, change)
         form = self.get_form(fake, service, change=True)(fake.POST, fake.FILES, instance=service)
         valid = form.is_valid()
@@ -198,56 +212,69 @@ class ModeratedServiceMixin:
         formsets, _ = self._create_formsets(fake, target, change=True)
         return form, formsets, valid and all(formset.is_valid() for formset in formsets)
 
+    def _read_legacy(self, request, change, service):
+        """Turn an old proposal's form into field-by-field changes (against the record as it is
+        now: it kept no base), once. Returns the errors that stop it applying."""
+        form, formsets, valid = self.proposal_forms(request, change, service)
+        if not valid:
+            return [f"{field}: {'; '.join(errs)}" for field, errs in form.errors.items()] + [
+                str(e) for formset in formsets for e in ([formset.non_form_errors()] + formset.errors) if e]
+        change.changes = moderation.changes_from_forms(service=service, form=form, formsets=formsets)
+        PendingChange.objects.filter(pk=change.pk, changes__isnull=True).update(changes=change.changes)
+        return []
+
     def review_change_view(self, request, object_id, change_id):
-        if not is_imhsg_editor(request.user):
+        if not can_moderate(request.user):
             raise PermissionDenied
+        if not (str(object_id).isascii() and str(object_id).isdigit()):
+            raise Http404("No such service.")
         change = get_object_or_404(
             PendingChange.objects.select_related("submitted_by", "decided_by"), pk=change_id, service_id=object_id)
         service = get_object_or_404(Service, pk=object_id)
-        form, formsets, valid = self.proposal_forms(request, change, service)
-        errors = [f"{field}: {'; '.join(errs)}" for field, errs in form.errors.items()] + [
-            str(e) for formset in formsets for e in ([formset.non_form_errors()] + formset.errors) if e]
-        if request.method == "POST" and change.status == ChangeStatus.PENDING:
-            if "_approve" in request.POST and valid:
-                self._approve(request, change, form, formsets)
-                self.message_user(request, f"Approved: {service.name} now shows the change.", messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
-            if "_reject" in request.POST:
-                reason = request.POST.get("reason", "").strip()[:2000]
-                if reason:
-                    change.status, change.reason = ChangeStatus.REJECTED, reason
-                    change.decided_by, change.decided_at = request.user, timezone.now()
-                    change.save()
-                    self.message_user(request, "Rejected. The submitter sees your reason.", messages.SUCCESS)
-                    return HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
-                errors.append("Give a reason for the submitter before rejecting.")
+        errors = self._read_legacy(request, change, service) if change.changes is None else []
+        found = moderation.review(change) if change.changes is not None else moderation.Review()
+        errors += found.problems
+        conflicts, unsettled = found.conflicts, set()
+        if request.method == "POST":
+            done = self._decide(request, change, service, conflicts, errors, unsettled)
+            if done:
+                return done
         context = {
             **self.admin_site.each_context(request),
             "title": f"Review a proposed change to {service.name}",
-            "opts": self.model._meta, "original": service, "change": change, "valid": valid,
-            "changes": proposal_changes(form, formsets) if valid else [], "errors": errors,
+            "opts": self.model._meta, "original": service, "change": change, "valid": not errors,
+            "changes": [FieldChange(*row) for row in found.rows] if not errors else [],
+            "conflicts": [(c, request.POST.get(f"choice:{c.key}", ""), c.key in unsettled) for c in conflicts],
+            "errors": errors,
         }
         return TemplateResponse(request, "admin/directory/service/review_change.html", context)
 
-    @transaction.atomic
-    def _approve(self, request, change, form, formsets):
-        from directory.provenance import record_curator_edits
+    def _decide(self, request, change, service, conflicts, errors, unsettled):
+        """Approve or reject on POST. Returns a redirect when decided, else None (with errors)."""
+        changelist = HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
+        try:
+            if "_approve" in request.POST and not errors:
+                choices = {c.key: request.POST.get(f"choice:{c.key}", "") for c in conflicts}
+                moderation.approve_change(change=change, decided_by=request.user, choices=choices)
+                self.message_user(request, f"Approved: {service.name} now shows the change.", messages.SUCCESS)
+                return changelist
+            if "_reject" in request.POST:
+                moderation.reject_change(change=change, decided_by=request.user, reason=request.POST.get("reason", ""))
+                self.message_user(request, "Rejected. The submitter sees your reason.", messages.SUCCESS)
+                return changelist
+        except moderation.AlreadyDecided as decided:
+            self.message_user(request, f"{decided} Nothing was changed.", messages.WARNING)
+            return changelist
+        except moderation.Conflicts as found:
+            unsettled.update(c.key for c in found.conflicts)
+            errors.append("Some fields have changed since the proposal was made. For each, choose whether to keep "
+                          "the live value or take the proposed one, then approve again.")
+        except ValidationError as error:
+            errors.extend(error.messages)
+        return None
 
-        service = form.save(commit=False)
-        service._change_reason = f"Approved change proposed by {change.submitted_by}"
-        service.save()
-        form.save_m2m()
-        for formset in formsets:
-            formset.save()
-        # The provider proposed it and the IMHSG approved it: the changed facts are confirmed today.
-        record_curator_edits(service, form.changed_data, request.user)
-        for formset in formsets:
-            if formset.model is ReferralRoute:
-                for route_form in formset.forms:
-                    if route_form.instance.pk and route_form.has_changed() and route_form not in formset.deleted_forms:
-                        record_curator_edits(route_form.instance, route_form.changed_data, request.user)
-        change.status, change.decided_by, change.decided_at = ChangeStatus.APPROVED, request.user, timezone.now()
-        change.save()
+
+HELD, UNCHANGED = "held", "unchanged"
 
 
 class PendingChangeAdmin(admin.ModelAdmin):
@@ -285,10 +312,62 @@ class PendingChangeAdmin(admin.ModelAdmin):
 # --- Comparing two versions ------------------------------------------------------------
 
 class CompareVersionsMixin:
-    """/admin/directory/<model>/<id>/history/compare/?older=<history id>&newer=<history id>.
+    """History that never writes behind a role's back, and a comparison of any two versions.
 
-    Also keeps simple-history's own history pages within the person's reach: a record they
-    cannot open (another organisation's) has no history they can open either."""
+    django-simple-history's history form saves whatever is POSTed for anyone who may view the
+    record, and hiding its Revert button (`revert_disabled`) does not stop a POST. Here a past
+    version is shown read-only to whoever may view the record, and a POST reverts to it, through
+    directory.moderation.revert_to_version, only for those who may revert (can_revert). Private
+    fields (curation.hidden_fields) are left out of the list of changes, the comparison and the
+    version's page. A record the person cannot open (another organisation's) has no history
+    they can open either.
+
+    /admin/directory/<model>/<id>/history/compare/?older=<history id>&newer=<history id>."""
+
+    def has_change_history_permission(self, request, obj=None):
+        return can_revert(request.user) and self.has_change_permission(request, obj)
+
+    def revert_disabled(self, request, obj=None):
+        return not self.has_change_history_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not getattr(request, "_viewing_version", False):
+            return form
+
+        class PastVersionForm(form):
+            """A past version is read, never edited in place: Revert restores it as it was."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for field in self.fields.values():
+                    field.disabled = True
+
+        return PastVersionForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        hidden = hidden_fields(request.user, self.model)
+        if getattr(request, "_viewing_version", False):
+            # A past version's many-to-many sets are not on the record it rebuilds: the list of
+            # changes shows them; showing today's sets here would mislead.
+            hidden |= {f.name for f in self.model._meta.many_to_many}
+        if not hidden:
+            return fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"]
+                                              if not (set(f) if isinstance(f, (list, tuple)) else {f}) & hidden]})
+                for name, options in fieldsets]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        hidden = hidden_fields(request.user, self.model)
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(current, foreign_keys_are_objs=foreign_keys_are_objs,
+                                              excluded_fields=hidden)
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def history_view(self, request, object_id, extra_context=None):
         if self.get_object(request, object_id) is None:
@@ -296,9 +375,30 @@ class CompareVersionsMixin:
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if self.get_object(request, object_id) is None:
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404("No such record.")
+        if not (str(version_id).isascii() and str(version_id).isdigit()) or not obj.history.filter(history_id=version_id).exists():
+            raise Http404("No such version of this record.")
+        if request.method == "POST":
+            return self._revert(request, obj, version_id)
+        request._viewing_version = True
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _revert(self, request, obj, version_id):
+        if not self.has_change_history_permission(request, obj):
+            raise PermissionDenied
+        info = self.model._meta.app_label, self.model._meta.model_name
+        try:
+            changed = moderation.revert_to_version(record=obj, history_id=version_id, reverted_by=request.user)
+        except ValidationError as error:
+            self.message_user(request, "Not reverted: " + " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        if changed:
+            self.message_user(request, f"{obj} now says what it said in that version.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Nothing to revert: {obj} already says what that version said.", messages.INFO)
+        return HttpResponseRedirect(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
 
     def compare_versions_view(self, request, object_id):
         obj = self.get_object(request, object_id)
@@ -310,7 +410,7 @@ class CompareVersionsMixin:
         older = by_id.get(request.GET.get("older", "")) or (versions[1] if len(versions) > 1 else None)
         changes = []
         if newer is not None and older is not None and older.history_id != newer.history_id:
-            delta = newer.diff_against(older)
+            delta = newer.diff_against(older, excluded_fields=hidden_fields(request.user, self.model))
             changes = [FieldChange("", self.model._meta.get_field(c.field).verbose_name.capitalize(),
                                    _shown(c.old), _shown(c.new)) for c in delta.changes]
         context = {

@@ -62,6 +62,29 @@ def is_organisation_editor(user):
     return user.is_active and not is_imhsg_editor(user) and user.groups.filter(name=ORGANISATION_EDITORS).exists()
 
 
+def can_moderate(user):
+    """Approve or reject proposed changes, publish, archive, restore, revert: IMHSG editors."""
+    return is_imhsg_editor(user)
+
+
+def can_revert(user):
+    """Reverting writes the live record directly, so it is a publishing act: never a held change,
+    never a viewer's. (django-simple-history would let anyone who may view a record post its
+    history form; the admin refuses that POST unless this is true.)"""
+    return is_imhsg_editor(user)
+
+
+# Fields that are the IMHSG's own: never shown to organisation editors, in any form, list,
+# history entry or comparison (ADR 8). The public never sees them either (public selectors
+# and the API name the fields they show).
+PRIVATE_FIELDS = {"service": {"curator_notes"}}
+
+
+def hidden_fields(user, model):
+    """The fields of `model` that `user` may not read."""
+    return set(PRIVATE_FIELDS.get(model._meta.model_name, ())) if is_organisation_editor(user) else set()
+
+
 def organisation_ids(user):
     """The organisations an organisation editor works for (cached on the user for the request)."""
     if not hasattr(user, "_organisation_ids"):
@@ -78,13 +101,20 @@ class ChangeStatus(models.TextChoices):
 
 class PendingChange(models.Model):
     """A change to a published service proposed by an organisation editor, held until an
-    IMHSG editor approves or rejects it. `data` is the submitted admin form (the service and
-    its inline routes and venues) so approval re-validates and saves it exactly."""
+    IMHSG editor approves or rejects it. `changes` holds what it changes (the service's fields
+    and its inline routes and venues), against what they said when it was proposed."""
 
     service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="pending_changes")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(default=timezone.now)
-    data = models.JSONField(help_text="The submitted form, field name to list of values.")
+    data = models.JSONField(help_text="The submitted form, field name to list of values (kept as a record).")
+    # What the author changed, field by field, each with the value it had when they made the
+    # proposal (directory/moderation.py). Approving applies only these fields; a field that has
+    # changed since is a conflict for the approving editor to settle. Null on proposals made
+    # before issue 18: they are read from `data` once, on review.
+    changes = models.JSONField(null=True, blank=True, help_text="Per field: the value when proposed, and the new value.")
+    base_history_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The service's latest history entry when the change was proposed.")
     status = models.CharField(max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING, db_index=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
