@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
@@ -90,57 +90,12 @@ def _shown(value):
     return str(value)
 
 
-def _choice_label(field, value):
-    choices = dict(getattr(field, "choices", None) or [])
-    return choices.get(value, value) if not isinstance(value, (list, tuple, models.Model)) else value
-
-
 @dataclass(frozen=True)
 class FieldChange:
     record: str
     field: str
     old: str
     new: str
-
-
-def _initial_value(form, name):
-    field = form.fields[name]
-    value = form.get_initial_for_field(field, name)
-    queryset = getattr(field, "queryset", None)
-    if queryset is not None and value not in (None, ""):
-        ids = [getattr(v, "pk", v) for v in (value if isinstance(value, (list, tuple, models.QuerySet)) else [value])]
-        found = list(queryset.filter(pk__in=ids))
-        return found if isinstance(value, (list, tuple, models.QuerySet)) else (found[0] if found else value)
-    return _choice_label(field, value)
-
-
-def form_changes(form, record):
-    if not form.is_valid():
-        return []
-    return [
-        FieldChange(record, str(form.fields[name].label or name), _shown(_initial_value(form, name)),
-                    _shown(_choice_label(form.fields[name], form.cleaned_data.get(name))))
-        for name in form.changed_data
-    ]
-
-
-def proposal_changes(form, formsets):
-    """Field by field, what the proposal would change on the live record and its inlines."""
-    changes = form_changes(form, "Service")
-    for formset in formsets:
-        label = formset.model._meta.verbose_name.capitalize()
-        for inline_form in formset.forms:
-            if not inline_form.has_changed():
-                continue
-            instance = inline_form.instance
-            if inline_form.is_valid() and inline_form.cleaned_data.get("DELETE"):
-                changes.append(FieldChange(f"{label}: {instance}", "Removed", str(instance), "(removed)"))
-            elif instance.pk:
-                changes += [c for c in form_changes(inline_form, f"{label}: {instance}") if c.field != "Delete"]
-            else:
-                changes += [FieldChange(f"New {label.lower()}", c.field, "(none)", c.new)
-                            for c in form_changes(inline_form, "") if c.new != "(empty)" and c.field != "Delete"]
-    return changes
 
 
 class ModeratedServiceMixin:
@@ -212,30 +167,35 @@ class ModeratedServiceMixin:
         formsets, _ = self._create_formsets(fake, target, change=True)
         return form, formsets, valid and all(formset.is_valid() for formset in formsets)
 
-    def _read_legacy(self, request, change, service):
+    def _read_legacy(self, request, change, service, persist):
         """Turn an old proposal's form into field-by-field changes (against the record as it is
-        now: it kept no base), once. Returns the errors that stop it applying."""
+        now: it kept no base), stored once by the first editor to open it. Returns the errors
+        that stop it applying."""
         form, formsets, valid = self.proposal_forms(request, change, service)
         if not valid:
             return [f"{field}: {'; '.join(errs)}" for field, errs in form.errors.items()] + [
                 str(e) for formset in formsets for e in ([formset.non_form_errors()] + formset.errors) if e]
         change.changes = moderation.changes_from_forms(service=service, form=form, formsets=formsets)
-        PendingChange.objects.filter(pk=change.pk, changes__isnull=True).update(changes=change.changes)
+        if persist:
+            PendingChange.objects.filter(pk=change.pk, changes__isnull=True).update(changes=change.changes)
         return []
 
     def review_change_view(self, request, object_id, change_id):
-        if not can_moderate(request.user):
-            raise PermissionDenied
+        """IMHSG editors decide here. Viewers and the proposal's own submitter may read it (the
+        moderation queue links them here); a POST from them is refused."""
         if not (str(object_id).isascii() and str(object_id).isdigit()):
             raise Http404("No such service.")
         change = get_object_or_404(
             PendingChange.objects.select_related("submitted_by", "decided_by"), pk=change_id, service_id=object_id)
+        moderator = can_moderate(request.user)
+        if not (moderator or may_read_proposal(request.user, change)) or (request.method == "POST" and not moderator):
+            raise PermissionDenied
         service = get_object_or_404(Service, pk=object_id)
-        errors = self._read_legacy(request, change, service) if change.changes is None else []
+        errors = self._read_legacy(request, change, service, moderator) if change.changes is None else []
         found = moderation.review(change) if change.changes is not None else moderation.Review()
         errors += found.problems
         conflicts, unsettled = found.conflicts, set()
-        if request.method == "POST":
+        if request.method == "POST" and moderator:
             done = self._decide(request, change, service, conflicts, errors, unsettled)
             if done:
                 return done
@@ -243,6 +203,7 @@ class ModeratedServiceMixin:
             **self.admin_site.each_context(request),
             "title": f"Review a proposed change to {service.name}",
             "opts": self.model._meta, "original": service, "change": change, "valid": not errors,
+            "may_decide": moderator,
             "changes": [FieldChange(*row) for row in found.rows] if not errors else [],
             "conflicts": [(c, request.POST.get(f"choice:{c.key}", ""), c.key in unsettled) for c in conflicts],
             "errors": errors,
@@ -275,6 +236,14 @@ class ModeratedServiceMixin:
 
 
 HELD, UNCHANGED = "held", "unchanged"
+
+
+def may_read_proposal(user, change):
+    """Who may read a proposal without deciding it: its submitter, and viewers (who read the
+    whole admin). Another organisation's editor may not."""
+    if is_organisation_editor(user):
+        return change.submitted_by_id == user.pk
+    return user.has_perm("directory.view_pendingchange")
 
 
 class PendingChangeAdmin(admin.ModelAdmin):

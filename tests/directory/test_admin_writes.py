@@ -360,3 +360,25 @@ def test_an_imhsg_editor_assigns_an_owner_from_the_curators(client, imhsg_editor
                                           owner=str(acacia_editor.pk)))
     assert forged.status_code == 200 and "owner" in forged.context["adminform"].form.errors
     assert acacia().owner == imhsg_editor
+
+
+def test_a_proposal_is_readable_by_its_submitter_and_viewers_and_decided_only_by_editors(
+        client, acacia_editor, viewer, django_user_model):
+    from directory.curation import ORGANISATION_EDITORS
+
+    propose(as_user(client, acacia_editor), acacia(), summary="Read, not decided.")
+    change = PendingChange.objects.get()
+    url = admin_url("directory_service_review_change", acacia().pk, change.pk)
+    mine = client.get(url)
+    assert mine.status_code == 200 and "Read, not decided." in mine.content.decode()
+    assert 'name="_approve"' not in mine.content.decode() and 'name="_reject"' not in mine.content.decode()
+    assert client.post(url, {"_approve": "1"}).status_code == 403
+    as_user(client, viewer)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"_reject": "1", "reason": "A viewer's reason."}).status_code == 403
+    stranger = django_user_model.objects.create_user("olga", is_staff=True)
+    stranger.groups.add(Group.objects.get(name=ORGANISATION_EDITORS))
+    Organisation.objects.exclude(name="Acacia Family Support").first().editors.add(stranger)
+    assert as_user(client, stranger).get(url).status_code == 403
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING and acacia().summary != "Read, not decided."
