@@ -8,7 +8,7 @@ import axes.admin  # noqa: F401,E402  (access attempts and logs: superusers unlo
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.admin  # noqa: F401,E402
 from config import ops, security  # noqa: E402
-from directory.admin_curation import dashboard_view  # noqa: E402
+from directory.admin_curation import curator_details_view, dashboard_view  # noqa: E402
 import directory.admin_suggestions  # noqa: F401,E402
 import directory.admin_search  # noqa: F401,E402
 import mapping.admin  # noqa: F401,E402
@@ -26,6 +26,8 @@ urlpatterns = [
     path("admin/2fa/setup/", security.setup_view, name="two-factor-setup"),
     path("admin/2fa/verify/", security.verify_view, name="two-factor-verify"),
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
+    path("admin/account/", admin.site.admin_view(curator_details_view), name="curator-details"),
+    path("admin/curators/<int:user_id>/", admin.site.admin_view(curator_details_view), name="curator-details-of"),
     path("admin/", admin.site.urls),
     path("parents/", include("directory.urls_parents")),
     # set_language, for the parents' switcher once a complete translation exists.

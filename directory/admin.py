@@ -473,6 +473,28 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
                 if instance.pk and route_form.has_changed() and route_form not in formset.deleted_forms:
                     record_edits(request, instance, route_form.changed_data)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "owner_contact": self.owner_contact(request, object_id)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def owner_contact(self, request, object_id):
+        """Where review reminders go, with a link to change it for those who may: the owner
+        themselves, or an IMHSG editor (never a link its reader cannot open)."""
+        if not (str(object_id).isascii() and str(object_id).isdigit()) or is_organisation_editor(request.user):
+            return None
+        from django.contrib.auth import get_user_model
+
+        owner = get_user_model().objects.filter(owned_services__pk=object_id).first()  # one query
+        if owner is None:
+            return None
+        if request.user == owner:
+            url = reverse("curator-details")
+        elif can_moderate(request.user) and (request.user.is_superuser or not owner.is_superuser):
+            url = reverse("curator-details-of", args=[owner.pk])
+        else:
+            url = None
+        return {"name": owner.get_full_name() or owner.username, "email": owner.email, "url": url}
+
     @admin.display(description="sources")
     def fact_sources(self, obj):
         """A count and a link to the facts about this service, to review and confirm. One query."""

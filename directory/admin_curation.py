@@ -8,7 +8,9 @@ import copy
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
@@ -151,10 +153,10 @@ class ModeratedServiceMixin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         if object_id and str(object_id).isascii() and str(object_id).isdigit():
-            extra_context["pending_changes"] = list(
-                PendingChange.objects.filter(service_id=object_id, status=ChangeStatus.PENDING)
-                .select_related("submitted_by")[:10]
-            )
+            pending = PendingChange.objects.filter(service_id=object_id, status=ChangeStatus.PENDING)
+            if is_organisation_editor(request.user):
+                pending = pending.filter(submitted_by=request.user)  # the only ones they may open
+            extra_context["pending_changes"] = list(pending.select_related("submitted_by")[:10])
         return super().change_view(request, object_id, form_url, extra_context)
 
     def proposal_forms(self, request, change, service):
@@ -476,3 +478,40 @@ def dashboard_view(request):
         "focus_labels": dict(Focus.choices),
     }
     return TemplateResponse(request, "admin/directory/dashboard.html", context)
+
+
+# --- Curators' own details (the owner's e-mail) --------------------------------------------
+
+class CuratorDetailsForm(forms.ModelForm):
+    class Meta:
+        model = get_user_model()
+        fields = ["first_name", "last_name", "email"]
+        help_texts = {"email": "Review reminders for the services this person owns go here."}
+
+
+def curator_details_view(request, user_id=None):
+    """/admin/account/: anyone on the staff edits their own name and e-mail.
+    /admin/curators/<id>/: an IMHSG editor edits a curator's (the e-mail reminders reach), so a
+    service's owner can be reached without a superuser. Superusers' details are their own."""
+    user = request.user
+    if user_id is None or str(user_id) == str(user.pk):
+        target = user
+    else:
+        from directory.admin import curators
+
+        target = curators().filter(pk=user_id).first() if can_moderate(user) else None
+        if target is None or (target.is_superuser and not user.is_superuser):
+            raise PermissionDenied
+    form = CuratorDetailsForm(request.POST or None, instance=target)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return HttpResponseRedirect(request.path)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Your details" if target == user else f"Details of {target.get_full_name() or target.username}",
+        "form": form, "target": target,
+        "owned": Service.objects.filter(owner=target).exclude(status=Status.ARCHIVED).order_by("name")
+        .values_list("name", flat=True),
+    }
+    return TemplateResponse(request, "admin/directory/curator_details.html", context)

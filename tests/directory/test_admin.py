@@ -106,8 +106,8 @@ def test_a_forged_district_in_the_filter_lists_nothing_rather_than_failing(curat
     assert response.status_code == 200
 
 
-CHANGE_QUERIES = 23  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
-# one listing the curators who may own the service
+CHANGE_QUERIES = 24  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
+# one listing the curators who may own the service, one reading the owner's e-mail
 
 
 @pytest.mark.parametrize("rows", [1, 4])

@@ -382,3 +382,32 @@ def test_a_proposal_is_readable_by_its_submitter_and_viewers_and_decided_only_by
     assert as_user(client, stranger).get(url).status_code == 403
     change.refresh_from_db()
     assert change.status == ChangeStatus.PENDING and acacia().summary != "Read, not decided."
+
+
+def test_owners_e_mail_is_changed_by_the_owner_or_an_imhsg_editor_only(client, imhsg_editor, viewer, acacia_editor,
+                                                                       django_user_model):
+    Service.objects.filter(slug="acacia").update(owner=imhsg_editor)
+    type(imhsg_editor).objects.filter(pk=imhsg_editor.pk).update(email="")
+    page = as_user(client, imhsg_editor).get(admin_url("directory_service_change", acacia().pk))
+    assert "no e-mail yet, so reminders cannot reach them" in page.content.decode()
+    own = reverse("curator-details")
+    assert f'href="{own}"' in page.content.decode()
+    client.post(own, {"first_name": "Ellie", "last_name": "Editor", "email": "ellie@example.org"})
+    imhsg_editor.refresh_from_db()
+    assert imhsg_editor.email == "ellie@example.org"
+    # A second IMHSG editor changes Ellie's e-mail; a viewer or provider cannot.
+    second = django_user_model.objects.create_user("ezra", "ezra@example.org", "x", is_staff=True)
+    second.groups.add(Group.objects.get(name=IMHSG_EDITORS))
+    theirs = reverse("curator-details-of", args=[imhsg_editor.pk])
+    assert theirs in as_user(client, second).get(admin_url("directory_service_change", acacia().pk)).content.decode()
+    client.post(theirs, {"first_name": "Ellie", "last_name": "Editor", "email": "ellie.new@example.org"})
+    for user in (viewer, acacia_editor):
+        assert as_user(client, user).post(theirs, {"email": "attacker@example.org"}).status_code == 403
+    superuser = django_user_model.objects.create_superuser("sam", "sam@example.org", "x")
+    assert as_user(client, second).post(reverse("curator-details-of", args=[superuser.pk]),
+                                        {"email": "attacker@example.org"}).status_code == 403
+    imhsg_editor.refresh_from_db()
+    superuser.refresh_from_db()
+    assert (imhsg_editor.email, superuser.email) == ("ellie.new@example.org", "sam@example.org")
+    viewer_page = as_user(client, viewer).get(admin_url("directory_service_change", acacia().pk)).content.decode()
+    assert "ellie.new@example.org" in viewer_page and theirs not in viewer_page  # no link it cannot open
