@@ -599,8 +599,11 @@ class FactAdmin(admin.ModelAdmin):
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.fields["confirmed"].initial = bool(self.instance.confirmed_on)
-            self.fields["confirmed_on"].disabled = True
+            # A viewer's form has neither field: the admin shows every field read-only to them.
+            if "confirmed" in self.fields:
+                self.fields["confirmed"].initial = bool(self.instance.confirmed_on)
+            if "confirmed_on" in self.fields:
+                self.fields["confirmed_on"].disabled = True
 
     form = Form
 

@@ -2,7 +2,8 @@
 // - select2 autocompletes render a combobox and a search box with no accessible
 //   name: give them the text of the <label> of the <select> they replace, and
 //   put a <span> straight inside a <ul>: take the list semantics off;
-// - tabular inlines render an empty <th class="original">: give it hidden text,
+// - tabular inlines render an empty <th class="original"> (and an empty "Delete?" header
+//   for those who may not delete): give them hidden text,
 //   and their cells' inputs have no <label>: name them after the column header.
 // A MutationObserver repeats this for inline rows added with "Add another".
 (function () {
@@ -48,6 +49,14 @@
     });
     root.querySelectorAll("th.original").forEach(function (th) {
       if (!th.textContent.trim()) th.innerHTML = '<span class="visually-hidden">Record</span>';
+    });
+    // The last header is the "Delete?" column, left empty for someone who may not delete
+    // (a viewer reading a service): name it for what its cells then hold, nothing.
+    root.querySelectorAll(".tabular thead tr").forEach(function (row) {
+      var last = row.lastElementChild;
+      if (last && last.tagName === "TH" && !last.textContent.trim()) {
+        last.innerHTML = '<span class="visually-hidden">Delete</span>';
+      }
     });
   }
 

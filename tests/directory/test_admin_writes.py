@@ -411,3 +411,10 @@ def test_owners_e_mail_is_changed_by_the_owner_or_an_imhsg_editor_only(client, i
     assert (imhsg_editor.email, superuser.email) == ("ellie.new@example.org", "sam@example.org")
     viewer_page = as_user(client, viewer).get(admin_url("directory_service_change", acacia().pk)).content.decode()
     assert "ellie.new@example.org" in viewer_page and theirs not in viewer_page  # no link it cannot open
+
+
+def test_a_viewer_reads_a_fact_without_a_server_error(client, viewer):
+    """Found by the roles journey: the fact form assumed its fields were editable (a 500)."""
+    fact = Fact.objects.first()
+    page = as_user(client, viewer).get(admin_url("directory_fact_change", fact.pk))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
