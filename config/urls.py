@@ -4,7 +4,8 @@ from django.urls import include, path
 # Admin modules are imported here rather than autodiscovered: autodiscovery
 # would import leaflet.admin, which needs GDAL (docs/adr/0002-no-geodjango.md).
 import django.contrib.auth.admin  # noqa: F401,E402
-import axes.admin  # noqa: F401,E402  (access attempts and logs: superusers unlock accounts here)
+import axes.admin  # noqa: F401,E402  (access attempts and logs)
+import accounts.admin  # noqa: F401,E402  (after axes.admin: IMHSG editors unlock sign-in under Access attempts)
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.admin  # noqa: F401,E402
 from config import ops, security  # noqa: E402

@@ -87,3 +87,44 @@ def test_guessing_one_account_from_many_addresses_locks_it_except_from_where_it_
     assert sign_in(client, "ellie", PASSWORD, ip="192.0.2.200").status_code == 429
     # ...but an attacker cannot lock the curator out where she works.
     assert signed_in(sign_in(client, "ellie", PASSWORD, ip=HOME))
+
+
+# --- Unlocking --------------------------------------------------------------------------------
+
+ATTEMPTS = "admin:axes_accessattempt_changelist"
+
+
+def unlock_all(client):
+    return client.post(reverse(ATTEMPTS), {"action": "unlock",
+                                           "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True))})
+
+
+def test_an_imhsg_editor_sees_who_is_locked_and_unlocks_them(client, imhsg_editor, viewer, settings):
+    guesses(client, "vic", settings.AXES_FAILURE_LIMIT, HOME)
+    assert sign_in(client, "vic", PASSWORD, ip=HOME).status_code == 429
+    client.force_login(imhsg_editor)
+    listing = client.get(reverse(ATTEMPTS))
+    assert listing.status_code == 200
+    assert "Locked: this account from this address" in listing.content.decode()
+    response = unlock_all(client)
+    assert response.status_code == 302 and not AccessAttempt.objects.exists()
+    client.logout()
+    assert signed_in(sign_in(client, "vic", PASSWORD, ip=HOME))
+
+
+def test_the_list_says_when_a_whole_address_is_locked(client, imhsg_editor, settings):
+    for n in range(settings.SIGNIN_ADDRESS_FAILURE_LIMIT):
+        sign_in(client, f"nobody{n}", "wrong", ip=ATTACKER)
+    client.force_login(imhsg_editor)
+    assert "Locked: every account from this address" in client.get(reverse(ATTEMPTS)).content.decode()
+
+
+@pytest.mark.parametrize("role", ["viewer", "acacia_editor"])
+def test_viewers_and_organisation_editors_cannot_unlock(client, imhsg_editor, role, request, settings):
+    guesses(client, "ellie", settings.AXES_FAILURE_LIMIT, HOME)
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(reverse(ATTEMPTS)).status_code == 403
+    assert unlock_all(client).status_code == 403
+    assert AccessAttempt.objects.filter(username="ellie").exists()
+    client.logout()
+    assert sign_in(client, "ellie", PASSWORD, ip=HOME).status_code == 429
