@@ -109,6 +109,8 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # On by default in production; REQUIRE_2FA=0 turns it off (e.g. for a local run).
 REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "Birmingham parent-infant support directory"
+# How long a two-factor set-up link works (accounts/enrolment.py); each works once.
+ENROLMENT_LINK_HOURS = env_int("ENROLMENT_LINK_HOURS", 72)
 
 # Admin sessions end after a working day (8 hours), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)

@@ -8,6 +8,7 @@ import axes.admin  # noqa: F401,E402  (access attempts and logs)
 import accounts.admin  # noqa: F401,E402  (after axes.admin: IMHSG editors unlock sign-in under Access attempts)
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.admin  # noqa: F401,E402
+from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
 from directory.admin_curation import dashboard_view  # noqa: E402
 import directory.admin_suggestions  # noqa: F401,E402
@@ -26,6 +27,9 @@ urlpatterns = [
     path("csp-report/", security.csp_report, name="csp-report"),
     path("admin/2fa/setup/", security.setup_view, name="two-factor-setup"),
     path("admin/2fa/verify/", security.verify_view, name="two-factor-verify"),
+    path("admin/2fa/enrol/<str:token>/", enrol_view, name="two-factor-enrol"),
+    # Not under /admin/2fa/, which staff reach before confirming a code: issuing a link needs a confirmed one.
+    path("admin/enrolment-links/", admin.site.admin_view(issue_view), name="enrolment-link"),
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
     path("admin/", admin.site.urls),
     path("parents/", include("directory.urls_parents")),

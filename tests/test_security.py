@@ -14,6 +14,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import enrolment
 from config.ops import JsonFormatter, RequestIdFilter
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +86,12 @@ def test_staff_set_up_an_authenticator_then_confirm_a_code_at_each_sign_in(clien
     assert sign_in(client, "ellie", PASSWORD).status_code == 302
     response = client.get("/admin/directory/service/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("two-factor-setup"))
+    # A password alone enrols nothing: the set-up page asks for a link (issue 18, tests/test_signin.py)...
+    assert "set-up link" in client.get(response["Location"]).content.decode()
+    # ...which an IMHSG editor or a superuser makes for her.
+    assert client.get(enrolment.link_path(imhsg_editor))["Location"] == reverse("two-factor-setup")
     setup = client.get(response["Location"])
-    assert setup.status_code == 200 and "<svg" in setup.content.decode()
+    assert setup.status_code == 200 and "app-qr" in setup.content.decode()
     device = TOTPDevice.objects.get(user=imhsg_editor, confirmed=False)
     assert "not right" in client.post(reverse("two-factor-setup"), {"code": "000000" if code_for(device) != "000000" else "111111"}).content.decode()
     assert client.post(reverse("two-factor-setup"), {"code": "12345²"}).status_code == 200  # not ASCII digits
@@ -116,6 +121,7 @@ def test_staff_set_up_an_authenticator_then_confirm_a_code_at_each_sign_in(clien
 @override_settings(REQUIRE_2FA=True)
 def test_the_next_address_after_a_code_stays_on_this_site(client, imhsg_editor):
     client.force_login(imhsg_editor)
+    client.get(enrolment.link_path(imhsg_editor))
     client.get(reverse("two-factor-setup"))
     device = TOTPDevice.objects.get(user=imhsg_editor)
     response = client.post(reverse("two-factor-setup"), {"code": code_for(device), "next": "https://evil.example/"})

@@ -5,9 +5,22 @@ accounts, and for the account across addresses; a sign-in clears only its own ac
 from its own address. Two-factor enrolment needs a one-time link as well as the password, and the
 set-up key is shown once.
 """
+import base64
+import re
+import time
+from io import StringIO
+
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client, override_settings
 from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import enrolment
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -128,3 +141,213 @@ def test_viewers_and_organisation_editors_cannot_unlock(client, imhsg_editor, ro
     assert AccessAttempt.objects.filter(username="ellie").exists()
     client.logout()
     assert sign_in(client, "ellie", PASSWORD, ip=HOME).status_code == 429
+
+
+# --- Two-factor enrolment needs a one-time link ---------------------------------------------
+
+SETUP = "/admin/2fa/setup/"
+ISSUE = "/admin/enrolment-links/"
+
+
+def code_for(device):
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def shown_key(response):
+    """The key as the set-up page shows it (spaces removed), or None."""
+    found = re.search(r"<code>([A-Z2-7 ]+)</code>", response.content.decode())
+    return found.group(1).replace(" ", "") if found else None
+
+
+def device_key(device):
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def link_made_hours_ago(user, hours, monkeypatch):
+    now = time.time()
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: now - hours * 3600)
+        return enrolment.link_path(user)
+
+
+@override_settings(REQUIRE_2FA=True)
+def test_without_a_link_the_set_up_page_says_whom_to_ask_and_enrols_nothing(client, imhsg_editor):
+    assert signed_in(sign_in(client, "ellie", PASSWORD))
+    page = client.get(SETUP)
+    text = page.content.decode()
+    assert page.status_code == 200 and "ask an IMHSG editor or a superuser" in text
+    assert "app-qr" not in text and shown_key(page) is None
+    client.post(SETUP, {"code": "123456"})
+    assert not TOTPDevice.objects.filter(user=imhsg_editor).exists()
+    assert client.get("/admin/")["Location"].startswith(SETUP)
+
+
+@override_settings(REQUIRE_2FA=True)
+def test_a_link_lets_its_person_enrol_once(client, imhsg_editor):
+    link = enrolment.link_path(imhsg_editor)
+    assert signed_in(sign_in(client, "ellie", PASSWORD))
+    assert client.get(link)["Location"] == SETUP
+    page = client.get(SETUP)
+    device = TOTPDevice.objects.get(user=imhsg_editor, confirmed=False)
+    assert shown_key(page) == device_key(device)
+    assert client.post(SETUP, {"code": code_for(device)})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    # Opened again, by her or anyone signed in as her, the link does nothing.
+    again = client.get(link)
+    assert again.status_code == 400 and "already been used" in again.content.decode()
+    other = Client()
+    other.force_login(imhsg_editor)
+    assert other.get(link).status_code == 400
+    assert list(TOTPDevice.objects.filter(user=imhsg_editor).values_list("pk", "confirmed")) == [(device.pk, True)]
+
+
+def test_an_opened_link_is_spent_even_before_the_app_is_set_up(client, imhsg_editor):
+    link = enrolment.link_path(imhsg_editor)
+    client.force_login(imhsg_editor)
+    client.get(link)
+    later = Client()
+    later.force_login(imhsg_editor)
+    assert later.get(link).status_code == 400
+    assert "set-up link" in later.get(SETUP).content.decode() and shown_key(later.get(SETUP)) is None
+
+
+def test_a_link_expires(client, imhsg_editor, monkeypatch, settings):
+    client.force_login(imhsg_editor)
+    stale = link_made_hours_ago(imhsg_editor, settings.ENROLMENT_LINK_HOURS + 1, monkeypatch)
+    response = client.get(stale)
+    assert response.status_code == 400 and "expired" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=imhsg_editor).exists()
+    fresh_enough = link_made_hours_ago(imhsg_editor, settings.ENROLMENT_LINK_HOURS - 1, monkeypatch)
+    assert client.get(fresh_enough)["Location"] == SETUP
+
+
+def test_a_link_cannot_be_used_for_another_account(client, imhsg_editor, viewer):
+    link = enrolment.link_path(imhsg_editor)
+    client.force_login(viewer)
+    response = client.get(link)
+    assert response.status_code == 400 and "made for another account" in response.content.decode()
+    assert shown_key(client.get(SETUP)) is None
+    assert not TOTPDevice.objects.exists()
+    # Not spent: Ellie can still use it.
+    client.force_login(imhsg_editor)
+    assert client.get(link)["Location"] == SETUP
+
+
+def test_a_broken_link_says_so(client, imhsg_editor):
+    client.force_login(imhsg_editor)
+    link = enrolment.link_path(imhsg_editor)
+    response = client.get(link[:-6] + "xxxxx/")
+    assert response.status_code == 400 and "not complete" in response.content.decode()
+    assert not TOTPDevice.objects.exists()
+
+
+def test_opening_a_link_before_signing_in_asks_for_the_password_first(client, imhsg_editor):
+    link = enrolment.link_path(imhsg_editor)
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    assert not TOTPDevice.objects.exists()
+    # The sign-in then comes back to the link.
+    assert sign_in_to(client, response["Location"])["Location"] == link
+
+
+def sign_in_to(client, login_url):
+    return client.post(login_url, {"username": "ellie", "password": PASSWORD}, REMOTE_ADDR=HOME)
+
+
+def test_the_key_is_never_shown_twice(client, imhsg_editor):
+    client.force_login(imhsg_editor)
+    client.get(enrolment.link_path(imhsg_editor))
+    first = client.get(SETUP)
+    first_key = shown_key(first)
+    assert first_key and "no-store" in first["Cache-Control"]
+    first_device = TOTPDevice.objects.get(user=imhsg_editor)
+    # A second visit shows a new key, and the first no longer works.
+    second_key = shown_key(client.get(SETUP))
+    assert second_key and second_key != first_key
+    assert not TOTPDevice.objects.filter(pk=first_device.pk).exists()
+    refused = client.post(SETUP, {"code": code_for(first_device)})
+    assert refused.status_code == 200 and "not right" in refused.content.decode()
+    # A wrong code brings back the code box only, never the key.
+    assert shown_key(refused) is None and "app-qr" not in refused.content.decode()
+    assert "show a new key" in refused.content.decode()
+
+
+# --- Issuing links ---------------------------------------------------------------------------
+
+def test_an_imhsg_editor_makes_a_link_for_a_member_of_staff_shown_once(client, imhsg_editor, viewer):
+    client.force_login(imhsg_editor)
+    form = client.get(ISSUE)
+    assert form.status_code == 200 and f'value="{viewer.pk}"' in form.content.decode()
+    made = client.post(ISSUE, {"member": viewer.pk})
+    link = re.search(r'value="(http://testserver/admin/2fa/enrol/[^"]+)"', made.content.decode()).group(1)
+    assert LogEntry.objects.filter(object_id=str(viewer.pk), change_message="Issued a two-factor set-up link",
+                                   user=imhsg_editor).exists()
+    assert link.split("testserver")[1] not in client.get(ISSUE).content.decode()  # not shown again
+    client.force_login(viewer)
+    assert client.get(link)["Location"] == SETUP
+    assert shown_key(client.get(SETUP))
+
+
+def test_a_link_can_be_e_mailed_instead(client, imhsg_editor, viewer, mailoutbox):
+    client.force_login(imhsg_editor)
+    response = client.post(ISSUE, {"member": viewer.pk, "by_email": "on"})
+    assert "on its way" in response.content.decode() and "/admin/2fa/enrol/" not in response.content.decode()
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["vic@example.org"]
+    link = re.search(r"http://testserver(/admin/2fa/enrol/\S+)", mailoutbox[0].body).group(1)
+    client.force_login(viewer)
+    assert client.get(link)["Location"] == SETUP
+
+
+def test_only_a_superuser_makes_a_link_for_a_superuser(client, imhsg_editor, django_user_model):
+    root = django_user_model.objects.create_superuser("sam", "sam@example.org", PASSWORD)
+    client.force_login(imhsg_editor)
+    response = client.post(ISSUE, {"member": root.pk})
+    assert response.status_code == 200 and "/admin/2fa/enrol/" not in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
+    other = django_user_model.objects.create_superuser("sue", "sue@example.org", PASSWORD)
+    client.force_login(other)
+    assert "/admin/2fa/enrol/" in client.post(ISSUE, {"member": root.pk}).content.decode()
+
+
+def test_no_link_for_someone_who_has_set_up_two_factor(client, imhsg_editor, viewer):
+    TOTPDevice.objects.create(user=viewer, name="phone", confirmed=True)
+    client.force_login(imhsg_editor)
+    assert f'value="{viewer.pk}"' not in client.get(ISSUE).content.decode()
+    assert "/admin/2fa/enrol/" not in client.post(ISSUE, {"member": viewer.pk}).content.decode()
+
+
+@pytest.mark.parametrize("role", ["viewer", "acacia_editor"])
+def test_viewers_and_organisation_editors_cannot_make_links(client, role, request, imhsg_editor):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(ISSUE).status_code == 403
+    assert client.post(ISSUE, {"member": imhsg_editor.pk}).status_code == 403
+
+
+@override_settings(REQUIRE_2FA=True)
+def test_making_a_link_needs_a_confirmed_code(client, imhsg_editor, viewer):
+    assert signed_in(sign_in(client, "ellie", PASSWORD))
+    response = client.post(ISSUE, {"member": viewer.pk})
+    assert response.status_code == 302 and response["Location"].startswith(SETUP)
+
+
+# --- The operator's command (the first superuser's way in) -------------------------------------
+
+def test_the_command_prints_a_link_for_the_first_superuser(client, django_user_model, settings):
+    root = django_user_model.objects.create_superuser("sam", "sam@example.org", PASSWORD)
+    out = StringIO()
+    call_command("enrolment_link", "sam", stdout=out)
+    link = out.getvalue().splitlines()[0]
+    assert link.startswith(settings.SITE_URL + "/admin/2fa/enrol/")
+    client.force_login(root)
+    assert client.get(link.removeprefix(settings.SITE_URL))["Location"] == SETUP
+
+
+def test_the_command_refuses_unknown_accounts_and_accounts_that_have_set_up(django_user_model):
+    with pytest.raises(CommandError, match="No account"):
+        call_command("enrolment_link", "nobody")
+    root = django_user_model.objects.create_superuser("sam", "sam@example.org", PASSWORD)
+    TOTPDevice.objects.create(user=root, name="lost phone", confirmed=True)
+    with pytest.raises(CommandError, match="already set up"):
+        call_command("enrolment_link", "sam")
+    call_command("enrolment_link", "sam", "--replace-lost-device", stdout=StringIO())
+    assert not TOTPDevice.objects.filter(user=root).exists()
