@@ -26,7 +26,9 @@ def _recent_total(threshold, *fields):
 
 
 class SigninLockAdmin(AccessAttemptAdmin):
-    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "lock"]
+    # Who and what lock first: on a phone the columns after them scroll out of sight.
+    list_display = ["username", "ip_address", "lock", "failures_since_start", "attempt_time"]
+    list_display_links = ["username"]
     list_filter = ["attempt_time"]
     actions = ["unlock"]
 

@@ -46,7 +46,7 @@ class IssueLinkForm(forms.Form):
         help_text="Otherwise the link is shown on the next page, once, for you to pass on.")
 
     def __init__(self, *args, issuer, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         self.fields["member"].queryset = staff_without_two_factor(issuer)
 
     def clean(self):

@@ -279,7 +279,7 @@ def test_an_imhsg_editor_makes_a_link_for_a_member_of_staff_shown_once(client, i
     form = client.get(ISSUE)
     assert form.status_code == 200 and f'value="{viewer.pk}"' in form.content.decode()
     made = client.post(ISSUE, {"member": viewer.pk})
-    link = re.search(r'value="(http://testserver/admin/2fa/enrol/[^"]+)"', made.content.decode()).group(1)
+    link = re.search(r'>(http://testserver/admin/2fa/enrol/[^<]+)</textarea>', made.content.decode()).group(1)
     assert LogEntry.objects.filter(object_id=str(viewer.pk), change_message="Issued a two-factor set-up link",
                                    user=imhsg_editor).exists()
     assert link.split("testserver")[1] not in client.get(ISSUE).content.decode()  # not shown again
@@ -351,3 +351,17 @@ def test_the_command_refuses_unknown_accounts_and_accounts_that_have_set_up(djan
         call_command("enrolment_link", "sam")
     call_command("enrolment_link", "sam", "--replace-lost-device", stdout=StringIO())
     assert not TOTPDevice.objects.filter(user=root).exists()
+
+
+def test_the_new_pages_have_the_policy_and_nothing_inline(client, imhsg_editor, viewer):
+    from tests.test_csp import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE, assert_strict
+
+    client.force_login(imhsg_editor)
+    pages = [client.get(ISSUE), client.post(ISSUE, {"member": viewer.pk}), client.get(reverse(ATTEMPTS)),
+             client.get(SETUP), client.get(enrolment.link_path(viewer))]
+    client.get(enrolment.link_path(imhsg_editor))
+    pages.append(client.get(SETUP))
+    for response in pages:
+        html = response.content.decode()
+        assert_strict(response, response.request["PATH_INFO"])
+        assert not (INLINE_SCRIPT.search(html) or INLINE_HANDLER.search(html) or INLINE_STYLE.search(html))
