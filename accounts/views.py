@@ -1,7 +1,9 @@
 """Issuing and opening two-factor set-up links (accounts/enrolment.py)."""
 import logging
+import smtplib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
@@ -10,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.conf import settings
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -72,22 +73,32 @@ def issue_view(request):
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
         link = request.build_absolute_uri(enrolment.link_path(member))
+        if form.cleaned_data["by_email"] and not _send(request, member, link):
+            form.add_error("by_email", "The e-mail could not be sent just now: untick this to be shown the link.")
+            return _render(request, "admin/enrolment_link.html", context)
         LogEntry.objects.log_actions(request.user.pk, [member], CHANGE, single_object=True,
                                      change_message="Issued a two-factor set-up link")
         logger.info("Two-factor set-up link for %s issued by %s", member.username, request.user.username)
-        if form.cleaned_data["by_email"]:
-            send_mail(
-                f"Set up two-factor sign-in for the {settings.SITE_NAME}",
-                f"{request.user.get_full_name() or request.user.username} has made you a link to set up two-factor "
-                f"sign-in for the directory's admin.\n\nSign in with your password, then open:\n{link}\n\n"
-                f"It works once, for your account only, within {settings.ENROLMENT_LINK_HOURS} hours. If you did not "
-                f"expect it, tell them and do not open it.\n",
-                None, [member.email])
-            context.update(emailed_to=member.email, member=member)
-        else:
-            context.update(link=link, member=member)
-        context["form"] = IssueLinkForm(issuer=request.user)
+        context.update({"member": member, "form": IssueLinkForm(issuer=request.user),
+                        **({"emailed_to": member.email} if form.cleaned_data["by_email"] else {"link": link})})
     return _render(request, "admin/enrolment_link.html", context)
+
+
+def _send(request, member, link):
+    """E-mail the link; False (and the error logged) when the mail server refuses or is away."""
+    issuer = request.user.get_full_name() or request.user.username
+    try:
+        send_mail(
+            f"Set up two-factor sign-in for the {settings.SITE_NAME}",
+            f"{issuer} has made you a link to set up two-factor sign-in for the directory's admin.\n\n"
+            f"Sign in with your password, then open:\n{link}\n\n"
+            f"It works once, for your account only, within {settings.ENROLMENT_LINK_HOURS} hours. If you did not "
+            f"expect it, tell {issuer} and do not open it.\n",
+            None, [member.email])
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Could not e-mail a two-factor set-up link to %s", member.username)
+        return False
+    return True
 
 
 @never_cache

@@ -365,3 +365,16 @@ def test_the_new_pages_have_the_policy_and_nothing_inline(client, imhsg_editor, 
         html = response.content.decode()
         assert_strict(response, response.request["PATH_INFO"])
         assert not (INLINE_SCRIPT.search(html) or INLINE_HANDLER.search(html) or INLINE_STYLE.search(html))
+
+
+def test_a_mail_server_that_is_away_gives_a_clear_message_not_an_error(client, imhsg_editor, viewer, monkeypatch):
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr("accounts.views.send_mail", refuse)
+    client.force_login(imhsg_editor)
+    response = client.post(ISSUE, {"member": viewer.pk, "by_email": "on"})
+    assert response.status_code == 200 and "could not be sent" in response.content.decode()
+    assert not LogEntry.objects.filter(change_message="Issued a two-factor set-up link").exists()
