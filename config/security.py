@@ -2,9 +2,11 @@
 
 Two-factor: with REQUIRE_2FA on (the default when DEBUG is off), a staff member who has
 signed in with a password must also confirm a one-time code from an authenticator app
-(TOTP, django-otp) before any other admin page. The first time, they set one up on
-/admin/2fa/setup/ (a QR code and the key to type in); then /admin/2fa/verify/ asks for the
-code at each sign-in. A superuser removes a lost device under "TOTP devices".
+(TOTP, django-otp) before any other admin page. The first time, they open a one-time set-up
+link that an IMHSG editor or a superuser made for them (accounts/enrolment.py), and set up the
+app on /admin/2fa/setup/ (a QR code and the key to type in, shown once); then
+/admin/2fa/verify/ asks for the code at each sign-in. A superuser removes a lost device under
+"TOTP devices" and the person needs a new link.
 """
 import base64
 import json
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.admin import site
 from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.shortcuts import redirect
@@ -24,6 +27,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import enrolment
 
 logger = logging.getLogger("csp")
 
@@ -93,30 +98,45 @@ def _render(request, template, context):
     return TemplateResponse(request, template, {**site.each_context(request), **context})
 
 
+@never_cache
 @login_required(login_url="admin:login")
 def setup_view(request):
-    """Set up an authenticator app: one unconfirmed device per person until a code confirms it."""
+    """Set up an authenticator app, in a session that has opened a set-up link for this person.
+
+    Each visit makes a new key and shows it once: a key is never shown again (a wrong code
+    brings back only the code box), so a page left open, cached or looked over shows nothing
+    that still works once the app is set up. Without a link it explains whom to ask and
+    enrols nothing: a password alone must not be enough to attach someone's phone."""
     user = request.user
     if not user.is_staff:
         return redirect("admin:login")
-    if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+    if enrolment.has_device(user):
         return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=False)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        ok, why = _check(device, form.cleaned_data["code"])
-        if ok:
-            device.confirmed = True
-            device.save()
-            otp_login(request, device)
-            return redirect(_next(request))
-        form.add_error("code", why)
-    uri = device.config_url
+    context = {"title": "Set up two-factor sign-in", "next": _next(request)}
+    if not enrolment.may_enrol(request):
+        return _render(request, "admin/two_factor_setup.html",
+                       {**context, "needs_link": True, "hours": settings.ENROLMENT_LINK_HOURS})
+    if request.method == "POST":
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:  # removed meanwhile (by a superuser, or another tab's new key)
+            return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            ok, why = _check(device, form.cleaned_data["code"])
+            if ok:
+                device.confirmed = True
+                device.save()
+                enrolment.finish(request)
+                otp_login(request, device)
+                return redirect(_next(request))
+            form.add_error("code", why)
+        return _render(request, "admin/two_factor_setup.html", {**context, "form": form})
+    device = enrolment.fresh_device(user)
     key = base64.b32encode(device.bin_key).decode().rstrip("=")
     return _render(request, "admin/two_factor_setup.html", {
-        "title": "Set up two-factor sign-in", "form": form, "next": _next(request),
-        "qr_svg": segno.make(uri, error="m").svg_inline(scale=4, dark="#212b32", title="QR code of your key"),
+        **context, "form": CodeForm(),
+        "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#212b32",
+                                                                      title="QR code of your key"),
         "key": " ".join(key[i:i + 4] for i in range(0, len(key), 4)),
     })
 

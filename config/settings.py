@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "accounts",  # sign-in locks and two-factor enrolment links; no models
     "mapping",
     "directory",
 ]
@@ -87,11 +88,17 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or client before checking the password
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock an account, and separately a client address, after 5 wrong passwords, for an hour;
-# a superuser unlocks sooner by deleting the access attempts in the admin ("Access attempts").
+# Wrong passwords lock sign-in for an hour (accounts/lockout.py, docs/adr/0014): an account from
+# one address after 5, an address for every account after 10, an account from addresses it has
+# never signed in from after 20. An IMHSG editor or a superuser unlocks sooner under "Access attempts".
+AXES_HANDLER = "accounts.lockout.SigninHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 10)
+SIGNIN_ACCOUNT_FAILURE_LIMIT = env_int("SIGNIN_ACCOUNT_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The (account, address) pair, not either alone: axes locks the pair, and a sign-in deletes only
+# the attempts matching it, so it never clears another account's failures (issue 18).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # a record of sign-ins and failures (Access logs / Access failures)
@@ -102,6 +109,8 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # On by default in production; REQUIRE_2FA=0 turns it off (e.g. for a local run).
 REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "Birmingham parent-infant support directory"
+# How long a two-factor set-up link works (accounts/enrolment.py); each works once.
+ENROLMENT_LINK_HOURS = env_int("ENROLMENT_LINK_HOURS", 72)
 
 # Admin sessions end after a working day (8 hours), and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)

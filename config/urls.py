@@ -4,9 +4,11 @@ from django.urls import include, path
 # Admin modules are imported here rather than autodiscovered: autodiscovery
 # would import leaflet.admin, which needs GDAL (docs/adr/0002-no-geodjango.md).
 import django.contrib.auth.admin  # noqa: F401,E402
-import axes.admin  # noqa: F401,E402  (access attempts and logs: superusers unlock accounts here)
+import axes.admin  # noqa: F401,E402  (access attempts and logs)
+import accounts.admin  # noqa: F401,E402  (after axes.admin: IMHSG editors unlock sign-in under Access attempts)
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.admin  # noqa: F401,E402
+from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
 from directory.admin_curation import curator_details_view, dashboard_view  # noqa: E402
 import directory.admin_suggestions  # noqa: F401,E402
@@ -25,6 +27,9 @@ urlpatterns = [
     path("csp-report/", security.csp_report, name="csp-report"),
     path("admin/2fa/setup/", security.setup_view, name="two-factor-setup"),
     path("admin/2fa/verify/", security.verify_view, name="two-factor-verify"),
+    path("admin/2fa/enrol/<str:token>/", enrol_view, name="two-factor-enrol"),
+    # Not under /admin/2fa/, which staff reach before confirming a code: issuing a link needs a confirmed one.
+    path("admin/enrolment-links/", admin.site.admin_view(issue_view), name="enrolment-link"),
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
     path("admin/account/", admin.site.admin_view(curator_details_view), name="curator-details"),
     path("admin/curators/<int:user_id>/", admin.site.admin_view(curator_details_view), name="curator-details-of"),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import enrolment
 from config.ops import JsonFormatter, RequestIdFilter
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +37,13 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_message(client, imhs
     assert response.status_code == 429
     assert "Sign-in is locked for now" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    # From another address too: the account itself is locked.
-    assert sign_in(client, "ellie", PASSWORD, ip="198.51.100.7").status_code == 429
+    # Only this account from this address is locked (issue 18: tests/test_signin.py has the other counts).
+    assert sign_in(client, "ellie", PASSWORD, ip="198.51.100.7").status_code == 302
     assert AccessFailureLog.objects.filter(username="ellie").count() >= settings.AXES_FAILURE_LIMIT
 
 
 def test_a_client_guessing_many_accounts_is_locked_too(client, imhsg_editor, viewer, settings):
-    for n in range(settings.AXES_FAILURE_LIMIT):
+    for n in range(settings.SIGNIN_ADDRESS_FAILURE_LIMIT):
         sign_in(client, f"nobody{n}", "wrong", ip="192.0.2.9")
     assert sign_in(client, "ellie", PASSWORD, ip="192.0.2.9").status_code == 429
     assert sign_in(client, "ellie", PASSWORD, ip="192.0.2.10").status_code == 302  # others are not locked out
@@ -62,9 +63,11 @@ def test_a_superuser_unlocks_an_account(client, imhsg_editor, django_user_model,
     assert sign_in(client, "ellie", PASSWORD).status_code == 302
 
 
-def test_curators_cannot_unlock_or_see_the_sign_in_records(client, imhsg_editor):
+def test_curators_cannot_see_the_sign_in_records(client, imhsg_editor):
+    # IMHSG editors may unlock (Access attempts: tests/test_signin.py), not read who signed in when.
     client.force_login(imhsg_editor)
-    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+    assert client.get(reverse("admin:axes_accesslog_changelist")).status_code == 403
+    assert client.get(reverse("admin:axes_accessfailurelog_changelist")).status_code == 403
 
 
 def test_sign_ins_are_recorded(client, imhsg_editor):
@@ -83,8 +86,12 @@ def test_staff_set_up_an_authenticator_then_confirm_a_code_at_each_sign_in(clien
     assert sign_in(client, "ellie", PASSWORD).status_code == 302
     response = client.get("/admin/directory/service/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("two-factor-setup"))
+    # A password alone enrols nothing: the set-up page asks for a link (issue 18, tests/test_signin.py)...
+    assert "set-up link" in client.get(response["Location"]).content.decode()
+    # ...which an IMHSG editor or a superuser makes for her.
+    assert client.get(enrolment.link_path(imhsg_editor))["Location"] == reverse("two-factor-setup")
     setup = client.get(response["Location"])
-    assert setup.status_code == 200 and "<svg" in setup.content.decode()
+    assert setup.status_code == 200 and "app-qr" in setup.content.decode()
     device = TOTPDevice.objects.get(user=imhsg_editor, confirmed=False)
     assert "not right" in client.post(reverse("two-factor-setup"), {"code": "000000" if code_for(device) != "000000" else "111111"}).content.decode()
     assert client.post(reverse("two-factor-setup"), {"code": "12345²"}).status_code == 200  # not ASCII digits
@@ -114,6 +121,7 @@ def test_staff_set_up_an_authenticator_then_confirm_a_code_at_each_sign_in(clien
 @override_settings(REQUIRE_2FA=True)
 def test_the_next_address_after_a_code_stays_on_this_site(client, imhsg_editor):
     client.force_login(imhsg_editor)
+    client.get(enrolment.link_path(imhsg_editor))
     client.get(reverse("two-factor-setup"))
     device = TOTPDevice.objects.get(user=imhsg_editor)
     response = client.post(reverse("two-factor-setup"), {"code": code_for(device), "next": "https://evil.example/"})
