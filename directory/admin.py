@@ -114,7 +114,9 @@ class HistoryAdmin(SuperuserDeletesOnly, CompareVersionsMixin, SimpleHistoryAdmi
     """History with who, when and what changed (simple-history), revert for those who may change
     the record, and a comparison of any two versions. Nobody but a superuser deletes."""
 
-    object_history_template = "admin/directory/object_history.html"
+    # Not admin/directory/object_history.html: Django would pick that name for every directory
+    # model, and models without simple-history (needs, facts...) have no compare page to link to.
+    object_history_template = "admin/directory/simple_history_object_history.html"
 
     def get_urls(self):
         from django.urls import path

@@ -71,7 +71,7 @@ ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "s
 TABLE_TEXT = """
 # case                                      anonymous    viewer       own_editor   other_editor imhsg_editor superuser
 app_list[auth]                              login/login  no/no        no/no        no/no        no/no        ok/read
-app_list[axes]                              login/login  no/no        no/no        no/no        no/no        ok/read
+app_list[axes]                              login/login  no/no        no/no        no/no        ok/read      ok/read
 app_list[directory]                         login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 app_list[mapping]                           login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 app_list[otp_totp]                          login/login  no/no        no/no        no/no        no/no        ok/read
@@ -90,13 +90,13 @@ auth_user_object                            login/login  go/read      go/read   
 auth_user_password_change                   login/login  no/no        no/no        no/no        no/no        ok/saved
 autocomplete[needs]                         login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 autocomplete[organisation]                  login/login  ok/read      ok/read      ok/read      ok/read      ok/read
-autocomplete[owner]                         login/login  no/no        no/no        no/no        ok/read      ok/read
+autocomplete[owner]                         login/login  no/no        no/no        no/no        no/no        ok/read
 autocomplete[venue]                         login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 axes_accessattempt_add                      login/login  no/no        no/no        no/no        no/no        no/no
-axes_accessattempt_change                   login/login  no/no        no/no        no/no        no/no        ok/saved
-axes_accessattempt_changelist               login/login  no/no        no/no        no/no        no/no        ok/saved
-axes_accessattempt_delete                   login/login  no/no        no/no        no/no        no/no        ok/saved
-axes_accessattempt_history                  login/login  no/no        no/no        no/no        no/no        ok/read
+axes_accessattempt_change                   login/login  no/no        no/no        no/no        ok/no        ok/saved
+axes_accessattempt_changelist               login/login  no/no        no/no        no/no        ok/saved     ok/saved
+axes_accessattempt_delete                   login/login  no/no        no/no        no/no        ok/saved     ok/saved
+axes_accessattempt_history                  login/login  no/no        no/no        no/no        ok/read      ok/read
 axes_accessattempt_object                   login/login  go/read      go/read      go/read      go/read      go/read
 axes_accessfailurelog_add                   login/login  no/no        no/no        no/no        no/no        no/no
 axes_accessfailurelog_change                login/login  no/no        no/no        no/no        no/no        ok/saved
@@ -1150,8 +1150,8 @@ def get_outcome(response, role):
         if role == "anonymous" and response["Location"] == reverse("admin:index"):
             return "login"  # sign-out for someone not signed in: to the admin index, which asks to sign in
         return "go"
-    if status in (403, 404, 405):
-        return "no"
+    if status in (400, 403, 404, 405):
+        return "no"  # 400: refused with a reason (a set-up link that is not theirs)
     return answer(response)
 
 
