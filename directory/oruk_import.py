@@ -18,6 +18,7 @@ Rules (docs/adr/0011-oruk-api.md):
   curator notes and in the report.
 """
 import json
+import math
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ VERSIONS = ("HSDS-UK-3.0", "3.0")
 ORUK_2_MARKERS = {"regular_schedules", "eligibilitys", "service_taxonomys", "physical_addresses", "reviews"}
 STATUSES = {"active", "inactive", "defunct", "temporarily closed"}
 MAX_PAGES = 10_000
+# An ORUK 3.0 service nests about eight levels deep (service, locations, addresses ...).
+MAX_DEPTH = 64
 TIMEOUT = 30
 
 
@@ -82,10 +85,64 @@ def _fetch_json(url):
             body = response.read()
     except OSError as error:
         raise FeedError([f"{url}: could not be read ({error})."]) from error
+    return parse_json(body, url)
+
+
+def parse_json(raw, where):
+    """Parsed JSON from bytes, or a FeedError saying in one line what is wrong with them.
+
+    Stricter than json.loads, so that nothing odd reaches the database: UTF-8 only (with an
+    optional byte-order mark); no NaN or Infinity (not JSON, and no number of years);
+    numbers of at most 40 digits and finite. Nesting deeper than Python's recursion limit
+    is refused here; check_services refuses anything deeper than MAX_DEPTH.
+    """
     try:
-        return json.loads(body)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FeedError([f"{where}: not UTF-8 text (byte {error.start + 1} is not UTF-8)."]) from None
+    too_deep = FeedError([f"{where}: nested too deeply (more than {MAX_DEPTH} levels) to be a feed."])
+    try:
+        data = json.loads(text, parse_constant=_no_constant, parse_int=_int, parse_float=_float)
+    except RecursionError:
+        raise too_deep from None
     except ValueError as error:
-        raise FeedError([f"{url}: not JSON ({error})."]) from error
+        raise FeedError([f"{where}: not valid JSON ({error})."]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise too_deep
+    return data
+
+
+def _depth(data):
+    """How deeply `data` nests, found without recursion."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            stack += [(item, depth + 1) for item in value]
+    return deepest
+
+
+MAX_DIGITS = 40
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _int(digits):
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a number with more than {MAX_DIGITS} digits")
+    return int(digits)
+
+
+def _float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"a number too large: {text[:40]}")
+    return value
 
 
 def _check_version(version, where):
@@ -106,7 +163,9 @@ def read_url(url, *, fetch=_fetch_json, progress=None):
         if not isinstance(listing, dict) or not isinstance(listing.get("contents"), list):
             raise FeedError([f"{base}/services?page={page}: not a page of services (no contents)."])
         ids += [item.get("id") for item in listing["contents"] if isinstance(item, dict)]
-        if listing.get("last_page", True) or not listing["contents"] or page >= (listing.get("total_pages") or 0):
+        total_pages = listing.get("total_pages")
+        if (listing.get("last_page", True) or not listing["contents"]
+                or not isinstance(total_pages, int) or page >= total_pages):
             break
         page += 1
     services, addresses = [], {}
@@ -124,13 +183,11 @@ def read_url(url, *, fetch=_fetch_json, progress=None):
 def read_file(path):
     """Services from a JSON file (see the module docstring for the shapes accepted)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as error:
         raise FeedError([f"{path}: could not be read ({error.strerror})."]) from error
-    except ValueError as error:
-        raise FeedError([f"{path}: not valid JSON ({error})."]) from error
-    return services_in(data, str(path))
+    return services_in(parse_json(raw, path), str(path))
 
 
 def services_in(data, where):
@@ -163,7 +220,12 @@ def check_services(services, where):
             problems.append(f"{label}: not a JSON object.")
             continue
         if service.get("name"):
-            label += f" ({str(service['name'])[:60]})"
+            label += f" ({_shown(service['name'])})"
+        unreadable = _unstorable(service)
+        if unreadable:
+            # Nothing else is looked at: the record's shape cannot be trusted.
+            problems.append(f"{label}{unreadable}")
+            continue
         markers = ORUK_2_MARKERS & set(service)
         if markers:
             problems.append(f"{label}: has {', '.join(sorted(markers))}, which belong to Open Referral UK 2; "
@@ -179,7 +241,7 @@ def check_services(services, where):
             problems.append(f"{label}, field 'name': missing.")
         elif len(service["name"].strip()) > 200:
             problems.append(f"{label}, field 'name': longer than 200 characters.")
-        if service.get("status") not in STATUSES:
+        if not isinstance(service.get("status"), str) or service["status"] not in STATUSES:
             problems.append(f"{label}, field 'status': missing or not one of {', '.join(sorted(STATUSES))}.")
         organisation = service.get("organization")
         if not isinstance(organisation, dict):
@@ -193,7 +255,8 @@ def check_services(services, where):
                 problems.append(f"{label}, field 'organization.name': longer than 200 characters.")
         for name in ("minimum_age", "maximum_age"):
             value = service.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 150):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0 <= value <= 150):  # also refuses NaN
                 problems.append(f"{label}, field '{name}': not a number of years from 0 to 150.")
         for name in ("attributes", "languages", "service_at_locations", "service_areas", "cost_options", "phones",
                      "schedules", "funding", "x_referral_routes"):
@@ -202,7 +265,43 @@ def check_services(services, where):
     return problems
 
 
+def _shown(value, length=60):
+    """A value for a message: short, and printable whatever it holds."""
+    text = str(value)[:length]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _unstorable(service):
+    """', field ...: why' for the first value no database could store (a NUL character,
+    which PostgreSQL refuses and SQLite would keep; an unpaired surrogate, which is not
+    Unicode at all) or for nesting deeper than MAX_DEPTH; else "". Checked the same way on
+    every database, before anything is written; iterative, so no depth can overflow it."""
+    stack = [((), service)]
+    while stack:
+        path, value = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return f": nested too deeply (more than {MAX_DEPTH} levels) to be a feed."
+        if isinstance(value, dict):
+            stack += [(path + (str(key),), item) for key, item in reversed(list(value.items()))]
+        elif isinstance(value, list):
+            stack += [(path + (f"[{index}]",), item) for index, item in reversed(list(enumerate(value)))]
+        elif isinstance(value, str):
+            where = _shown(".".join(path).replace(".[", "["), 120)
+            if "\x00" in value:
+                return f", field '{where}': holds a NUL character (\\u0000), which cannot be stored."
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f", field '{where}': holds an unpaired surrogate (\\ud800-\\udfff), which is not text."
+    return ""
+
+
 # --- Mapping ----------------------------------------------------------------------
+
+def _records(value):
+    """The JSON objects in a list; nothing for anything else (a feed's optional lists are lenient)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
 
 def _text(value, max_length=None):
     text = value.strip() if isinstance(value, str) else ""
@@ -325,9 +424,7 @@ def map_service(service, vocabulary, districts, source_address):
     age_range, age_from, age_to = _ages(service, notes)
     terms = {taxonomy.key: set() for taxonomy in TAXONOMIES}
     foreign = []
-    for attribute in service.get("attributes") or []:
-        if not isinstance(attribute, dict):
-            continue
+    for attribute in _records(service.get("attributes")):
         found = vocabulary.resolve(attribute)
         if found:
             terms[found[0]].add(found[1])
@@ -356,19 +453,18 @@ def map_service(service, vocabulary, districts, source_address):
     if service.get("x_cost") in Cost.values:
         cost = service["x_cost"]
     else:
-        amounts = [option.get("amount") for option in service.get("cost_options") or [] if isinstance(option, dict)]
+        amounts = [option.get("amount") for option in _records(service.get("cost_options"))]
         if amounts and all(amount == 0 for amount in amounts):
             cost = Cost.FREE
         elif any(isinstance(amount, (int, float)) and amount > 0 for amount in amounts):
             cost = Cost.PAID
     if not fees:
-        fees = "; ".join(_text(option.get("amount_description")) for option in service.get("cost_options") or []
-                         if isinstance(option, dict) and _text(option.get("amount_description")))
+        fees = "; ".join(_text(option.get("amount_description")) for option in _records(service.get("cost_options"))
+                         if _text(option.get("amount_description")))
 
-    phones = [phone for phone in service.get("phones") or [] if isinstance(phone, dict)]
-    for contact in service.get("contacts") or []:
-        if isinstance(contact, dict):
-            phones += [phone for phone in contact.get("phones") or [] if isinstance(phone, dict)]
+    phones = _records(service.get("phones"))
+    for contact in _records(service.get("contacts")):
+        phones += _records(contact.get("phones"))
     phone = _text(phones[0].get("number")) if phones else ""
     if len(phone) > 40:
         warn(f"Phone number {phone[:60]!r} left out: too long.")
@@ -378,13 +474,14 @@ def map_service(service, vocabulary, districts, source_address):
     chosen_districts = []
     if coverage and coverage.get("type") in CoverageType.values:
         coverage_type = coverage["type"]
-        chosen_districts = [districts[d.get("ons_code")] for d in coverage.get("districts") or []
-                            if isinstance(d, dict) and d.get("ons_code") in districts]
+        codes = [d.get("ons_code") for d in _records(coverage.get("districts"))]
+        chosen_districts = [districts[code] for code in codes if isinstance(code, str) and code in districts]
         locality = _text(coverage.get("locality"), 120)
         locality_district = coverage.get("locality_district") or {}
-        locality_district = districts.get(locality_district.get("ons_code")) if isinstance(locality_district, dict) else None
+        code = locality_district.get("ons_code") if isinstance(locality_district, dict) else None
+        locality_district = districts.get(code) if isinstance(code, str) else None
     else:
-        areas = [_text(area.get("name")) for area in service.get("service_areas") or [] if isinstance(area, dict)]
+        areas = [_text(area.get("name")) for area in _records(service.get("service_areas"))]
         areas = [area for area in areas if area]
         by_name = {district.name.lower(): district for district in districts.values()}
         locality, locality_district = "", None
@@ -426,7 +523,7 @@ def map_service(service, vocabulary, districts, source_address):
         if not (isinstance(sal, dict) and isinstance(sal.get("location"), dict)):
             continue
         location = sal["location"]
-        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        addresses = _records(location.get("addresses"))
         postcode = _text(addresses[0].get("postal_code")) if addresses else ""
         result = postcode_lookup(postcode)
         if not result.found:
@@ -447,8 +544,8 @@ def map_service(service, vocabulary, districts, source_address):
     parent_min, parent_max = parent_age("min"), parent_age("max")
     if parent_min is not None and parent_max is not None and parent_min > parent_max:
         parent_min = parent_max = None
-    schedules = [_text(s.get("description")) for s in service.get("schedules") or [] if isinstance(s, dict)]
-    funding = [_text(f.get("source")) for f in service.get("funding") or [] if isinstance(f, dict)]
+    schedules = [_text(s.get("description")) for s in _records(service.get("schedules"))]
+    funding = [_text(f.get("source")) for f in _records(service.get("funding"))]
     fields = {
         "name": name, "summary": summary, "description": description,
         "url": _safe_url(service.get("url"), warn, "The website"),
@@ -516,7 +613,7 @@ class Writer:
 
     def venue(self, location, result):
         """The venue for a location whose postcode we know (`result`): reused, or created."""
-        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        addresses = _records(location.get("addresses"))
         address = addresses[0] if addresses else {}
         name = _text(location.get("name"), 200) or _text(address.get("address_1"), 200)
         location_id = parse_uuid(str(location.get("id") or ""))
@@ -527,8 +624,8 @@ class Writer:
         venue = Venue(name=name or result.postcode,
                       address=_text(", ".join(_text(address.get(k)) for k in ("address_1", "address_2")
                                               if _text(address.get(k))), 300),
-                      accessibility="\n".join(_text(a.get("description")) for a in location.get("accessibility") or []
-                                              if isinstance(a, dict) and _text(a.get("description"))))
+                      accessibility="\n".join(_text(a.get("description")) for a in _records(location.get("accessibility"))
+                                              if _text(a.get("description"))))
         if location_id:
             venue.uuid = location_id
         venue.locate(result)
@@ -646,8 +743,15 @@ def import_services(services, *, source, source_url="", addresses=None, progress
     vocabulary = Vocabulary()
     districts = {district.code: district for district in District.objects.defer("boundary")}
     addresses = addresses or {}
-    mapped = [map_service(service, vocabulary, districts, addresses.get(service["id"], source_url))
-              for service in services]
+    mapped = []
+    for number, service in enumerate(services, 1):
+        try:
+            mapped.append(map_service(service, vocabulary, districts, addresses.get(service["id"], source_url)))
+        except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError) as error:
+            # A shape no check foresaw: still a message naming the record, never a traceback
+            # (tests/directory/test_oruk_import.py tries every kind of value in every field).
+            raise FeedError([f"{source}, service {number} ({_shown(service['name'])}): could not be read "
+                             f"({_shown(error, 120)})."]) from error
     kind = SourceKind.PUBLIC_PAGE if source_url or addresses else SourceKind.PROVIDER
     writer = Writer(source=source, kind=kind, source_url=source_url, reason=_change_reason(source))
     report = ImportReport()
