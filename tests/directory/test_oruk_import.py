@@ -233,6 +233,172 @@ def feed_service(**changes):
     return service
 
 
+def reimport(**changes):
+    return import_services([feed_service(**changes)], source="https://hub.example/oruk")
+
+
+def the_draft():
+    return Service.objects.get(uuid=REIMPORT_ID)
+
+
+def route(service, referrer):
+    return service.referral_routes.get(referrer=referrer)
+
+
+def venue_names(service):
+    return sorted(service.service_at_locations.values_list("venue__name", flat=True))
+
+
+def curator_edits(service):
+    """What a curator does to the draft in the admin between two imports."""
+    from directory.models import Language
+
+    service.description = "Written by a curator after ringing the hub."
+    service._change_reason = "Edited by a curator"
+    service.save()
+    service.languages.set([Language.objects.get(code="ur")])
+    self_route = route(service, "self")
+    self_route.how_to_refer = "Text the hub first, then ring."
+    self_route.save()
+    ReferralRoute.objects.create(service=service, referrer="professional", professions="GP", order=9)
+    hall = Venue.objects.create(name="Curator's Hall", postcode="B1 1AA")
+    ServiceAtLocation.objects.create(service=service, venue=hall)
+
+
+VERSION_2 = {
+    "phones": [{"number": "0121 000 0002"}],
+    "schedules": [{"description": "Tuesdays 1pm"}],
+    "x_referral_routes": [ROUTE_SELF, dict(ROUTE_PRO, waiting_time="3 weeks")],  # ROUTE_AUTO dropped
+    "service_at_locations": [LOCATION_A, LOCATION_C],  # B dropped, C added
+}
+
+
+def test_a_re_import_keeps_a_curators_edits_and_takes_the_feeds_other_changes():
+    reimport()
+    curator_edits(the_draft())
+    report = reimport(**VERSION_2)
+    service = the_draft()
+    assert report.updated == ["Bumps and Babies"]
+    # The curator's edits: a field, a many-to-many set, a route, an added route and venue.
+    assert service.description == "Written by a curator after ringing the hub."
+    assert [language.code for language in service.languages.all()] == ["ur"]
+    assert route(service, "self").how_to_refer == "Text the hub first, then ring."
+    assert service.referral_routes.filter(referrer="professional", professions="GP").exists()
+    # The feed's changes to what the curator did not touch.
+    assert (service.phone, service.schedule_description) == ("0121 000 0002", "Tuesdays 1pm")
+    assert service.referral_routes.get(professions="Health visitor").waiting_time == "3 weeks"
+    assert not service.referral_routes.filter(referrer="automatic").exists()
+    assert venue_names(service) == ["Curator's Hall", "Hub Room A", "Hub Room C"]
+    assert not [what for _name, what in report.warnings if "kept" in what]  # no conflicts
+
+
+def test_a_conflict_keeps_the_curators_value_and_is_reported():
+    from directory.models import Language
+
+    reimport()
+    service = the_draft()
+    service.phone = "0121 999 9999"
+    service.save()
+    service.languages.set([Language.objects.get(code="ur")])
+    professional = service.referral_routes.get(professions="Health visitor")
+    professional.waiting_time = "About a month"
+    professional.save()
+    placement = service.service_at_locations.get(venue__name="Hub Room B")
+    placement.note = "Side door, up the ramp"
+    placement.save()
+    service.age_range, service.age_from_months, service.age_to_months = "range", 0, 11
+    service.save()
+    version_2 = VERSION_2 | {"languages": [{"code": "ar", "name": "Arabic"}], "minimum_age": 0, "maximum_age": 2}
+    report = reimport(**version_2)
+    service = the_draft()
+    assert service.phone == "0121 999 9999"
+    assert (service.age_range, service.age_from_months, service.age_to_months) == ("range", 0, 11)
+    assert [language.code for language in service.languages.all()] == ["ur"]
+    assert service.referral_routes.get(professions="Health visitor").waiting_time == "About a month"
+    assert "Hub Room B" in venue_names(service)  # dropped by the feed, but edited here
+    warnings = "\n".join(what for _name, what in report.warnings)
+    for what in ("phone", "0121 000 0002", "languages", "Arabic", "waiting time", "3 weeks", "Hub Room B",
+                 "child age range: the feed now says 0 to 23 months"):
+        assert what in warnings, what
+        assert what in service.curator_notes, what
+    assert service.phone == "0121 999 9999"
+    # Said once: the same feed again changes nothing and adds no note.
+    notes = service.curator_notes
+    again = reimport(**version_2)
+    assert again.unchanged == ["Bumps and Babies"] and the_draft().curator_notes == notes
+
+
+def test_a_re_import_without_curator_edits_takes_every_change_of_the_feed():
+    reimport()
+    report = reimport(**VERSION_2, description="Now for dads too.", languages=[{"code": "ar", "name": "Arabic"}])
+    service = the_draft()
+    assert report.updated == ["Bumps and Babies"] and not report.warnings
+    assert (service.description, service.phone, service.schedule_description) == (
+        "Now for dads too.", "0121 000 0002", "Tuesdays 1pm")
+    assert [language.code for language in service.languages.all()] == ["ar"]
+    assert [(r.referrer, r.waiting_time) for r in service.referral_routes.all()] == [
+        ("self", ""), ("professional", "3 weeks")]
+    assert venue_names(service) == ["Hub Room A", "Hub Room C"]
+
+
+def test_a_curators_choice_of_organisation_is_kept_and_the_feeds_new_one_not_created():
+    reimport()
+    service = the_draft()
+    acacia = Organisation.objects.get(name="Acacia Family Support")
+    service.organisation = acacia
+    service.save()
+    renamed = {"id": "0d9b3c1e-4b7a-4a53-8f1e-5a0c2b6d7eb2", "name": "Bumps Network CIC", "description": ""}
+    report = reimport(organization=renamed)
+    assert the_draft().organisation == acacia
+    assert not Organisation.objects.filter(name="Bumps Network CIC").exists()
+    assert any("organisation" in what and "kept" in what for _name, what in report.warnings)
+
+
+def test_what_a_curator_removed_stays_removed():
+    reimport()
+    service = the_draft()
+    route(service, "automatic").delete()
+    service.service_at_locations.get(venue__name="Hub Room B").delete()
+    report = reimport()
+    assert report.unchanged == ["Bumps and Babies"]
+    assert not service.referral_routes.filter(referrer="automatic").exists()
+    assert venue_names(service) == ["Hub Room A"]
+
+
+def test_a_draft_imported_before_the_base_was_kept_is_merged_from_its_history():
+    """Drafts imported by the first version of import_oruk have no stored base: the
+    import's own rows in the history stand for it."""
+    from directory.provenance import OrukImportBase
+
+    reimport()
+    OrukImportBase.objects.all().delete()
+    curator_edits(the_draft())
+    report = reimport(**VERSION_2)
+    service = the_draft()
+    assert service.description == "Written by a curator after ringing the hub."
+    assert [language.code for language in service.languages.all()] == ["ur"]
+    assert route(service, "self").how_to_refer == "Text the hub first, then ring."
+    assert service.referral_routes.filter(referrer="professional", professions="GP").exists()
+    assert service.phone == "0121 000 0002"
+    assert service.referral_routes.get(professions="Health visitor").waiting_time == "3 weeks"
+    assert not service.referral_routes.filter(referrer="automatic").exists()
+    assert venue_names(service) == ["Curator's Hall", "Hub Room A", "Hub Room C"]
+    assert report.updated == ["Bumps and Babies"]
+
+
+def test_a_re_import_leaves_the_source_of_a_curators_edit_alone():
+    from directory.provenance import record_curator_edits
+
+    reimport()
+    service = the_draft()
+    service.phone = "0121 999 9999"
+    service.save()
+    record_curator_edits(service, ["phone"], user=None)
+    reimport(description="A changed description.")
+    fact = Fact.objects.get(service=service, field="phone")
+    assert fact.kind == "curator" and fact.is_confirmed
+
+
 # --- Malformed feeds: a clear message, nothing written, on SQLite and PostgreSQL ------------
 
 def _json_with(service):
