@@ -27,7 +27,7 @@ from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 # Working records that no public page or API shows: saving them changes nothing public.
-NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "ContentVersion"}
+NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "OrukImportBase", "ContentVersion"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The version read in this request (None: not read yet), kept only while a request is being

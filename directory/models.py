@@ -656,7 +656,7 @@ class NeedStep(models.Model):
     def __str__(self):
         return f"{self.lower} \u2192 {self.higher}"
 
-from directory.provenance import Fact, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
+from directory.provenance import Fact, OrukImportBase, SeedRecord  # noqa: E402,F401  (models Django must find in this app)
 from directory.curation import PendingChange, ReminderSent  # noqa: E402,F401
 from directory.suggestions import Suggestion  # noqa: E402,F401  ("Suggest a change", docs/adr/0009)
 

@@ -167,6 +167,32 @@ class SeedRecord(models.Model):
         return self.key
 
 
+
+class OrukImportBase(models.Model):
+    """What the Open Referral feed said about one imported draft the last time `import_oruk`
+    read it: the base of the three-way merge that lets a re-import take the feed's changes
+    without undoing a curator's (directory/oruk_import.py, docs/adr/0011-oruk-api.md).
+
+    Not the service's history: a re-import that keeps a curator's value saves the service
+    with that value, so "what the import saved" stops being "what the feed said", and the
+    next run would take a curator's edit for the import's own. `values` holds "fields" (the
+    mapped fields, related records by primary key, many-to-many sets as sorted lists),
+    "routes" ({key: {"pk": the route written, "values": what the feed said}}, the key being
+    the feed's route id) and "venues" ({venue pk: {"pk": the placement, "note": ...}}).
+    Kept apart from `SeedRecord`, whose rows `loadseed` reads as "what the seed created".
+    """
+
+    service = models.OneToOneField("directory.Service", on_delete=models.CASCADE, related_name="oruk_import_base")
+    source = models.CharField(max_length=500, blank=True, help_text="The feed's address or file, as given to import_oruk.")
+    values = models.JSONField(default=dict, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "Open Referral import base"
+
+    def __str__(self):
+        return f"{self.service}: as imported from {self.source}"
+
 # Which form fields vouch for which fact, per kind of record: a curator who changes
 # one of these fields in the admin becomes the fact's source, confirmed that day.
 FORM_FIELD_FACTS = {

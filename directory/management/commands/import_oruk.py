@@ -25,8 +25,9 @@ class Command(BaseCommand):
         "Import services from an Open Referral UK 3.0 feed: SOURCE is the feed's address (its / says version "
         "HSDS-UK-3.0) or a JSON file of services or /services pages. Everything is checked before anything is "
         "written, and written in one transaction (all or nothing). Records are matched by their Open Referral id: "
-        "new services are drafts for curators to classify and publish; drafts are updated; published or archived "
-        "services are never touched. Each fact records the feed as its source."
+        "new services are drafts for curators to classify and publish; drafts take the feed's changes except where a "
+        "curator changed the same thing since the last import (kept, and reported as a conflict); published or "
+        "archived services are never touched. Each fact records the feed as its source."
     )
 
     def add_arguments(self, parser):
