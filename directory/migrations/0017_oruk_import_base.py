@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0015_maintained_search_tables'),
+        ('directory', '0016_pending_change_fields'),
     ]
 
     operations = [
