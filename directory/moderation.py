@@ -390,14 +390,15 @@ def revert_to_version(*, record, history_id, reverted_by):
     model = type(record)
     history_model = model.history.model
     version = record.history.get(history_id=history_id)
-    old = version.instance
     with transaction.atomic():
         live = model.objects.select_for_update().get(pk=record.pk)
         changed = []
         for model_field in model._meta.concrete_fields:
             if model_field.name in NOT_REVERTED or model_field.name in history_model._history_excluded_fields:
                 continue
-            value = getattr(old, model_field.attname)
+            # Read from the historical row itself: simple-history's `.instance` overlays today's
+            # values on a model with excluded fields (organisations exclude their editors).
+            value = getattr(version, model_field.attname)
             if getattr(live, model_field.attname) != value:
                 setattr(live, model_field.attname, value)
                 changed.append(model_field.name)

@@ -73,6 +73,11 @@ class WardAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     readonly_fields = ["boundary"]
 
+    def has_add_permission(self, request):
+        # A ward is its boundary, which comes from open data (loadseed): a ward added here had
+        # none, and saving it failed on the database's NOT NULL (a 500).
+        return False
+
 
 @admin.register(Postcode)
 class PostcodeAdmin(admin.ModelAdmin):

@@ -112,6 +112,11 @@ axes_accesslog_history                      login/login  no/no        no/no     
 axes_accesslog_object                       login/login  go/read      go/read      go/read      go/read      go/read
 catch_all                                   login/login  no/no        no/no        no/no        no/no        no/no
 curation-dashboard                          login/login  ok/read      no/no        no/no        ok/read      ok/read
+curator-details                             login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
+curator-details-of                          login/login  no/no        no/no        no/no        ok/saved     ok/saved
+curator-details-of[superuser]               login/login  no/no        no/no        no/no        no/no        ok/saved
+enrolment-link                              login/login  no/no        no/no        no/no        ok/read      ok/read
+two-factor-enrol                            login/login  no/no        no/no        no/no        no/no        no/no
 directory_deliverymode_add                  login/login  no/no        no/no        no/no        ok/saved     ok/saved
 directory_deliverymode_change               login/login  ok/no        ok/no        ok/no        ok/saved     ok/saved
 directory_deliverymode_changelist           login/login  ok/no        ok/no        ok/no        ok/no        ok/saved
@@ -207,7 +212,7 @@ directory_service_history[nbn]              login/login  ok/read      ok/read   
 directory_service_import                    login/login  no/no        no/no        no/no        ok/read      ok/read
 directory_service_object                    login/login  go/read      go/read      go/read      go/read      go/read
 directory_service_process_import            login/login  no/no        no/no        no/no        no/saved     no/saved
-directory_service_review_change             login/login  no/no        no/no        no/no        ok/saved     ok/saved
+directory_service_review_change             login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_service_simple_history            login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_service_simple_history[archived]  login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_service_simple_history[draft]     login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
@@ -275,7 +280,7 @@ otp_totp_totpdevice_object                  login/login  go/read      go/read   
 otp_totp_totpdevice_qrcode                  login/login  no/no        no/no        no/no        no/no        ok/read
 password_change                             login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
 password_change_done                        login/login  ok/read      ok/read      ok/read      ok/read      ok/read
-two-factor-setup                            login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
+two-factor-setup                            login/login  ok/no        ok/no        ok/no        ok/no        ok/no
 two-factor-verify                           login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 view_on_site                                login/login  go/read      go/read      go/read      go/read      go/read
 """
@@ -364,10 +369,14 @@ class World:
         service.save()
         return service
 
-    def version(self, obj, status=None):
-        """A history row of `obj` to open in the history form: its latest, or its latest with `status`."""
+    def version(self, obj, status=None, drift=False):
+        """A history row of `obj` to open in the history form: its latest, or its latest with `status`.
+        With `drift`, the record is then changed without a history row, so it differs from it."""
         rows = obj.history.order_by("-history_date", "-history_id")
-        return (rows.filter(status=status) if status else rows).first().history_id
+        history_id = (rows.filter(status=status) if status else rows).first().history_id
+        if drift:
+            type(obj).objects.filter(pk=obj.pk).update(**{DRIFT_FIELD[type(obj)._meta.model_name]: DRIFTED})
+        return history_id
 
     def versions(self, obj):
         """The first and the latest history rows of `obj` (a second is saved if it has only one):
@@ -787,10 +796,15 @@ def standard_cases(spec):
         if spec.label in HISTORY_MODELS:
             # An archived service's published version (posting it back re-publishes); a restored
             # service's archived version (posting it back archives); else the latest version.
+            # Otherwise the latest version, after the record has drifted from it (a write that
+            # leaves no history), so that a revert really writes. A revert restores the version
+            # as it was, whatever the form says (docs/adr/0014).
             version_status = {"[archived]": Status.PUBLISHED, "[restored]": Status.ARCHIVED}.get(suffix)
             one(f"{prefix}_simple_history{suffix}", f"{prefix}_simple_history",
-                lambda w, t=get, s=version_status: admin(f"{prefix}_simple_history", t(w).pk, w.version(t(w), s)),
-                target=lambda w, u, t=get: t(w), org=org, changes=spec.edit, needs=spec.needs)
+                lambda w, t=get, s=version_status: admin(f"{prefix}_simple_history", t(w).pk,
+                                                         w.version(t(w), s, drift=s is None)),
+                target=lambda w, u, t=get: t(w), org=org, changes=spec.edit, needs=spec.needs,
+                saved=lambda w, u, b, a, t=get: reverted(t(w)))
             if (suffix, variant_target, org) in variants:
                 one(f"{prefix}_compare{suffix}", f"{prefix}_compare",
                     lambda w, t=get: admin(f"{prefix}_compare", t(w).pk) + "?older={}&newer={}".format(
@@ -879,6 +893,21 @@ def added(spec):
     return check
 
 
+# The field each history-tracked model drifts on before a revert, and what it drifts to.
+DRIFT_FIELD = {"service": "name", "organisation": "name", "referralroute": "how_to_refer", "venue": "name"}
+DRIFTED = "Drifted since the version (matrix)"
+
+
+def reverted(obj):
+    """A revert of `obj` happened: its latest history row says so, and no field has the drifted value."""
+    obj = type(obj)._base_manager.get(pk=obj.pk)
+    latest = obj.history.order_by("-history_date", "-history_id").first()
+    if not (latest.history_change_reason or "").startswith("Reverted"):
+        return f"the latest history row is {latest.history_change_reason!r}, not a revert"
+    field = DRIFT_FIELD[obj._meta.model_name]
+    return f"{field} is still {DRIFTED!r}" if getattr(obj, field) == DRIFTED else ""
+
+
 def review_saved(world, user, before, after):
     world.pending.refresh_from_db()
     service = Service.objects.get(pk=world.published.pk)
@@ -964,6 +993,17 @@ def special_cases():
           for model_name, name in (("service", "owner"), ("service", "organisation"), ("service", "needs"),
                                    ("serviceatlocation", "venue"))],
         Case("curation-dashboard", "curation-dashboard", lambda w: reverse("curation-dashboard"), own_form=False),
+        # Everyone's own name and e-mail; an IMHSG editor's of another curator, never a superuser's.
+        Case("curator-details", "curator-details", lambda w: reverse("curator-details"), target=lambda w, u: u,
+             model=world_user_model(), needs="email", submit=None),
+        Case("curator-details-of", "curator-details-of", lambda w: reverse("curator-details-of", args=[w.ellie.pk]),
+             target=lambda w, u: w.ellie, model=world_user_model(), submit=None, own_form=False),
+        Case("curator-details-of[superuser]", "curator-details-of",
+             lambda w: reverse("curator-details-of", args=[w.sam.pk]), target=lambda w, u: w.sam,
+             model=world_user_model(), submit=None, own_form=False),
+        Case("enrolment-link", "enrolment-link", lambda w: reverse("enrolment-link"), own_form=False, submit=None),
+        Case("two-factor-enrol", "two-factor-enrol", lambda w: reverse("two-factor-enrol", args=["not-a-link"]),
+             own_form=False, submit=None),
         Case("two-factor-setup", "two-factor-setup", lambda w: reverse("two-factor-setup"), submit=None,
              changes=lambda w, u, b: {"code": device_token(w, u, confirmed=False)}, needs="code", saved=enrolled),
         Case("two-factor-verify", "two-factor-verify", lambda w: reverse("two-factor-verify"), submit=None,

@@ -418,3 +418,13 @@ def test_a_viewer_reads_a_fact_without_a_server_error(client, viewer):
     fact = Fact.objects.first()
     page = as_user(client, viewer).get(admin_url("directory_fact_change", fact.pk))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+
+
+def test_an_organisation_reverts_to_its_own_past_name(client, imhsg_editor):
+    """simple-history rebuilds a past organisation with today's values (it excludes the editors
+    set); a revert reads the historical row itself."""
+    organisation = Organisation.objects.get(name="Acacia Family Support")
+    version = organisation.history.first()
+    Organisation.objects.filter(pk=organisation.pk).update(name="Renamed without history")
+    assert post_version(as_user(client, imhsg_editor), organisation, version).status_code == 302
+    assert Organisation.objects.get(pk=organisation.pk).name == "Acacia Family Support"
