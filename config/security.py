@@ -169,19 +169,46 @@ class PermissionsPolicyMiddleware:
 
 
 CSP_REPORT_MAX_BYTES = 16 * 1024
+# What browsers send to a report-uri (application/csp-report), and plain JSON for tools.
+CSP_REPORT_TYPES = ("application/csp-report", "application/json")
+CSP_REPORT_FIELDS = ("violated-directive", "blocked-uri", "document-uri")
+
+
+def _csp_report_details(request):
+    """The report's object, or None when the request is not one. Anyone may post here, so
+    anything malformed is answered 400 and never raises: a 500 would be e-mailed to ADMINS."""
+    if request.content_type not in CSP_REPORT_TYPES:
+        return None
+    length = request.META.get("CONTENT_LENGTH") or ""
+    # Checked before request.body is read: a body beyond DATA_UPLOAD_MAX_MEMORY_SIZE would raise
+    # RequestDataTooBig, which Django logs at error level.
+    if not (length.isascii() and length.isdigit() and 0 < int(length) <= CSP_REPORT_MAX_BYTES):
+        return None
+    try:
+        report = json.loads(request.body)
+    except (ValueError, RecursionError):  # not JSON or not UTF-8; nested deeper than Python recurses
+        return None
+    details = report.get("csp-report", report) if isinstance(report, dict) else None
+    if not isinstance(details, dict):
+        return None
+    for field in CSP_REPORT_FIELDS:
+        value = details.get(field, "")
+        if not isinstance(value, str):
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, which JSON's \u escapes allow, cannot be logged
+            return None
+    return details
 
 
 @csrf_exempt
 @require_POST
 def csp_report(request):
     """Browsers POST policy violations here; they are logged (at most 16 KB each, never stored)."""
-    body = request.body[:CSP_REPORT_MAX_BYTES] if int(request.META.get("CONTENT_LENGTH") or 0) <= CSP_REPORT_MAX_BYTES else b""
-    try:
-        report = json.loads(body or b"{}")
-    except ValueError:
+    details = _csp_report_details(request)
+    if details is None:
         return HttpResponse(status=400)
-    details = report.get("csp-report", report) if isinstance(report, dict) else {}
-    if isinstance(details, dict):
-        logger.warning("CSP violation: %s blocked %s on %s", str(details.get("violated-directive", ""))[:200],
-                       str(details.get("blocked-uri", ""))[:300], str(details.get("document-uri", ""))[:300])
+    logger.warning("CSP violation: %s blocked %s on %s", details.get("violated-directive", "")[:200],
+                   details.get("blocked-uri", "")[:300], details.get("document-uri", "")[:300])
     return HttpResponse(status=204)

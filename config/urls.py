@@ -22,6 +22,13 @@ admin.site.index_title = "Keep the directory true"
 admin.site.enable_nav_sidebar = False
 admin.site.index_template = "admin/directory/index.html"
 
+# Errors Django answers itself (too many parameters, a bad Host header, an uncaught exception):
+# JSON under /api/, the site's own pages elsewhere (directory/api/views.py).
+handler400 = "directory.api.views.handler400"
+handler403 = "directory.api.views.handler403"
+handler404 = "directory.api.views.handler404"
+handler500 = "directory.api.views.handler500"
+
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("csp-report/", security.csp_report, name="csp-report"),

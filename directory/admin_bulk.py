@@ -3,10 +3,14 @@
 `ServiceBulkMixin` is mixed into `ServiceAdmin` (directory/admin.py): it adds *Import* and
 *Export* to the service list. Import is a dry run first: the file is checked (size, encoding,
 columns, every row) and a row-by-row preview or list of errors is shown; nothing is written
-until the curator confirms, and then every row is written or none is.
+until the curator confirms, and then every row is written or none is. Between the two the file
+waits in the temporary folder (`ImportStorage`), and only one confirmation can import it.
 """
 import csv
 import io
+import os
+import re
+import tempfile
 
 from django import forms
 from django.conf import settings
@@ -17,6 +21,7 @@ from django.urls import reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
+from import_export.tmp_storages import TempFolderStorage
 
 from directory.bulk import COLUMNS, ServiceResource, can_import
 
@@ -73,10 +78,61 @@ class ServiceImportForm(ImportForm):
         return upload
 
 
+IMPORT_FILE_PREFIX = "directory-import-"
+# What tempfile.mkstemp names a file made with that prefix.
+IMPORT_FILE_NAME = re.compile(re.escape(IMPORT_FILE_PREFIX) + r"[a-z0-9_]{8}\Z")
+CLAIMED = ".confirming"
+ALREADY_CONFIRMED = "This import was already confirmed or has expired. Nothing was changed: upload the file again."
+
+
+class ImportFileGone(Exception):
+    """A confirmation names a file that is not waiting: already imported by an earlier
+    confirmation, removed from the temporary folder since, or never written by an upload."""
+
+
+class ImportStorage(TempFolderStorage):
+    """The uploaded file between the dry run and its confirmation.
+
+    The confirmation posts the file's name back, so it is the client's word: only a name this
+    class made is read. And the confirmation claims the file (an atomic rename) before reading it,
+    so of two confirmations of one preview (a double click, two tabs) exactly one imports and the
+    other raises ImportFileGone, however close together they arrive. The dry run, which wrote the
+    file, reads it in place."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._wrote = self._claimed = False
+
+    def save(self, data):
+        # mkstemp: a name nobody can guess or take first, and a file only its owner may read.
+        handle, path = tempfile.mkstemp(prefix=IMPORT_FILE_PREFIX)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        self.name, self._wrote = os.path.basename(path), True
+
+    def read(self):
+        if not self._wrote and not self._claimed:
+            self._claim()
+        return super().read()
+
+    def _claim(self):
+        if not IMPORT_FILE_NAME.match(self.name or ""):
+            raise ImportFileGone(self.name)
+        try:
+            os.rename(self.get_full_path(), self.get_full_path() + CLAIMED)
+        except FileNotFoundError:
+            raise ImportFileGone(self.name) from None
+        self._claimed = True
+
+    def get_full_path(self):
+        return super().get_full_path() + (CLAIMED if self._claimed else "")
+
+
 class ServiceBulkMixin(ImportExportMixin):
     resource_classes = [ServiceResource]
     formats = [CSV]
     import_form_class = ServiceImportForm
+    tmp_storage_class = ImportStorage
     import_error_display = ("message", "row")
 
     def has_import_permission(self, request):
@@ -96,6 +152,15 @@ class ServiceBulkMixin(ImportExportMixin):
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing on the confirmed write too, should the data have changed since the dry run.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_import(self, request, **kwargs):
+        """The confirmation. The file is read before anything is written, so when it is gone
+        nothing has changed."""
+        try:
+            return super().process_import(request, **kwargs)
+        except ImportFileGone:
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
 
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", f"The file could not be read as CSV ({type(e).__name__}). Nothing was imported.")

@@ -23,7 +23,8 @@ from django.utils.datastructures import MultiValueDict
 
 from directory import moderation
 from directory.curation import (
-    ChangeStatus, PendingChange, can_moderate, can_revert, hidden_fields, is_organisation_editor, organisation_ids,
+    ChangeStatus, PendingChange, can_moderate, can_open_dashboard, can_revert, hidden_fields, is_organisation_editor,
+    organisation_ids,
 )
 from directory.models import Focus, ReferralRoute, Service, Status
 from directory.provenance import Fact
@@ -468,8 +469,7 @@ class MissingFilter(admin.SimpleListFilter):
 def dashboard_view(request):
     """/admin/curation/: for IMHSG editors and viewers (anyone who may view services, bar
     organisation editors, whose reach is their own services)."""
-    user = request.user
-    if not user.has_perm("directory.view_service") or is_organisation_editor(user):
+    if not can_open_dashboard(request.user):
         raise PermissionDenied
     context = {
         **admin.site.each_context(request),

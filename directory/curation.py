@@ -85,6 +85,13 @@ def hidden_fields(user, model):
     return set(PRIVATE_FIELDS.get(model._meta.model_name, ())) if is_organisation_editor(user) else set()
 
 
+def can_open_dashboard(user):
+    """Who may open the curation dashboard (admin_curation.dashboard_view applies the same
+    rule): anyone who may view services, bar organisation editors, whose reach is their own
+    services. The admin home links to it only for them."""
+    return user.is_active and user.has_perm("directory.view_service") and not is_organisation_editor(user)
+
+
 def organisation_ids(user):
     """The organisations an organisation editor works for (cached on the user for the request)."""
     if not hasattr(user, "_organisation_ids"):

@@ -15,7 +15,7 @@ from directory.caching import cached_page, content_etag
 from directory import selectors, selectors_parents
 from directory.forms import ShortlistChangeForm
 from directory.forms_parents import ParentAnswersForm
-from directory.presenters.parents import ParentCard, answer_age_text
+from directory.presenters.parents import ParentCard, answer_age_text, urgent_help_lines
 from directory.sources import FactIndex
 from directory.suggestions import SuggestionForm
 from directory.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
@@ -37,7 +37,7 @@ def _render(request, template, context, *, form=None, status=200):
     errors = [(name, form.errors[name][0]) for name in form.fields if name in form.errors] if form else []
     saved = shortlist_read(request)
     return render(request, template, {
-        "urgent_help": selectors_parents.urgent_help_list(),
+        "urgent_help": urgent_help_lines(selectors_parents.urgent_help_list()),
         "errors": errors,
         "saved_count": len(saved),
         "saved_ids": set(saved),

@@ -79,3 +79,83 @@ def test_report_only_mode_is_switchable_from_the_environment():
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=environment,
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, False]
+
+
+# Issue 18: a malformed report is the sender's mistake: 400, never a 500, and never an error in
+# the log (an error is e-mailed to ADMINS, so junk posted anonymously would flood their inbox).
+GOOD = {"csp-report": {"violated-directive": "script-src", "blocked-uri": "inline", "document-uri": "http://x/"}}
+MALFORMED = {
+    "deep nesting": ("[" * 5000 + "]" * 5000, "application/csp-report"),
+    "deep nesting inside the report": ('{"csp-report": ' + "[" * 4000 + "]" * 4000 + "}", "application/csp-report"),
+    "a list": ("[1, 2]", "application/csp-report"),
+    "a string": ('"report"', "application/csp-report"),
+    "null": ("null", "application/csp-report"),
+    "the report a string": ('{"csp-report": "x"}', "application/csp-report"),
+    "a field a list": ('{"csp-report": {"blocked-uri": ["a", "b"]}}', "application/csp-report"),
+    "a field an object": ('{"csp-report": {"violated-directive": {"a": 1}}}', "application/csp-report"),
+    "a lone surrogate": ('{"csp-report": {"blocked-uri": "\\ud800"}}', "application/csp-report"),
+    "not UTF-8": (b'{"csp-report": {"blocked-uri": "\xff\xfe"}}', "application/csp-report"),
+    "empty": ("", "application/csp-report"),
+    "not JSON": ("not json", "application/csp-report"),
+    "huge": (json.dumps({"csp-report": {"blocked-uri": "x" * 20000}}), "application/csp-report"),
+    "a form": ("a=1&b=2", "application/x-www-form-urlencoded"),
+    "plain text": (json.dumps(GOOD), "text/plain"),
+    "multipart": ("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b--\r\n", "multipart/form-data; boundary=b"),
+}
+
+
+@pytest.fixture
+def error_records(caplog, settings):
+    """Records at error level from any logger, django.request included (it does not propagate)."""
+    import logging
+
+    settings.ADMINS = [("Ops", "ops@example.org")]
+    request_logger = logging.getLogger("django.request")
+    request_logger.addHandler(caplog.handler)
+    yield lambda: [record for record in caplog.records if record.levelno >= logging.ERROR]
+    request_logger.removeHandler(caplog.handler)
+
+
+@pytest.mark.parametrize("body, content_type", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_report_is_refused_with_400_and_nothing_at_error_level(body, content_type, error_records, mailoutbox):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).post("/csp-report/", body, content_type=content_type)
+    assert response.status_code == 400
+    assert error_records() == [] and mailoutbox == []
+
+
+def test_a_body_beyond_the_upload_limit_is_refused_unread(error_records, mailoutbox, settings):
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    response = Client(raise_request_exception=False).post("/csp-report/", "x" * 200_000,
+                                                          content_type="application/csp-report")
+    assert response.status_code == 400
+    assert error_records() == [] and mailoutbox == []
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e9"])
+def test_a_nonsense_content_length_is_refused(length, error_records, mailoutbox):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).post("/csp-report/", json.dumps(GOOD),
+                                                          content_type="application/csp-report", CONTENT_LENGTH=length)
+    assert response.status_code == 400
+    assert error_records() == [] and mailoutbox == []
+
+
+@pytest.mark.parametrize("content_type", ["application/csp-report", "application/json",
+                                          "application/csp-report; charset=utf-8"])
+def test_a_well_formed_report_is_still_logged_as_a_warning(client, caplog, content_type):
+    with caplog.at_level("WARNING", logger="csp"):
+        assert client.post("/csp-report/", json.dumps(GOOD), content_type=content_type).status_code == 204
+    assert [(record.levelname, record.name) for record in caplog.records if record.name == "csp"] == [("WARNING", "csp")]
+    assert "script-src" in caplog.text
+
+
+def test_a_report_with_extra_fields_of_other_types_is_accepted(client):
+    """Browsers send numbers (line-number, status-code) and fields we do not log; only the three
+    fields we log must be strings."""
+    report = {"csp-report": {**GOOD["csp-report"], "status-code": 200, "line-number": 3, "script-sample": ""}}
+    assert client.post("/csp-report/", json.dumps(report), content_type="application/csp-report").status_code == 204

@@ -2,15 +2,21 @@
 
 Every response allows any origin (CORS), carries an ETag (of the content version: see
 directory/caching.py) and answers If-None-Match with 304 before doing any work. Bad parameters get a JSON 400 naming each parameter;
-unknown or unpublished ids a JSON 404. Query counts are pinned in tests/directory/api/.
+unknown or unpublished ids a JSON 404. Every other error under /api/, even one Django answers
+before or outside these views (too many parameters, a bad Host header, a server error), is JSON
+in the same shape: the handlers at the end, which config/urls.py names. Query counts are pinned
+in tests/directory/api/.
 """
 import json
 from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from directory.api import params, payloads, selectors
 from directory.caching import cached, etag_for
@@ -63,7 +69,7 @@ def _matches(header, etag):
 
 
 def error_response(request, status, errors):
-    titles = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 500: "Server error"}
     return _json_response(request, {
         "status": status,
         "title": titles[status],
@@ -72,8 +78,17 @@ def error_response(request, status, errors):
     }, status=status)
 
 
+def _read_only(request):
+    response = error_response(request, 405, [("", "This API is read-only: use GET.")])
+    response["Allow"] = "GET, HEAD, OPTIONS"
+    return response
+
+
 def api_view(view):
-    """JSON errors, CORS preflight and GET/HEAD only, for every API view."""
+    """JSON errors, CORS preflight and GET/HEAD only, for every API view. CSRF-exempt: nothing
+    here reads a body or changes anything, and a POST must get the JSON 405, not the HTML
+    page for a missing CSRF token."""
+    @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "OPTIONS":
@@ -82,9 +97,7 @@ def api_view(view):
                 response[header] = value
             return response
         if request.method not in ("GET", "HEAD"):
-            response = error_response(request, 405, [("", "This API is read-only: use GET.")])
-            response["Allow"] = "GET, HEAD, OPTIONS"
-            return response
+            return _read_only(request)
         # A revalidation is answered before any work; a repeat of the same request between
         # two curator changes is served from the cache (errors too: they depend only on the
         # address and the content).
@@ -235,10 +248,46 @@ def not_found(request, rest=""):
     raise params.ApiError(404, [("", "There is nothing at this address. The API's endpoints are listed at /api/openapi.json.")])
 
 
-@require_safe
+@csrf_exempt
 def docs(request):
-    """The developers' page (HTML)."""
+    """The developers' page (HTML); its errors are JSON, as everywhere under /api/."""
+    if request.method not in ("GET", "HEAD"):
+        return _read_only(request)
     return render(request, "directory/api_docs.html", {
         "taxonomies": TAXONOMIES,
         "api_root": request.build_absolute_uri(reverse("api:root")),
     })
+
+
+# Django's error handlers (config/urls.py): under /api/ an error is JSON in the API's shape;
+# elsewhere the site's own error pages (templates/400.html ...). They run when an error is
+# raised before or outside a view, so they use neither the database nor the cache.
+API_PREFIX = "/api/"
+
+
+def _api_error(request, status, message):
+    if request.path_info.startswith(API_PREFIX):
+        return error_response(request, status, [("", message)])
+    return None
+
+
+def handler400(request, exception):
+    if isinstance(exception, TooManyFieldsSent):
+        message = f"Too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}."
+    else:
+        message = "The request could not be understood."
+    return _api_error(request, 400, message) or defaults.bad_request(request, exception)
+
+
+def handler403(request, exception):
+    return _api_error(request, 403, "You may not see this.") or defaults.permission_denied(request, exception)
+
+
+def handler404(request, exception):
+    return (_api_error(request, 404, "There is nothing at this address. The API's endpoints are listed at "
+                                     "/api/openapi.json.") or defaults.page_not_found(request, exception))
+
+
+def handler500(request):
+    return (_api_error(request, 500, "Something went wrong on our side. Try again in a little while.")
+            or defaults.server_error(request))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.models import AgeRange, Cost, CoverageType, ReferralMethod, Referrer
-from directory.safe_urls import safe_href
+from directory.safe_urls import safe_href, tel_href
 from directory.sources import FactIndex
 
 MILES_PER_KM = 0.621371
@@ -135,6 +135,24 @@ def who_can_refer(service):
     return _("Your health visitor, midwife or GP can tell you how to get this help.")
 
 
+@dataclass(frozen=True)
+class UrgentHelpLine:
+    """A curator's line in the "Need help now?" box. The hrefs are "" where the stored value may
+    not be a link (an address the model's validator would refuse, a number with no digits): the
+    template then shows the value as text."""
+    name: str
+    description: str
+    phone: str
+    phone_href: str
+    url: str
+    url_href: str
+
+
+def urgent_help_lines(lines):
+    return [UrgentHelpLine(line.name, line.description, line.phone, tel_href(line.phone), line.url, safe_href(line.url))
+            for line in lines]
+
+
 @dataclass
 class ParentCard:
     """One service on a parent page."""
@@ -210,8 +228,7 @@ class ParentCard:
         service = self.service
         rows = []
         if service.phone:
-            digits = "".join(c for c in service.phone if (c.isascii() and c.isdigit()) or c == "+")
-            rows.append((_("Phone"), service.phone, "tel:" + digits, self._checked("phone")))
+            rows.append((_("Phone"), service.phone, tel_href(service.phone), self._checked("phone")))
         if service.email:
             rows.append((_("Email"), service.email, safe_href("mailto:" + service.email), self._checked("email")))
         if service.url:

@@ -19,8 +19,8 @@ PUBLIC = ["/", "/about/", "/search/?postcode=B8+1AA&age=4", "/services/neonatal-
 ADMIN = ["/admin/", "/admin/curation/", "/admin/directory/service/", "/admin/directory/service/add/",
          "/admin/directory/fact/", "/admin/directory/service/{acacia}/change/", "/admin/directory/service/{acacia}/history/",
          "/admin/directory/service/{acacia}/history/compare/", "/admin/directory/pendingchange/",
-         "/admin/directory/suggestion/", "/admin/directory/service/import/", "/admin/mapping/needsmodelsettings/",
-         "/admin/2fa/setup/"]
+         "/admin/directory/suggestion/", "/admin/directory/service/import/", "/admin/directory/service/export/",
+         "/admin/mapping/needsmodelsettings/", "/admin/2fa/setup/"]
 
 
 @pytest.fixture
@@ -67,3 +67,22 @@ def test_admin_pages_run_under_the_policy(watched, seeded_live_server, curator):
     page.locator("#id_organisation + .select2 .select2-selection").click()
     expect(page.locator(".select2-results__option").first).to_be_visible()
     assert_no_violations(page, "select2")
+
+
+def test_the_export_pages_select_all_works_under_the_policy(watched, seeded_live_server, curator):
+    """Issue 18: it was an inline onchange handler, which the policy blocked."""
+    page = watched
+    page.goto(seeded_live_server.url + "/admin/")
+    page.fill("#id_username", "cara")
+    page.fill("#id_password", "a-long-curator-password")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(seeded_live_server.url + "/admin/directory/service/export/")
+    fields = page.locator('.selectable-field-export-row input[type="checkbox"]')
+    assert fields.count() > 10
+    select_all = page.get_by_label("Select all")
+    select_all.uncheck()
+    assert all(not box.is_checked() for box in fields.all())
+    select_all.check()
+    assert all(box.is_checked() for box in fields.all())
+    assert_no_violations(page, "export")
+    assert_no_axe_violations(page)

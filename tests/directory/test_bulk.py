@@ -279,3 +279,55 @@ def test_an_exported_formula_cell_round_trips(curator):
     result = ServiceResource().import_data(tablib.Dataset().load(text, format="csv"), dry_run=False, user=curator)
     assert result.totals["update"] == 0 and not result.has_validation_errors()
     assert Service.objects.get(slug="acacia").phone == "+44 121 496 0000"
+
+
+# --- Import: a confirmation posted twice, or for a file that is gone -----------------------------------
+
+ALREADY = "This import was already confirmed or has expired. Nothing was changed: upload the file again."
+
+
+def test_a_second_confirm_gets_a_clear_message_and_changes_nothing(curator_client):
+    preview = upload(curator_client, new_file({}))
+    assert confirm(curator_client, preview).status_code == 302
+    # A curator edits the new service before the second click arrives: it must not be undone.
+    Service.objects.filter(slug="imported-baby-group").update(name="Renamed since")
+    before = snapshot()
+    response = confirm(curator_client, preview)
+    assert response.status_code == 302 and response.url == IMPORT
+    assert snapshot() == before
+    page = curator_client.get(IMPORT)
+    assert ALREADY in [str(message) for message in page.context["messages"]]
+
+
+def test_of_two_confirms_racing_only_the_first_reads_the_file():
+    """Both clicks arrive before either import ends: the file is claimed (an atomic rename) before
+    it is read, so the second finds nothing to import."""
+    from directory.admin_bulk import ImportFileGone, ImportStorage
+
+    written = ImportStorage(encoding="utf-8", read_mode="r")
+    written.save(b"slug\nacacia\n")
+    assert written.read() == "slug\nacacia\n"  # the dry run reads it in place
+    first, second = (ImportStorage(name=written.name, encoding="utf-8", read_mode="r") for _ in range(2))
+    assert first.read() == "slug\nacacia\n"
+    with pytest.raises(ImportFileGone):
+        second.read()
+    first.remove()
+    with pytest.raises(ImportFileGone):
+        ImportStorage(name=written.name, encoding="utf-8", read_mode="r").read()
+
+
+@pytest.mark.parametrize("name", ["someone-elses-file.csv", "tmpabcdef12", ".", ""])
+def test_a_confirm_names_only_a_file_an_upload_wrote(curator_client, name, tmp_path, monkeypatch):
+    """The posted name is the client's: a file in the temporary folder that no upload wrote is
+    neither read nor removed."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "someone-elses-file.csv").write_text(new_file({}))
+    (tmp_path / "tmpabcdef12").write_text(new_file({}))
+    before = snapshot()
+    response = curator_client.post(PROCESS, {"import_file_name": name or "x/", "original_file_name": "services.csv",
+                                             "format": "0", "resource": "0"})
+    assert response.status_code == 302 and response.url == IMPORT
+    assert snapshot() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["someone-elses-file.csv", "tmpabcdef12"]

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from directory.models import FOCUS_EXPLANATIONS, Audience, Level, ParentTopic, ReferralRoute, Referrer, Service, Status, UrgentHelp
 from directory.shortlist import COOKIE_NAME
@@ -315,3 +316,41 @@ def test_curators_edit_topics_and_urgent_help_in_the_admin(curator_client):
     topic = ParentTopic.objects.get(slug="safety-at-home")
     assert curator_client.get(reverse("admin:directory_parenttopic_change", args=[topic.pk])).status_code == 200
     assert curator_client.get(reverse("admin:directory_urgenthelp_add")).status_code == 200
+
+
+@pytest.mark.parametrize("address", ["javascript:alert(document.cookie)", " JavaScript:alert(1)",
+                                     "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                                     "vbscript:msgbox(1)", "//evil.example/", "/relative/path"])
+def test_an_unsafe_urgent_help_address_is_shown_as_text_never_a_link(client, address):
+    """The model refuses such addresses, but one can still reach the table another way (.update(),
+    raw SQL, a restore): the page checks again, as service pages do (directory/safe_urls.py)."""
+    line = UrgentHelp.objects.create(name="A crisis line", url="https://example.org/crisis")
+    UrgentHelp.objects.filter(pk=line.pk).update(url=address)
+    html = client.get(reverse("parents:start")).content.decode()
+    box = html[html.index('class="app-urgent"'):html.index("</aside>")]
+    assert "A crisis line" in box
+    hrefs = re.findall(r'href="([^"]*)"', box)
+    assert hrefs == ["tel:999", "tel:111", "https://111.nhs.uk/"], hrefs
+    assert "Website" not in box
+    assert escape(address) in box
+
+
+def test_a_safe_urgent_help_address_is_a_link_named_for_its_line(client):
+    UrgentHelp.objects.create(name="A crisis line", url="https://example.org/crisis")
+    html = client.get(reverse("parents:start")).content.decode()
+    assert re.search(r'<a href="https://example.org/crisis">Website<span class="nhsuk-u-visually-hidden"> for A crisis '
+                     r'line</span></a>', html)
+
+
+@pytest.mark.parametrize("phone, href", [("0800 123 4567", "tel:08001234567"), ("+44 121 496 0000", "tel:+441214960000"),
+                                         ("0121 496 0000 (24 hours)", "tel:01214960000"),
+                                         ("javascript:alert(1)", None), ("Text SHOUT to 85258", None)])
+def test_an_urgent_help_phone_links_only_the_number_it_starts_with(client, phone, href):
+    """A phone link dials the number only (directory/safe_urls.tel_href, as on parents' service
+    pages); anything else is shown as text."""
+    UrgentHelp.objects.create(name="A crisis line", phone=phone)
+    html = client.get(reverse("parents:start")).content.decode()
+    box = html[html.index('class="app-urgent"'):html.index("</aside>")]
+    hrefs = re.findall(r'href="([^"]*)"', box)[3:]
+    assert hrefs == ([href] if href else []), hrefs
+    assert escape(phone) in box

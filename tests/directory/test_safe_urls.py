@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from directory.models import Organisation, ReferralRoute, Service
-from directory.safe_urls import is_safe_url, safe_href, url_scheme
+from directory.safe_urls import is_safe_url, safe_href, tel_href, url_scheme
 from directory.shortlist import COOKIE_NAME
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,17 @@ def test_it_allows_web_mail_and_phone_addresses(address):
 
 def test_it_reads_the_scheme_as_a_browser_does():
     assert url_scheme("\x1f J\ta\nv\rascript:alert(1)") == "javascript"
+
+
+@pytest.mark.parametrize("phone, href", [
+    ("0121 496 0000", "tel:01214960000"), ("+44 121 496 0000", "tel:+441214960000"),
+    ("+44 (0)121 496 0000", "tel:+441214960000"), ("(0121) 496-0000", "tel:01214960000"),
+    ("0121 496 0000 (24 hours)", "tel:01214960000"), ("0800 123 4567, free", "tel:08001234567"), ("999", "tel:999"),
+    ("javascript:alert(1)", ""), ("Text SHOUT to 85258", ""), ("12", ""), ("+", ""), ("", ""), (None, ""),
+    ("\uff10\uff11\uff12\uff11", ""),  # full-width digits: shown, not dialled
+])
+def test_a_phone_link_dials_the_number_the_field_starts_with(phone, href):
+    assert tel_href(phone) == href
 
 
 # --- Where addresses are written: every URL field ---------------------------------------------

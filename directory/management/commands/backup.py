@@ -1,4 +1,7 @@
 import gzip
+import os
+import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,7 +20,8 @@ class Command(BaseCommand):
         "Write everything curators and users have put in the database (services, history, sources of facts, "
         "users and their groups, places, the needs model) to one gzipped JSON file that `restore` loads into an "
         "empty database, SQLite or PostgreSQL alike. Default file: backups/backup-<date and time>.json.gz. "
-        "The file holds password hashes and two-factor keys: keep it as safe as the database."
+        "The file holds password hashes and two-factor keys, so only its owner may read it (0600, in a "
+        "backups/ folder made 0700): keep it as safe as the database."
     )
 
     def add_arguments(self, parser):
@@ -27,11 +31,26 @@ class Command(BaseCommand):
         started = time.perf_counter()
         path = Path(options["output"] or Path(settings.BASE_DIR) / "backups" /
                     f"backup-{timezone.now():%Y%m%d-%H%M%S}.json.gz")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with gzip.open(path, "wt", encoding="utf-8") as out:
-            # Natural keys: groups, permissions and content types are matched by name, not by id,
-            # so the file loads into a database whose ids differ.
-            call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, natural_primary=True, stdout=out)
+        folder = path.parent
+        if not folder.exists():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+        elif stat.S_IMODE(folder.stat().st_mode) & 0o077:
+            self.stderr.write(self.style.WARNING(f"{folder} may be read by others; only the backup itself is owner-only."))
+        # The file holds password hashes and two-factor keys. mkstemp creates it owner-only (0600),
+        # whatever the umask, so it is never readable by others, not even before a chmod; it is
+        # renamed into place once complete, so a failed backup leaves no half-written file and
+        # an older file of the same name is replaced, not rewritten with its old permissions.
+        handle, partial = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as out:
+                # Natural keys: groups, permissions and content types are matched by name, not by id,
+                # so the file loads into a database whose ids differ.
+                call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, natural_primary=True, stdout=out)
+            os.replace(partial, path)
+        except BaseException:
+            os.unlink(partial)
+            raise
         size = path.stat().st_size
         self.stdout.write(self.style.SUCCESS(
             f"Backup written to {path} ({size / 1024:.0f} KiB) in {time.perf_counter() - started:.1f}s."))

@@ -1,0 +1,13 @@
+"""What the admin's own templates ask about the reader's role (directory/curation.py)."""
+from django import template
+
+from directory import curation
+
+register = template.Library()
+
+
+@register.filter
+def can_open_dashboard(user):
+    """{% if request.user|can_open_dashboard %}: link to the curation dashboard only for those
+    it opens for, never to a 403."""
+    return curation.can_open_dashboard(user)
