@@ -15,6 +15,7 @@ import tempfile
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -155,7 +156,15 @@ class ServiceBulkMixin(ImportExportMixin):
 
     def process_import(self, request, **kwargs):
         """The confirmation. The file is read before anything is written, so when it is gone
-        nothing has changed."""
+        nothing has changed. The library indexes its list of formats with the posted `format`
+        unchecked (a 500 for "abc" or "7"): a forged one is answered like a spent file."""
+        chosen = request.POST.get("format", "")
+        if request.method == "POST" and not (chosen.isascii() and chosen.isdigit()
+                                             and int(chosen) < len(self.get_import_formats())):
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
         try:
             return super().process_import(request, **kwargs)
         except ImportFileGone:

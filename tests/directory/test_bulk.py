@@ -331,3 +331,15 @@ def test_a_confirm_names_only_a_file_an_upload_wrote(curator_client, name, tmp_p
     assert response.status_code == 302 and response.url == IMPORT
     assert snapshot() == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["someone-elses-file.csv", "tmpabcdef12"]
+
+
+@pytest.mark.parametrize("chosen", ["abc", "7", "-1", "", "٠"])
+def test_a_forged_format_on_confirm_is_answered_not_a_500(curator_client, chosen):
+    preview = upload(curator_client, new_file({}))
+    form = preview.context["confirm_form"]
+    body = {name: form.initial[name] for name in ("import_file_name", "original_file_name", "resource")}
+    body["format"] = chosen
+    before = snapshot()
+    response = curator_client.post(PROCESS, body)
+    assert response.status_code == 302 and response.url == IMPORT
+    assert snapshot() == before
