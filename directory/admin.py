@@ -424,6 +424,13 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
             fields += self.ORGANISATION_EDITOR_READONLY
         return fields
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.has_perm("directory.view_fact"):
+            # Its only content is a link to the list of facts, which they may not open.
+            fieldsets = [(name, options) for name, options in fieldsets if name != "Sources of facts"]
+        return fieldsets
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organisation" and is_organisation_editor(request.user):
             kwargs["queryset"] = Organisation.objects.filter(pk__in=organisation_ids(request.user))

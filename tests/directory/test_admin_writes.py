@@ -428,3 +428,11 @@ def test_an_organisation_reverts_to_its_own_past_name(client, imhsg_editor):
     Organisation.objects.filter(pk=organisation.pk).update(name="Renamed without history")
     assert post_version(as_user(client, imhsg_editor), organisation, version).status_code == 302
     assert Organisation.objects.get(pk=organisation.pk).name == "Acacia Family Support"
+
+
+def test_organisation_editors_are_not_linked_to_the_facts_they_may_not_open(client, acacia_editor, viewer):
+    page = as_user(client, acacia_editor).get(admin_url("directory_service_change", acacia().pk)).content.decode()
+    assert admin_url("directory_fact_changelist") not in page
+    assert client.get(admin_url("directory_fact_changelist")).status_code == 403
+    assert admin_url("directory_fact_changelist") in as_user(client, viewer).get(
+        admin_url("directory_service_change", acacia().pk)).content.decode()
