@@ -104,7 +104,7 @@ def _msgids(pot_text):
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs Debian's gettext (apt-get install gettext)")
 def test_the_committed_catalogue_is_current(tmp_path):
     """Runs makemessages on a copy of the code and compares its messages with locale/django.pot."""
-    for name in ("config", "directory", "mapping", "templates"):
+    for name in ("config", "accounts", "directory", "mapping", "templates"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", tmp_path)
     (tmp_path / "locale").mkdir()
