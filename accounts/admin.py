@@ -15,7 +15,7 @@ from django.db.models import IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from directory.curation import is_imhsg_editor
+from directory.curation.roles import is_imhsg_editor
 
 
 def _recent_total(threshold, *fields):

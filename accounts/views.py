@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import enrolment
-from directory.curation import is_imhsg_editor
+from directory.curation.roles import is_imhsg_editor
 
 logger = logging.getLogger(__name__)
 

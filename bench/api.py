@@ -28,9 +28,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
-from directory.api.taxonomies import TAXONOMIES_BY_KEY  # noqa: E402
+from directory.openreferral.api.taxonomies import TAXONOMIES_BY_KEY  # noqa: E402
 from directory.models import Level, Need, Service  # noqa: E402
-from directory.seed import load_seed  # noqa: E402
+from directory.seed.loader import load_seed  # noqa: E402
 
 urlpatterns = [path("bench-trivial/", lambda request: HttpResponse("ok")), path("", include("config.urls"))]
 

@@ -102,7 +102,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from directory.models import Service
-from directory.selectors_parents import parent_topic_list
+from directory.parents.selectors import parent_topic_list
 
 published = Service.objects.published()
 full = (Service.objects.for_parents()

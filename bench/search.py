@@ -13,7 +13,7 @@ It also times /map/, /map/districts.geojson, /needs/ and, where it exists (200),
 
 Each address is timed twice. "Cold": every cache in CACHES cleared before each timed request,
 so each is the first request for that query after a curator's change (the process itself is
-warmed by one untimed request first; the per-version lists of directory/terms.py are
+warmed by one untimed request first; the per-version lists of directory/search/terms.py are
 forgotten too). Pages are cached as in production (CACHE_PAGES on). "Warm":
 the same request repeated with whatever the code caches. Figures are medians and 95th
 percentiles in milliseconds, and each page's p95 as a multiple of the About page's (cold
@@ -69,8 +69,8 @@ from directory.models import (  # noqa: E402
     AgeRange, Audience, Cost, CoverageType, DeliveryMode, Focus, Language, Level, Need, Organisation,
     ReferralRoute, Referrer, Service, ServiceAtLocation, Status, Venue,
 )
-from directory.search_tables import rebuild_all  # noqa: E402
-from directory.seed import load_seed  # noqa: E402
+from directory.search.tables import rebuild_all  # noqa: E402
+from directory.seed.loader import load_seed  # noqa: E402
 from mapping.models import District, Postcode  # noqa: E402
 
 # The bench's URLs: the project's, plus the plainest view Django can serve.
@@ -202,11 +202,11 @@ def timed(client, url, repeat, before_each=None):
 
 def clear_caches():
     """As after a curator's change: nothing cached, and the controlled lists and synonyms
-    that each process keeps per content version (directory/terms.py) not read yet."""
+    that each process keeps per content version (directory/search/terms.py) not read yet."""
     for alias in settings.CACHES:
         caches[alias].clear()
     try:
-        from directory import terms
+        from directory.search import terms
     except ImportError:  # the code before issue 13 had no such memo
         return
     terms.forget()

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
-from directory.i18n import complete_languages
+from directory.core.i18n import complete_languages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,9 +67,9 @@ MIDDLEWARE = [
     # Picks the language from the language cookie or Accept-Language, among LANGUAGES only.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    # The content version is read once per request, afresh (directory/content.py); before the
+    # The content version is read once per request, afresh (directory/core/content.py); before the
     # ETag check, which uses it.
-    "directory.content.ContentVersionMiddleware",
+    "directory.core.content.ContentVersionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -128,7 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "directory.context_processors.site",
+                "directory.core.context_processors.site",
             ],
         },
     },
@@ -157,7 +157,7 @@ LANGUAGE_CODE = "en-gb"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Languages parents may one day read the site in (the seed's most asked-for). One is offered,
 # with a switcher on parent pages, only once a person has translated its whole catalogue
-# (locale/<code>/LC_MESSAGES/django.po): see directory/i18n.py and docs/adr/0007-parents-view.md.
+# (locale/<code>/LC_MESSAGES/django.po): see directory/core/i18n.py and docs/adr/0007-parents-view.md.
 TRANSLATION_CANDIDATES = {"ur": "اردو", "pa": "ਪੰਜਾਬੀ", "bn": "বাংলা", "ar": "العربية", "pl": "Polski", "so": "Soomaali",
                           "ro": "Română"}
 LANGUAGES = [("en-gb", "English")] + complete_languages(BASE_DIR / "locale", TRANSLATION_CANDIDATES)
@@ -222,7 +222,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # process (nothing to install). CACHE_URL=redis://host:6379/0: one Redis shared by every
 # process and machine (also makes the suggestion rate limit below shared).
 CACHE_URL = env_str("CACHE_URL", "")
-# Whole rendered pages for visitors who are not signed in (directory/caching.py, cached_page).
+# Whole rendered pages for visitors who are not signed in (directory/core/caching.py, cached_page).
 CACHE_PAGES = env_bool("CACHE_PAGES", True)
 CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 60 * 60)
 if not CACHE_URL or CACHE_URL.startswith("locmem://"):

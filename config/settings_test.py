@@ -17,6 +17,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # Two-factor sign-in is proved on and off in tests/test_security.py; elsewhere staff sign in with a password.
 REQUIRE_2FA = False
 # Tests read response.context, which a page served from the cache has none of: pages are
-# rendered afresh unless a test turns this on (tests/test_caching.py does, and proves the
+# rendered afresh unless a test turns this on (tests/directory/core/test_caching.py does, and proves the
 # cached pages right). The data caches (GeoJSON, API, lists) stay on everywhere.
 CACHE_PAGES = False

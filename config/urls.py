@@ -7,12 +7,13 @@ import django.contrib.auth.admin  # noqa: F401,E402
 import axes.admin  # noqa: F401,E402  (access attempts and logs)
 import accounts.admin  # noqa: F401,E402  (after axes.admin: IMHSG editors unlock sign-in under Access attempts)
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
-import directory.admin  # noqa: F401,E402
+import directory.curation.admin.records  # noqa: F401,E402
 from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
-from directory.admin_curation import curator_details_view, dashboard_view  # noqa: E402
-import directory.admin_suggestions  # noqa: F401,E402
-import directory.admin_search  # noqa: F401,E402
+from directory.curation.dashboard import dashboard_view  # noqa: E402
+from directory.curation.people import curator_details_view  # noqa: E402
+import directory.suggestions.admin  # noqa: F401,E402
+import directory.search.admin  # noqa: F401,E402
 import mapping.admin  # noqa: F401,E402
 
 admin.site.site_header = "IMHSG curation"
@@ -23,11 +24,11 @@ admin.site.enable_nav_sidebar = False
 admin.site.index_template = "admin/directory/index.html"
 
 # Errors Django answers itself (too many parameters, a bad Host header, an uncaught exception):
-# JSON under /api/, the site's own pages elsewhere (directory/api/views.py).
-handler400 = "directory.api.views.handler400"
-handler403 = "directory.api.views.handler403"
-handler404 = "directory.api.views.handler404"
-handler500 = "directory.api.views.handler500"
+# JSON under /api/, the site's own pages elsewhere (directory/openreferral/api/views.py).
+handler400 = "directory.openreferral.api.views.handler400"
+handler403 = "directory.openreferral.api.views.handler403"
+handler404 = "directory.openreferral.api.views.handler404"
+handler500 = "directory.openreferral.api.views.handler500"
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
@@ -41,11 +42,11 @@ urlpatterns = [
     path("admin/account/", admin.site.admin_view(curator_details_view), name="curator-details"),
     path("admin/curators/<int:user_id>/", admin.site.admin_view(curator_details_view), name="curator-details-of"),
     path("admin/", admin.site.urls),
-    path("parents/", include("directory.urls_parents")),
+    path("parents/", include("directory.parents.urls")),
     # set_language, for the parents' switcher once a complete translation exists.
     path("i18n/", include("django.conf.urls.i18n")),
     # The Open Referral UK 3.0 API (docs/adr/0011-oruk-api.md).
-    path("api/", include("directory.api.urls")),
-    path("", include("directory.urls")),
+    path("api/", include("directory.openreferral.api.urls")),
+    path("", include("directory.practitioners.urls")),
     path("", include("mapping.urls")),
 ]

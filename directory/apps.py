@@ -3,9 +3,9 @@ from django.db.models.signals import post_migrate
 
 
 def ensure_roles(sender, **kwargs):
-    """The role groups (directory/curation.py), refreshed after every migrate because
+    """The role groups (directory/curation/roles.py), refreshed after every migrate because
     permissions are created then."""
-    from directory.curation import ensure_roles as ensure
+    from directory.curation.roles import ensure_roles as ensure
 
     ensure()
 
@@ -16,10 +16,16 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_roles, sender=self)
-        from directory import content
+        from directory.core import content
 
         content.connect_signals()
         # The maintained search tables follow every change (docs/adr/0012).
-        from directory.search_tables import connect_signals
+        from directory.search.tables import connect_signals
 
         connect_signals()
+        # Cards take their levels, needs and districts from the per-version term lists
+        # (directory/search/terms.py) instead of three queries; the data layer does not import search.
+        from directory.models import ServiceQuerySet
+        from directory.search.terms import attach_card_terms
+
+        ServiceQuerySet.attach_card_terms = staticmethod(attach_card_terms)

@@ -15,7 +15,7 @@ numbers do not drift with the order of the steps.
 from dataclasses import dataclass, fields
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from directory.numbers import decimal_number
+from directory.core.numbers import decimal_number
 
 HUNDRED = Decimal(100)
 

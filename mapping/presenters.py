@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
-from directory.presenters.common import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
+from directory.core.presenters import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
 from mapping.needs import PARAMETERS, TABLE_1, whole
 
 

@@ -4,9 +4,9 @@ import math
 from django.db.models import Count, F, Func, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
-from directory import selectors as directory_selectors
+from directory.search import selectors as directory_selectors
 from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue
-from directory.terms import terms
+from directory.search.terms import terms
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -30,7 +30,7 @@ def district_list(*, with_boundary=False):
 def matching_services(*, data):
     """Published services matching the practitioner search's filters: (queryset, filterset).
 
-    The FilterSet is shared with /search/ (directory/filters.py, issue 3).
+    The FilterSet is shared with /search/ (directory/search/filters.py, issue 3).
     """
     return directory_selectors.service_filter_queryset(data=data)
 
@@ -75,7 +75,7 @@ def district_service_counts(*, services, districts):
 
 
 def _level_choices():
-    from directory.levels import LEVELS
+    from directory.core.levels import LEVELS
 
     return [(code, name) for code, name, _, _ in LEVELS]
 
@@ -157,7 +157,7 @@ def services_in_district_for_panel(*, services, district):
 
 
 def level_list():
-    """The levels, by rank: the in-memory list of directory/terms.py (no query once read)."""
+    """The levels, by rank: the in-memory list of directory/search/terms.py (no query once read)."""
     return terms()["level"]
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from directory.caching import cached, cached_page, content_etag, etag_for
-from directory.presenters.search import filter_groups
+from directory.core.caching import cached, cached_page, content_etag, etag_for
+from directory.practitioners.presenters.search import filter_groups
 from mapping import presenters, selectors
 from mapping.geojson import district_map_build, wards_feature_collection
 from mapping.needs import (

@@ -14,7 +14,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 
-from directory.seed import load_seed
+from directory.seed.loader import load_seed
 
 # Sync Playwright runs an event loop in the test's thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,7 +54,7 @@ def _staff_in_group(django_user_model, username, group):
 @pytest.fixture
 def imhsg_editor(django_user_model):
     """Ellie edits and publishes anything and moderates, for the IMHSG."""
-    from directory.curation import IMHSG_EDITORS
+    from directory.curation.roles import IMHSG_EDITORS
 
     return _staff_in_group(django_user_model, "ellie", IMHSG_EDITORS)
 
@@ -62,7 +62,7 @@ def imhsg_editor(django_user_model):
 @pytest.fixture
 def acacia_editor(django_user_model):
     """Omar works for Acacia Family Support: he may propose changes to Acacia's services only."""
-    from directory.curation import ORGANISATION_EDITORS
+    from directory.curation.roles import ORGANISATION_EDITORS
     from directory.models import Organisation
 
     user = _staff_in_group(django_user_model, "omar", ORGANISATION_EDITORS)
@@ -73,7 +73,7 @@ def acacia_editor(django_user_model):
 @pytest.fixture
 def viewer(django_user_model):
     """Vic commissions services: read-only access to the admin and the dashboard."""
-    from directory.curation import VIEWERS
+    from directory.curation.roles import VIEWERS
 
     return _staff_in_group(django_user_model, "vic", VIEWERS)
 
@@ -137,7 +137,7 @@ def _empty_cache():
     shares between tests)."""
     from django.core.cache import cache
 
-    from directory import terms
+    from directory.search import terms
 
     cache.clear()
     terms.forget()

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from directory.models import Service
-from directory.provenance import Fact
-from tests.directory.test_search_tables import assert_tables_true
+from directory.models import Fact
+from tests.directory.search.test_search_tables import assert_tables_true
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -102,7 +102,7 @@ def test_no_generated_address_breaks_the_service_pages(slug):
 @FUZZ
 @given(cookie=st.text(max_size=80), ids=st.lists(numbers, max_size=5))
 def test_no_generated_shortlist_breaks_the_pages_that_read_it(cookie, ids):
-    from directory.shortlist import COOKIE_NAME
+    from directory.core.shortlist import COOKIE_NAME
 
     client = Client()
     client.cookies[COOKIE_NAME] = cookie.encode("utf-8", "replace").decode("latin-1")

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from directory.curation import PendingChange
+from directory.models import PendingChange
 from directory.models import Level, Need, Organisation, Service, ServiceAtLocation, Status, Venue
 
 pytestmark = pytest.mark.django_db

@@ -37,7 +37,7 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_message(client, imhs
     assert response.status_code == 429
     assert "Sign-in is locked for now" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    # Only this account from this address is locked (issue 18: tests/test_signin.py has the other counts).
+    # Only this account from this address is locked (issue 18: tests/accounts/test_signin.py has the other counts).
     assert sign_in(client, "ellie", PASSWORD, ip="198.51.100.7").status_code == 302
     assert AccessFailureLog.objects.filter(username="ellie").count() >= settings.AXES_FAILURE_LIMIT
 
@@ -64,7 +64,7 @@ def test_a_superuser_unlocks_an_account(client, imhsg_editor, django_user_model,
 
 
 def test_curators_cannot_see_the_sign_in_records(client, imhsg_editor):
-    # IMHSG editors may unlock (Access attempts: tests/test_signin.py), not read who signed in when.
+    # IMHSG editors may unlock (Access attempts: tests/accounts/test_signin.py), not read who signed in when.
     client.force_login(imhsg_editor)
     assert client.get(reverse("admin:axes_accesslog_changelist")).status_code == 403
     assert client.get(reverse("admin:axes_accessfailurelog_changelist")).status_code == 403
@@ -86,7 +86,7 @@ def test_staff_set_up_an_authenticator_then_confirm_a_code_at_each_sign_in(clien
     assert sign_in(client, "ellie", PASSWORD).status_code == 302
     response = client.get("/admin/directory/service/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("two-factor-setup"))
-    # A password alone enrols nothing: the set-up page asks for a link (issue 18, tests/test_signin.py)...
+    # A password alone enrols nothing: the set-up page asks for a link (issue 18, tests/accounts/test_signin.py)...
     assert "set-up link" in client.get(response["Location"]).content.decode()
     # ...which an IMHSG editor or a superuser makes for her.
     assert client.get(enrolment.link_path(imhsg_editor))["Location"] == reverse("two-factor-setup")

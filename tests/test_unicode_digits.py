@@ -10,9 +10,9 @@ import json
 import pytest
 from django.urls import reverse
 
-from directory.filters import AGE_ERROR
+from directory.search.filters import AGE_ERROR
 from directory.models import Service
-from directory.shortlist import COOKIE_NAME
+from directory.core.shortlist import COOKIE_NAME
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Load the four fixed levels of need, so that every database has them."""
 from django.db import migrations
 
-from directory.levels import LEVELS
+from directory.core.levels import LEVELS
 
 
 def load_levels(apps, schema_editor):

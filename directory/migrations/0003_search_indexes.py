@@ -3,12 +3,12 @@
 - directory_service.search_document: a tsvector GENERATED ALWAYS ... STORED column, so
   PostgreSQL keeps it true on every insert and update and ranking reads it instead of
   re-computing it. It is deliberately not a model field (it exists only on PostgreSQL,
-  and Django never writes it); directory/search.py reads it in raw SQL.
+  and Django never writes it); directory/search/keywords.py reads it in raw SQL.
 - GIN indexes on it and on the referral routes' criteria, and a (status, name, id) index
   for the default order of results.
 
-The expressions are copied from directory/search.py rather than imported so that this
-migration never changes; tests/directory/test_search_postgres.py checks that they agree.
+The expressions are copied from directory/search/keywords.py rather than imported so that this
+migration never changes; tests/directory/search/test_search_postgres.py checks that they agree.
 """
 from django.db import migrations
 
@@ -38,7 +38,7 @@ DROP = [
 def _run(statements):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
-            return  # SQLite searches with LIKE (directory/search.py); nothing to index
+            return  # SQLite searches with LIKE (directory/search/keywords.py); nothing to index
         for statement in statements:
             schema_editor.execute(statement)
 

@@ -1,6 +1,6 @@
 # Validators only: no schema change (issue 7).
 
-import directory.safe_urls
+import directory.core.safe_urls
 from django.db import migrations, models
 
 
@@ -14,16 +14,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='organisation',
             name='url',
-            field=models.URLField(blank=True, validators=[directory.safe_urls.validate_url_scheme], verbose_name='website'),
+            field=models.URLField(blank=True, validators=[directory.core.safe_urls.validate_url_scheme], verbose_name='website'),
         ),
         migrations.AlterField(
             model_name='referralroute',
             name='url',
-            field=models.URLField(blank=True, validators=[directory.safe_urls.validate_url_scheme], verbose_name='referral link'),
+            field=models.URLField(blank=True, validators=[directory.core.safe_urls.validate_url_scheme], verbose_name='referral link'),
         ),
         migrations.AlterField(
             model_name='service',
             name='url',
-            field=models.URLField(blank=True, validators=[directory.safe_urls.validate_url_scheme], verbose_name='website'),
+            field=models.URLField(blank=True, validators=[directory.core.safe_urls.validate_url_scheme], verbose_name='website'),
         ),
     ]

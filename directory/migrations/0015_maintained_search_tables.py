@@ -3,10 +3,10 @@ them from the services already there, GIN-index the search document on PostgreSQ
 what they replace there (the service table's generated `search_document` column and the
 referral routes' criteria index of migration 0003, which nothing reads any more).
 
-The fill is a copy of directory/search_tables.py's SQL at this point, so that this migration
-never changes; tests/directory/test_search_tables.py checks that both give the same rows.
+The fill is a copy of directory/search/tables.py's SQL at this point, so that this migration
+never changes; tests/directory/search/test_search_tables.py checks that both give the same rows.
 """
-import directory.search_tables
+import directory.models.search
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
             name='ServiceSearchIndex',
             fields=[
                 ('service', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_index', serialize=False, to='directory.service')),
-                ('document', directory.search_tables.SearchDocumentField()),
+                ('document', directory.models.search.SearchDocumentField()),
             ],
             options={
                 'verbose_name': 'service search index row',

@@ -1,7 +1,7 @@
-"""What the admin's own templates ask about the reader's role (directory/curation.py)."""
+"""What the admin's own templates ask about the reader's role (directory/curation/roles.py)."""
 from django import template
 
-from directory import curation
+from directory.curation import roles as curation
 
 register = template.Library()
 

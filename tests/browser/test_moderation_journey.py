@@ -20,7 +20,7 @@ def sign_in(page, live_server, username):
 
 
 def test_a_proposed_change_is_approved_published_recorded_and_reverted(page, seeded_live_server, django_user_model):
-    from directory.curation import IMHSG_EDITORS, ORGANISATION_EDITORS
+    from directory.curation.roles import IMHSG_EDITORS, ORGANISATION_EDITORS
     from directory.models import Organisation
     from django.contrib.auth.models import Group
 

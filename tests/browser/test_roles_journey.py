@@ -47,7 +47,7 @@ def check(page, name):
 def make_people(django_user_model):
     from django.contrib.auth.models import Group
 
-    from directory.curation import ORGANISATION_EDITORS, VIEWERS
+    from directory.curation.roles import ORGANISATION_EDITORS, VIEWERS
     from directory.models import Organisation
 
     vic = django_user_model.objects.create_user("vic", "vic@example.org", PASSWORD, is_staff=True)

@@ -45,7 +45,7 @@ def test_a_practitioner_sees_the_source_of_each_contact_and_route(page, seeded_l
 
 
 def test_a_confirmed_fact_shows_as_confirmed(page, seeded_live_server):
-    from directory.provenance import Fact
+    from directory.models import Fact
 
     Fact.objects.filter(service=Service.objects.get(slug="acacia"), field="phone").confirm(user=None)
     page.goto(seeded_live_server.url + "/services/acacia/")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.models import Organisation, ReferralRoute, Service, Venue
-from directory.shortlist import COOKIE_NAME
+from directory.core.shortlist import COOKIE_NAME
 from mapping.models import District
 from tests.conftest import DESKTOP, assert_no_axe_violations, screenshot
 

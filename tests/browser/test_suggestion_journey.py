@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.models import Service
-from directory.suggestions import Suggestion
+from directory.models import Suggestion
 from tests.browser.test_curator_journey import sign_in_as_cara
 from tests.conftest import DESKTOP, PHONE, assert_no_axe_violations, screenshot
 

@@ -103,7 +103,7 @@ def test_it_counts_a_service_listed_for_one_district_only_there(draft_specialise
 
 def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_queries):
     # districts, 2 counts (docs/adr/0012), specialised provision; with filters, the lists to
-    # validate them against (directory/terms.py), and the content version each time they are
+    # validate them against (directory/search/terms.py), and the content version each time they are
     # asked for (outside a request it is not kept)
     with django_assert_num_queries(4):
         districts_feature_collection(data=QueryDict(""), parameters=SEED)

@@ -106,7 +106,7 @@ def test_it_explains_a_bad_filter_and_keeps_the_map(client):
 
 def test_it_pins_the_queries_of_the_map_page(client, django_assert_num_queries):
     # the content version, needs parameters, districts, 2 counts (docs/adr/0012), specialised
-    # provision, the lists (levels and the form's choices, directory/terms.py), the venues'
+    # provision, the lists (levels and the form's choices, directory/search/terms.py), the venues'
     # positions, the listed venues (4); the markers are /map/markers.geojson's
     with django_assert_num_queries(12):
         client.get(MAP)
@@ -162,7 +162,7 @@ def test_it_applies_what_if_overrides_to_the_geojson(client):
 
 def test_it_pins_the_queries_of_the_geojson(client, django_assert_num_queries):
     # the content version, needs parameters, districts, 2 counts (docs/adr/0012), specialised
-    # provision; with filters, the lists to validate them (directory/terms.py)
+    # provision; with filters, the lists to validate them (directory/search/terms.py)
     with django_assert_num_queries(6):
         client.get(GEOJSON)
     with django_assert_num_queries(7):

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.oruk_import import FeedError, import_services, read_file, read_url
+from directory.openreferral.importer import FeedError, import_services, read_file, read_url
 
 
 class ProgressBar:

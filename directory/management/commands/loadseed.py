@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.seed import SeedError, load_seed
+from directory.seed.loader import SeedError, load_seed
 
 
 class Command(BaseCommand):

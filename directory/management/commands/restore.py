@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from directory import content
+from directory.core import content
 from directory.models import Organisation, Service
-from directory.provenance import SeedRecord
-from directory.search_tables import deferred_refresh
+from directory.models import SeedRecord
+from directory.search.tables import deferred_refresh
 
 
 class Command(BaseCommand):

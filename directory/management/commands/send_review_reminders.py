@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.curation import ReminderSent
+from directory.models import ReminderSent
 from directory.models import Service, Status
 
 DUE_SOON_DAYS = 30

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.reference import CONFLICT, DELETED, UPDATE, update_reference
-from directory.seed import SeedError
+from directory.seed.reference import CONFLICT, DELETED, UPDATE, update_reference
+from directory.seed.loader import SeedError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,182 @@
+"""CSV import and export of services in the admin (django-import-export; docs/adr/0009).
+
+`ServiceBulkMixin` is mixed into `ServiceAdmin` (directory/curation/admin/records.py): it adds *Import* and
+*Export* to the service list. Import is a dry run first: the file is checked (size, encoding,
+columns, every row) and a row-by-row preview or list of errors is shown; nothing is written
+until the curator confirms, and then every row is written or none is. Between the two the file
+waits in the temporary folder (`ImportStorage`), and only one confirmation can import it.
+"""
+import csv
+import io
+import os
+import re
+import tempfile
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
+from import_export.forms import ImportForm
+from import_export.tmp_storages import TempFolderStorage
+
+from directory.curation.bulk import COLUMNS, ServiceResource, can_import
+
+
+def check_csv(data):
+    """What is wrong with an uploaded CSV file as a whole, in plain words, or "" if nothing is.
+    Rows are checked one by one later, by the import itself."""
+    if not data.strip():
+        return "The file is empty."
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return "The file is in UTF-16, not UTF-8. In your spreadsheet, save it as 'CSV UTF-8 (comma delimited)'."
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        return (f"The file is not UTF-8 text (an unreadable character on line {line}). "
+                "In your spreadsheet, save it as 'CSV UTF-8 (comma delimited)'.")
+    if "\x00" in text:
+        return "The file contains a NUL character: it is not a CSV file."
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as error:
+        return f"The file is not a well-formed CSV file ({error})."
+    headers = [h.strip() for h in rows[0]] if rows else []
+    unknown = [h for h in headers if h not in COLUMNS]
+    if unknown:
+        return ("Unknown column" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(f"'{h}'" for h in unknown)
+                + ". Use the column names of an export; every column but 'slug' may be left out.")
+    if "slug" not in headers:
+        return "The first row must name the columns, including 'slug'."
+    short = [number for number, row in enumerate(rows[1:], 2) if row and len(row) != len(headers)]
+    if short:
+        return (f"Row{'s' if len(short) > 1 else ''} {', '.join(map(str, short[:10]))} "
+                f"{'have' if len(short) > 1 else 'has'} a different number of cells from the first row.")
+    return ""
+
+
+class ServiceImportForm(ImportForm):
+    """The library's upload form, with the file checked before anything is read into the import."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the largest accepted is {filesizeformat(limit)}. "
+                "Split it into smaller files."
+            )
+        data = b"".join(upload.chunks())
+        problem = check_csv(data)
+        if problem:
+            raise forms.ValidationError(problem)
+        upload.seek(0)
+        return upload
+
+
+IMPORT_FILE_PREFIX = "directory-import-"
+# What tempfile.mkstemp names a file made with that prefix.
+IMPORT_FILE_NAME = re.compile(re.escape(IMPORT_FILE_PREFIX) + r"[a-z0-9_]{8}\Z")
+CLAIMED = ".confirming"
+ALREADY_CONFIRMED = "This import was already confirmed or has expired. Nothing was changed: upload the file again."
+
+
+class ImportFileGone(Exception):
+    """A confirmation names a file that is not waiting: already imported by an earlier
+    confirmation, removed from the temporary folder since, or never written by an upload."""
+
+
+class ImportStorage(TempFolderStorage):
+    """The uploaded file between the dry run and its confirmation.
+
+    The confirmation posts the file's name back, so it is the client's word: only a name this
+    class made is read. And the confirmation claims the file (an atomic rename) before reading it,
+    so of two confirmations of one preview (a double click, two tabs) exactly one imports and the
+    other raises ImportFileGone, however close together they arrive. The dry run, which wrote the
+    file, reads it in place."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._wrote = self._claimed = False
+
+    def save(self, data):
+        # mkstemp: a name nobody can guess or take first, and a file only its owner may read.
+        handle, path = tempfile.mkstemp(prefix=IMPORT_FILE_PREFIX)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        self.name, self._wrote = os.path.basename(path), True
+
+    def read(self):
+        if not self._wrote and not self._claimed:
+            self._claim()
+        return super().read()
+
+    def _claim(self):
+        if not IMPORT_FILE_NAME.match(self.name or ""):
+            raise ImportFileGone(self.name)
+        try:
+            os.rename(self.get_full_path(), self.get_full_path() + CLAIMED)
+        except FileNotFoundError:
+            raise ImportFileGone(self.name) from None
+        self._claimed = True
+
+    def get_full_path(self):
+        return super().get_full_path() + (CLAIMED if self._claimed else "")
+
+
+class ServiceBulkMixin(ImportExportMixin):
+    resource_classes = [ServiceResource]
+    formats = [CSV]
+    import_form_class = ServiceImportForm
+    tmp_storage_class = ImportStorage
+    import_error_display = ("message", "row")
+
+    def has_import_permission(self, request):
+        return can_import(request.user)
+
+    def has_export_permission(self, request):
+        # The full export carries curator notes and owners: the IMHSG's and viewers', not providers'.
+        from directory.curation.roles import is_organisation_editor
+
+        return request.user.has_perm("directory.view_service") and not is_organisation_editor(request.user)
+
+    def get_export_queryset(self, request):
+        """The filtered list, with what every column reads fetched in a fixed number of queries."""
+        chosen = super().get_export_queryset(request).values("pk")
+        return ServiceResource().get_queryset().filter(pk__in=chosen)
+
+    def get_import_data_kwargs(self, **kwargs):
+        # All or nothing on the confirmed write too, should the data have changed since the dry run.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_import(self, request, **kwargs):
+        """The confirmation. The file is read before anything is written, so when it is gone
+        nothing has changed. The library indexes its list of formats with the posted `format`
+        unchecked (a 500 for "abc" or "7"): a forged one is answered like a spent file."""
+        chosen = request.POST.get("format", "")
+        if request.method == "POST" and not (chosen.isascii() and chosen.isdigit()
+                                             and int(chosen) < len(self.get_import_formats())):
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        try:
+            return super().process_import(request, **kwargs)
+        except ImportFileGone:
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", f"The file could not be read as CSV ({type(e).__name__}). Nothing was imported.")
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(request, "Nothing was imported: the data changed since the preview and some rows are no "
+                                    "longer valid. Import the file again to see why.")
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        return super().process_result(result, request)

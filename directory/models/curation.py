@@ -1,0 +1,53 @@
+"""The curation workflow's tables: proposed changes held for approval, and review reminders sent.
+The rules are in directory/curation/ (roles.py, moderation.py)."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Replaced by a newer proposal"
+
+
+class PendingChange(models.Model):
+    """A change to a published service proposed by an organisation editor, held until an
+    IMHSG editor approves or rejects it. `changes` holds what it changes (the service's fields
+    and its inline routes and venues), against what they said when it was proposed."""
+
+    service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="pending_changes")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(help_text="The submitted form, field name to list of values (kept as a record).")
+    # What the author changed, field by field, each with the value it had when they made the
+    # proposal (directory/curation/moderation.py). Approving applies only these fields; a field that has
+    # changed since is a conflict for the approving editor to settle. Null on proposals made
+    # before issue 18: they are read from `data` once, on review.
+    changes = models.JSONField(null=True, blank=True, help_text="Per field: the value when proposed, and the new value.")
+    base_history_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The service's latest history entry when the change was proposed.")
+    status = models.CharField(max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField("reason given", blank=True, help_text="Why it was rejected (shown to the submitter).")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = "proposed change"
+
+    def __str__(self):
+        return f"Change to {self.service} by {self.submitted_by} ({self.get_status_display().lower()})"
+
+
+class ReminderSent(models.Model):
+    """One review-reminder digest sent to one person on one day: makes the command idempotent per day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    services = models.PositiveIntegerField("services listed")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="reminder_once_a_day")]

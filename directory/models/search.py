@@ -1,0 +1,70 @@
+"""The maintained search tables (docs/adr/0012): one row per service and district it is in, one
+search row per service. Kept true by directory/search/tables.py.
+
+The rows are derived, so no database foreign keys (db_constraint=False): at 100,000 services
+a rebuild writes over half a million district rows, and checking each against the service
+and district tables added 9 s to it (measured). Django still deletes the rows with their
+service or district (on_delete=CASCADE is Django's), and the search tables make sure of it."""
+from django.db import models
+from django.db.models.lookups import Lookup
+
+from mapping.models import District
+
+class ServiceDistrict(models.Model):
+    """A service is "in" this district (see directory.models.in_district_q)."""
+
+    pk = models.CompositePrimaryKey("service", "district")
+    service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="district_rows",
+                                db_constraint=False, db_index=False)  # the primary key's first column
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="service_rows",
+                                 db_constraint=False, db_index=False)  # servicedistrict_lookup's first column
+    # A venue there, the district listed, or a locality in it; not only city-wide.
+    is_local = models.BooleanField()
+
+    class Meta:
+        # "Services in district d" (and "local in d") read this index alone; refreshing a
+        # service reads the primary key (service, district).
+        indexes = [models.Index(fields=["district", "is_local", "service"], name="servicedistrict_lookup")]
+
+    def __str__(self):
+        return f"{self.service_id} in {self.district_id}{' (local)' if self.is_local else ''}"
+
+
+class SearchDocumentField(models.TextField):
+    """A tsvector on PostgreSQL, text elsewhere. Written only by the refresh SQL below."""
+
+    def db_type(self, connection):
+        return "tsvector" if connection.vendor == "postgresql" else super().db_type(connection)
+
+
+@SearchDocumentField.register_lookup
+class Matches(Lookup):
+    """document @@ tsquery (PostgreSQL); the right-hand side is SQL such as RawSQL."""
+
+    lookup_name = "matches"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @@ {rhs}", [*lhs_params, *rhs_params]
+
+
+class ServiceSearchIndex(models.Model):
+    """One row per service: what a keyword search looks in (directory/search/keywords.py).
+
+    `document` holds the service's name; its summary and its needs' names; its description
+    and its interventions' names; its referral routes' acceptance criteria and exclusions. On
+    PostgreSQL it is a tsvector weighted in that order (A, B, C, D; GIN-indexed), on SQLite
+    the same text, lower-cased, one part a line. Only the vector is kept on PostgreSQL, not
+    the text it came from: when most services match a word, a search reads every row, and
+    the text would double what it reads (the text is in the service tables anyway)."""
+
+    service = models.OneToOneField("directory.Service", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="search_index", db_constraint=False)
+    document = SearchDocumentField()
+
+    class Meta:
+        verbose_name = "service search index row"
+
+    def __str__(self):
+        return f"search row of service {self.service_id}"

@@ -1,0 +1,172 @@
+"""The API's query parameters: read strictly, reported plainly.
+
+`ApiError` carries a status and a list of (parameter, message); the views turn it into
+a JSON error. Numbers are ASCII digits only (directory.core.numbers): "٣", "²" or "1_000" are
+refused, as are huge values, instead of reaching int() or the database.
+"""
+from decimal import Decimal
+
+from directory.openreferral.api.ids import parse_uuid
+from directory.openreferral.api.taxonomies import TAXONOMIES_BY_ID, term_get
+from directory.core.numbers import decimal_number, whole_number
+from mapping.postcodes import postcode_lookup
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+MAX_PROXIMITY_M = 50_000
+MAX_AGE_YEARS = 150
+# The search page's own parameters, accepted as extensions with the same meaning
+# (docs/adr/0011-oruk-api.md): passed to the FilterSet unchanged.
+FILTER_EXTENSIONS = ["age", "stage", "postcode", "district", "level", "focus", "need", "delivery", "language",
+                     "referral", "free", "audience"]
+# Profile parameters this API does not offer: refused rather than silently ignored.
+UNSUPPORTED = {
+    "start_time": "We do not hold structured opening times, so start_time is not supported.",
+    "end_time": "We do not hold structured opening times, so end_time is not supported.",
+    "day": "We do not hold structured opening times, so day is not supported.",
+    "modified_after": "modified_after is not supported.",
+    "minimal": "minimal is not supported.",
+    "full": "full is not supported: /services/{id} gives a full service.",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status, errors):
+        super().__init__(errors)
+        self.status = status
+        self.errors = errors  # [(parameter or "", message)]
+
+
+def _single(data, name):
+    values = data.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, [(name, f"Give {name} once.")])
+    return values[0] if values else None
+
+
+def page_params(data):
+    """(page_number, per_page) from `page` and `per_page`; errors for anything else."""
+    errors = []
+    page, per_page = 1, DEFAULT_PER_PAGE
+    raw = _single(data, "page")
+    if raw not in (None, ""):
+        page = whole_number(raw)
+        if page is None or page < 1 or page > 10**9:
+            errors.append(("page", "page must be a whole number from 1, in ASCII digits."))
+    raw = _single(data, "per_page")
+    if raw not in (None, ""):
+        per_page = whole_number(raw)
+        if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
+            errors.append(("per_page", f"per_page must be a whole number from 1 to {MAX_PER_PAGE}."))
+    if errors:
+        raise ApiError(400, errors)
+    return page, per_page
+
+
+def _age(data, name):
+    raw = _single(data, name)
+    if raw in (None, ""):
+        return None
+    value = decimal_number(raw)
+    if value is None or not value.is_finite() or not Decimal(0) <= value <= MAX_AGE_YEARS:
+        raise ApiError(400, [(name, f"{name} must be a number of years from 0 to {MAX_AGE_YEARS}, e.g. 1.5.")])
+    return value
+
+
+def _uuid_param(data, name, what):
+    raw = _single(data, name)
+    if raw in (None, ""):
+        return None
+    value = parse_uuid(raw)
+    if value is None:
+        raise ApiError(400, [(name, f"{name} must be the id (a UUID) of {what}.")])
+    return value
+
+
+def service_query(data, *, allow_proximity=False):
+    """A selectors.ServiceQuery for the GET parameters `data` (a QueryDict).
+
+    Raises ApiError(400) for a bad value, a term or taxonomy we do not have, or a profile
+    parameter we do not support. Costs at most a few indexed queries (a term's lookup)."""
+    from directory.openreferral.api.selectors import ServiceQuery
+
+    errors = []
+    for name, message in UNSUPPORTED.items():
+        if name in data:
+            errors.append((name, message))
+    if data.get("format", "json") != "json":
+        errors.append(("format", "Only format=json is offered."))
+    if not allow_proximity and "proximity" in data:
+        errors.append(("proximity", "proximity is offered on /service_at_locations, with a postcode."))
+    if errors:
+        raise ApiError(400, errors)
+
+    filter_data = {name: data.getlist(name) for name in FILTER_EXTENSIONS if name in data}
+    search = _single(data, "search")
+    if search:
+        filter_data["q"] = search
+    query = ServiceQuery(filter_data=filter_data)
+
+    term_id = _uuid_param(data, "taxonomy_term_id", "a taxonomy term (see /api/taxonomy_terms)")
+    if term_id:
+        term = term_get(term_id)
+        if term is None:
+            raise ApiError(400, [("taxonomy_term_id", "There is no taxonomy term with that id: see /api/taxonomy_terms.")])
+        _add_terms(query, term.taxonomy, [term])
+    taxonomy_id = _uuid_param(data, "taxonomy_id", "a taxonomy (see /api/taxonomies)")
+    if taxonomy_id:
+        taxonomy = TAXONOMIES_BY_ID.get(taxonomy_id)
+        if taxonomy is None:
+            raise ApiError(400, [("taxonomy_id", "There is no taxonomy with that id: see /api/taxonomies.")])
+        _add_terms(query, taxonomy, None)
+    query.min_age_years = _age(data, "minimum_age")
+    query.max_age_years = _age(data, "maximum_age")
+    query.organisation_uuid = _uuid_param(data, "organization_id", "an organization")
+    return query
+
+
+def _add_terms(query, taxonomy, terms):
+    """Filter by these terms of `taxonomy` (None: any term of it), through the FilterSet
+    where it has the parameter. Given with the same FilterSet parameter as an extension
+    (e.g. level=...), both must hold only if they agree: the parameter takes the term."""
+    if taxonomy.filter_param is None:  # interventions: no search filter
+        if terms is None:
+            query.any_intervention = True
+        else:
+            query.intervention_ids = [term.pk for term in terms]
+        return
+    codes = [term.code for term in terms] if terms is not None else _all_codes(taxonomy)
+    existing = query.filter_data.get(taxonomy.filter_param)
+    if existing is not None:
+        codes = [code for code in codes if code in existing]
+        if not codes:  # e.g. a term of one level and level= another: nothing can match
+            query.nothing = True
+            return
+    query.filter_data[taxonomy.filter_param] = codes
+
+
+def _all_codes(taxonomy):
+    from directory.openreferral.api.taxonomies import focus_terms
+
+    if taxonomy.model is None:
+        return [term.code for term in focus_terms()]
+    return list(taxonomy.model.objects.values_list("code", flat=True))
+
+
+def proximity_params(data):
+    """(PostcodeResult or None, metres or None) for /service_at_locations. 1 query with a postcode."""
+    raw_postcode = _single(data, "postcode")
+    raw_proximity = _single(data, "proximity")
+    near = None
+    if raw_postcode not in (None, ""):
+        near = postcode_lookup(raw_postcode)
+        if not near.found:
+            raise ApiError(400, [("postcode", near.message)])
+    if raw_proximity in (None, ""):
+        return near, None
+    metres = whole_number(raw_proximity)
+    if metres is None or not 1 <= metres <= MAX_PROXIMITY_M:
+        raise ApiError(400, [("proximity", f"proximity must be a whole number of metres from 1 to {MAX_PROXIMITY_M}.")])
+    if near is None:
+        raise ApiError(400, [("proximity", "Give a postcode with proximity: the distance is measured from it.")])
+    return near, metres

@@ -1,0 +1,150 @@
+"""Reads for the API. Services are filtered by `directory.search.selectors.service_filter_queryset`
+(the FilterSet behind search and the map); what this module adds is only what the search
+page has no parameter for: ORUK's literal age bounds, interventions, an organisation,
+and distance from a postcode. Every function here costs a fixed number of queries."""
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import ExpressionWrapper, F, FloatField, Prefetch, Q
+
+from directory.search import selectors
+from directory.models import AgeRange, Service, ServiceAtLocation
+from directory.models import Fact
+from mapping.models import District
+
+METRES_PER_DEGREE = 111_195  # of latitude
+
+
+class ApiFacts:
+    """The facts about some services, by owner, from one query (the API lists them all,
+    where pages look up one field at a time with sources.FactIndex)."""
+
+    OWNER_FIELD = {"Service": "service_id", "ReferralRoute": "route_id", "Venue": "venue_id",
+                   "Organisation": "organisation_id"}
+
+    def __init__(self, facts):
+        self._by_owner = defaultdict(list)
+        for fact in facts:
+            for name in self.OWNER_FIELD.values():
+                if getattr(fact, name) is not None:
+                    self._by_owner[(name, getattr(fact, name))].append(fact)
+
+    @classmethod
+    def about(cls, *, services=(), venues=()):
+        services = list(services)
+        query = Q(pk__in=[])
+        if services:
+            ids = [service.pk for service in services]
+            query |= (Q(service__in=ids) | Q(route__service__in=ids)
+                      | Q(venue__service_at_locations__service__in=ids)
+                      | Q(organisation__in={service.organisation_id for service in services}))
+        if venues:
+            query |= Q(venue__in=[venue.pk for venue in venues])
+        return cls(Fact.objects.filter(query).distinct().order_by("field", "pk"))
+
+    def all_for(self, obj):
+        return self._by_owner.get((self.OWNER_FIELD[type(obj).__name__], obj.pk), [])
+
+
+@dataclass
+class ServiceQuery:
+    """What the API's parameters ask of services, already validated (see params.py)."""
+
+    filter_data: dict  # ServiceFilter parameters
+    intervention_ids: list | None = None  # any of these interventions (row pks)
+    any_intervention: bool = False
+    min_age_years: object = None  # Decimal
+    max_age_years: object = None
+    organisation_uuid: str | None = None
+    nothing: bool = False  # parameters that contradict each other
+
+
+def api_service_queryset(query):
+    """(queryset, filterset): published services matching `query`, unordered.
+    The filterset's errors are the caller's to report."""
+    queryset, filterset = selectors.service_filter_queryset(data=query.filter_data)
+    if query.nothing:
+        queryset = queryset.none()
+    through = Service.interventions.through
+    if query.intervention_ids:
+        queryset = queryset.filter(pk__in=through.objects.filter(intervention_id__in=query.intervention_ids)
+                                   .values("service_id"))
+    if query.any_intervention:
+        queryset = queryset.filter(pk__in=through.objects.values("service_id"))
+    if query.min_age_years is not None:
+        # ORUK: "a minimum age of at least" the value. We publish max(from, 0) / 12.
+        months = math.ceil(query.min_age_years * 12)
+        queryset = queryset.filter(age_range=AgeRange.RANGE)
+        if months > 0:
+            queryset = queryset.filter(age_from_months__gte=months)
+    if query.max_age_years is not None:
+        # ORUK: "a maximum age equal to or below" the value. We publish (to + 1) / 12, or 0
+        # for a range ending at birth.
+        limit = max(math.floor(query.max_age_years * 12) - 1, 0)
+        queryset = queryset.filter(age_range=AgeRange.RANGE, age_to_months__lte=limit)
+    if query.organisation_uuid:
+        queryset = queryset.filter(organisation__uuid=query.organisation_uuid)
+    return queryset, filterset
+
+
+def api_service_page(queryset, *, offset, limit):
+    """One page of services for the list, with their organisations. 1 query."""
+    return list(queryset.select_related("organisation").order_by("name", "pk")[offset:offset + limit])
+
+
+def api_service_get(*, uuid):
+    """A published service with everything its payload shows, or None. 9 queries."""
+    districts = District.objects.defer("boundary")
+    return (
+        Service.objects.published()
+        .select_related("organisation")
+        .prefetch_related(
+            "levels", "needs", "interventions", "delivery_modes", "languages",
+            Prefetch("coverage_districts", queryset=districts),
+            Prefetch("locality_district", queryset=districts),
+            "referral_routes",
+            Prefetch("service_at_locations",
+                     queryset=ServiceAtLocation.objects.select_related("venue").order_by("venue__name", "pk")
+                     .prefetch_related(Prefetch("venue__district", queryset=districts))),
+        )
+        .filter(uuid=uuid)
+        .first()
+    )
+
+
+def _sal_base():
+    return ServiceAtLocation.objects.select_related("service__organisation", "venue")
+
+
+def api_service_at_location_queryset(services, *, near=None, proximity_m=None):
+    """Service-at-locations of `services` (a queryset), optionally with the venue within
+    `proximity_m` metres of `near` (a PostcodeResult): a box on latitude and longitude, then
+    the equirectangular distance (accurate to metres across a city), as in search."""
+    queryset = ServiceAtLocation.objects.filter(service__in=services.values("pk"))
+    if near is not None and proximity_m is not None:
+        scale = math.cos(math.radians(near.lat))
+        dlat = proximity_m / METRES_PER_DEGREE
+        dlon = dlat / scale
+        d2 = ExpressionWrapper(
+            (F("venue__lat") - near.lat) * (F("venue__lat") - near.lat)
+            + (F("venue__lon") - near.lon) * scale * (F("venue__lon") - near.lon) * scale,
+            output_field=FloatField(),
+        )
+        queryset = (queryset.filter(venue__lat__range=(near.lat - dlat, near.lat + dlat),
+                                    venue__lon__range=(near.lon - dlon, near.lon + dlon))
+                    .alias(d2=d2).filter(d2__lte=dlat * dlat))
+    return queryset
+
+
+def api_service_at_location_page(queryset, *, offset, limit):
+    """One page of service-at-locations with their service, organisation and venue. 1 query."""
+    return list(queryset.select_related("service__organisation", "venue")
+                .order_by("service__name", "venue__name", "pk")[offset:offset + limit])
+
+
+def api_service_at_location_get(*, uuid):
+    """A service-at-location of a published service, or None. 1 query."""
+    return (_sal_base().select_related("venue__district").defer("venue__district__boundary")
+            .filter(uuid=uuid, service__in=Service.objects.published().values("pk")).first())
+

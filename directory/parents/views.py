@@ -1,0 +1,184 @@
+"""The parents' view (issue 9): two questions, then warm, plain answers about the same
+services practitioners see. Thin views: selectors_parents reads, presenters.parents words.
+
+Every page carries the urgent-help box (999, NHS 111 and the curators' lines).
+"""
+from django.contrib import messages
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from directory.core.caching import cached_page, content_etag
+from directory.search import selectors
+from directory.parents import selectors as selectors_parents
+from directory.core.shortlist import ShortlistChangeForm
+from directory.parents.forms import ParentAnswersForm
+from directory.parents.presenters import ParentCard, answer_age_text, urgent_help_lines
+from directory.core.sources import FactIndex
+from directory.suggestions.handling import SuggestionForm
+from directory.core.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
+
+ANSWER_PARAMS = ("age", "postcode", "language")
+
+
+def _answers_query(data, *, without=()):
+    """The answers part of the query string, to carry from page to page."""
+    query = QueryDict(mutable=True)
+    for name in ANSWER_PARAMS:
+        if name not in without and data.get(name):
+            query[name] = data[name]
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def _render(request, template, context, *, form=None, status=200):
+    errors = [(name, form.errors[name][0]) for name in form.fields if name in form.errors] if form else []
+    saved = shortlist_read(request)
+    return render(request, template, {
+        "urgent_help": urgent_help_lines(selectors_parents.urgent_help_list()),
+        "errors": errors,
+        "saved_count": len(saved),
+        "saved_ids": set(saved),
+        "here": request.get_full_path(),
+        **context,
+    }, status=status)
+
+
+def _answers_text(answers):
+    parts = []
+    if answers.age is not None:
+        parts.append(answer_age_text(answers.age))
+    if answers.postcode is not None:
+        parts.append(_("near %(postcode)s") % {"postcode": answers.postcode.postcode})
+    if answers.language is not None:
+        parts.append(_("in %(language)s") % {"language": answers.language.name})
+    return ", ".join(parts)
+
+
+@require_safe
+@content_etag
+@cached_page
+def start(request):
+    """The two questions, and every topic for those who would rather look around."""
+    form = ParentAnswersForm()
+    return _render(request, "parents/start.html", {
+        "form": form, "topics": list(selectors_parents.parent_topic_list()),
+    })
+
+
+@require_safe
+@content_etag
+@cached_page
+def support(request):
+    """After the two questions: the topics, with how many services fit the answers."""
+    form = ParentAnswersForm(request.GET)
+    answers = form.answers()
+    counts, total = selectors_parents.parent_topic_counts(answers=answers)
+    return _render(request, "parents/support.html", {
+        "form": form, "counts": counts, "total": total, "answers_text": _answers_text(answers),
+        "query": _answers_query(form.data, without=[name for name in form.errors]),
+    }, form=form)
+
+
+def _list_page(request, *, topic):
+    form = ParentAnswersForm(request.GET, languages=selectors_parents.language_list())
+    answers = form.answers()
+    results = selectors_parents.parent_service_list(answers=answers, topic=topic)
+    saved = set(shortlist_read(request))
+    return _render(request, "parents/topic.html", {
+        "form": form,
+        "topic": topic,
+        "answers_text": _answers_text(answers),
+        "language": answers.language,
+        "direct": [ParentCard(s, on_list=s.pk in saved) for s in results.direct],
+        "ask": [ParentCard(s, on_list=s.pk in saved) for s in results.ask],
+        "query": _answers_query(form.data, without=[name for name in form.errors]),
+        "support_url": reverse("parents:support") + _answers_query(form.data, without=["language", *form.errors]),
+    }, form=form)
+
+
+@require_safe
+@content_etag
+@cached_page
+def topic(request, slug):
+    topic = selectors_parents.parent_topic_get(slug=slug)
+    if topic is None:
+        raise Http404(_("We could not find that topic."))
+    return _list_page(request, topic=topic)
+
+
+@require_safe
+@content_etag
+@cached_page
+def everything(request):
+    return _list_page(request, topic=None)
+
+
+@require_safe
+@content_etag
+@cached_page
+def service(request, slug):
+    found = selectors_parents.parent_service_get(slug=slug)
+    if found is None:  # drafts, archived and professionals-only services are as absent as unknown ones
+        raise Http404(_("We could not find that service."))
+    return _render(request, "parents/service.html", {
+        "card": ParentCard(found, on_list=found.pk in shortlist_read(request), facts=FactIndex.for_services([found])),
+        "suggestion_form": SuggestionForm(),
+    })
+
+
+@require_safe
+@content_etag
+@cached_page
+def saved(request):
+    """The parent's saved list from the cookie, or a list sent to them (?services=...)."""
+    shared = PARAM in request.GET
+    ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
+    services = selectors_parents.parent_saved_list(ids=ids)
+    facts = FactIndex.for_services(services)
+    share_ids = encode_ids([s.pk for s in services])
+    share_path = reverse("parents:saved") + f"?{PARAM}={share_ids}"
+    return _render(request, "parents/saved.html", {
+        "shared": shared,
+        "cards": [ParentCard(s, on_list=not shared, facts=facts) for s in services],
+        "share_url": request.build_absolute_uri(share_path),
+        "share_ids": share_ids,
+        "today": timezone.localdate(),
+    })
+
+
+@require_POST
+def saved_change(request):
+    """Save, unsave, keep a list that was sent, or clear: the same cookie as the
+    practitioner's shortlist (directory/core/shortlist.py), in a parent's words."""
+    form = ShortlistChangeForm(request.POST, host=request.get_host())
+    if not form.is_valid():
+        return _render(request, "parents/saved_error.html", {
+            "message": _("Sorry, that did not work. Please go back and try again.")}, status=400)
+    action, service_id = form.cleaned_data["action"], form.cleaned_data.get("service")
+    current = shortlist_read(request)
+    name = ""
+    if action in ("add", "remove"):
+        found = selectors_parents.parent_saved_list(ids=[service_id])
+        if not found and action == "add":
+            return _render(request, "parents/saved_error.html", {
+                "message": _("Sorry, we could not find that service.")}, status=400)
+        name = found[0].name if found else ""
+    if action == "add" and service_id not in current and len(current) >= MAX_ITEMS:
+        current = selectors.service_ids_published(ids=current)
+        if len(current) >= MAX_ITEMS:
+            return _render(request, "parents/saved_error.html", {"message": _(
+                "Your list is full. Please take one off before you save another.")}, status=400)
+    new_ids = selectors.service_ids_published(ids=form.cleaned_data["services"]) if action == "replace" else ()
+    ids = shortlist_change(current, action=action, service_id=service_id, new_ids=new_ids)
+    messages.success(request, {
+        "add": _("%(name)s is saved on your list.") % {"name": name},
+        "remove": _("%(name)s is off your list.") % {"name": name or _("The service")},
+        "replace": _("This list is now saved on this phone or computer."),
+        "clear": _("Your list is empty."),
+    }[action])
+    response = redirect(form.cleaned_data["next"] or reverse("parents:saved"))
+    return shortlist_write(response, ids)

@@ -1,0 +1,179 @@
+"""Thin views: selectors read, presenters format, templates show."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+# require_safe: GET and HEAD (link checkers, uptime monitors); anything else is a 405.
+from django.views.decorators.http import require_POST, require_safe
+
+from directory.core.caching import cached_page, content_etag
+from directory.search import selectors
+from directory.search.filters import SORT_CHOICES, STAGES
+from directory.core.shortlist import ShortlistChangeForm
+from directory.core.presenters import focus_explanations
+from directory.practitioners.presenters.search import (
+    SearchCard, active_filter_tags, error_list, filter_groups, hidden_inputs, pagination, search_query,
+    widening_suggestions,
+)
+from directory.practitioners.presenters.service import ServicePage
+from directory.practitioners.presenters.shortlist import HandoutItem
+from directory.core.shortlist import (
+    MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_tidy, shortlist_write,
+)
+from directory.core.sources import FactIndex
+from directory.suggestions.handling import SuggestionForm
+
+
+def classification_context():
+    return {"levels_explained": selectors.level_list(), "focus_explained": focus_explanations()}
+
+
+@require_safe
+@content_etag
+@cached_page
+def home(request):
+    """A start page: the directory grows past what one page can list, so it leads to search."""
+    count = selectors.service_list_published().count()
+    return render(request, "practitioners/home.html", {
+        "search_url": reverse("directory:search"),
+        "browse_text": f"Browse all {count} service{pluralize(count)}",
+        **classification_context(),
+    })
+
+
+@require_safe
+@content_etag
+@cached_page
+def about(request):
+    return render(request, "practitioners/about.html", classification_context())
+
+
+@require_safe
+@content_etag
+@shortlist_tidy
+@cached_page
+def search(request):
+    results = selectors.service_search(data=request.GET, with_counts=True)
+    filterset = results.filterset
+    tags = active_filter_tags(filterset, request.GET)
+    counts = results.counts
+    groups, levels = filter_groups(filterset, request.GET, counts=counts)
+    shortlisted = set(shortlist_read(request))
+    query = search_query(request.GET)
+    postcode = results.postcode
+    suggestions = []
+    if results.count == 0 and tags:
+        suggestions = widening_suggestions(request.GET, tags, count_all=selectors.count_queries)
+    context = {
+        "results": results,
+        "form": filterset.form,
+        "errors": error_list(filterset),
+        "tags": tags,
+        "groups": groups,
+        "stages": STAGES,
+        "stage_counts": counts.get("stage", {}),
+        "cards": [
+            SearchCard(service, on_list=service.pk in shortlisted, query=query, place=results.place,
+                       approximate=bool(postcode and postcode.approximate))
+            for service in results.page.object_list
+        ],
+        "query": query,
+        "map_query": search_query(request.GET, leave_out=("sort", "page")),
+        "suggestions": suggestions,
+        "pagination": pagination(results.page, request.GET),
+        "sort_hidden": hidden_inputs(request.GET),
+        "sort_choices": SORT_CHOICES,
+        "shortlist_count": len(shortlisted),
+        "levels_explained": levels,
+        "focus_explained": focus_explanations(),
+        "here": request.get_full_path(),
+    }
+    return render(request, "practitioners/search.html", context)
+
+
+@require_safe
+@content_etag
+@shortlist_tidy
+@cached_page
+def service_detail(request, slug):
+    service = selectors.service_get_published(slug=slug)
+    if service is None:  # drafts and archived services are as absent as unknown ones
+        raise Http404("No published service at this address.")
+    up, down = selectors.service_stepped_care(service=service)
+    # Opened from the results, the page carries the search: back leads to the same results.
+    query = search_query(request.GET)
+    context = {
+        "back_url": reverse("directory:search") + (f"?{query}" if query else ""),
+        "query": query,
+        "service": service,
+        "page": ServicePage(service, FactIndex.for_services([service])),
+        "steps_up": [SearchCard(s, query=query) for s in up],
+        "steps_down": [SearchCard(s, query=query) for s in down],
+        "shortlisted": service.pk in shortlist_read(request),
+        "here": request.get_full_path(),
+        "suggestion_form": SuggestionForm(),
+    }
+    return render(request, "practitioners/service_detail.html", context)
+
+
+@require_safe
+@content_etag
+@shortlist_tidy
+@cached_page
+def shortlist(request):
+    """The shortlist from the cookie, or a shared one from ?services=..."""
+    shared = PARAM in request.GET
+    ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
+    services = selectors.service_list_for_shortlist(ids=ids)
+    facts = FactIndex.for_services(services)
+    share_path = reverse("directory:shortlist") + f"?{PARAM}={encode_ids([s.pk for s in services])}"
+    context = {
+        "shared": shared,
+        "items": [HandoutItem(service, facts) for service in services],
+        "dropped": len(ids) - len(services),
+        "share_url": request.build_absolute_uri(share_path),
+        "shared_ids": encode_ids([s.pk for s in services]),
+        "today": timezone.localdate(),
+        "back_query": search_query(request.GET),
+        "here": request.get_full_path(),
+    }
+    return render(request, "practitioners/shortlist.html", context)
+
+
+@require_POST
+@shortlist_tidy
+def shortlist_update(request):
+    """Add, remove, keep a shared list or clear; then back to where the person was (no JS needed)."""
+    form = ShortlistChangeForm(request.POST, host=request.get_host())
+    if not form.is_valid():
+        return render(request, "practitioners/shortlist_error.html", {"form": form, "errors": form.errors}, status=400)
+    action, service_id = form.cleaned_data["action"], form.cleaned_data.get("service")
+    name = ""
+    if action in ("add", "remove"):
+        # Only published services can be shortlisted; one query.
+        service = selectors.service_list_for_shortlist(ids=[service_id])
+        if not service and action == "add":
+            return render(request, "practitioners/shortlist_error.html",
+                          {"errors": {"service": ["That service is not in the directory."]}}, status=400)
+        name = service[0].name if service else "The service"
+    current, new_ids = shortlist_read(request), form.cleaned_data["services"]
+    if action == "add" and service_id not in current and len(current) >= MAX_ITEMS:
+        # Make room from services that have left the directory; if none, say the list is full.
+        current = selectors.service_ids_published(ids=current)
+        if len(current) >= MAX_ITEMS:
+            return render(request, "practitioners/shortlist_error.html", {"errors": {"service": [
+                f"Your shortlist is full ({MAX_ITEMS} services). Remove one before adding another."
+            ]}}, status=400)
+    if action == "replace":
+        new_ids = selectors.service_ids_published(ids=new_ids)
+    ids = shortlist_change(current, action=action, service_id=service_id, new_ids=new_ids)
+    messages.success(request, {
+        "add": f"{name} is on your shortlist.",
+        "remove": f"{name} is no longer on your shortlist.",
+        "replace": "This list is now your shortlist on this device.",
+        "clear": "Your shortlist is empty.",
+    }[action])
+    response = redirect(form.cleaned_data["next"] or reverse("directory:shortlist"))
+    return shortlist_write(response, ids)

@@ -1,0 +1,474 @@
+"""Reads. Views, the map, the API and tests share these query paths."""
+import math
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.db.models import (
+    Case, CharField, Count, Exists, ExpressionWrapper, F, FloatField, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+)
+from django.db.models.functions import Lower
+
+from directory.search import keywords as search
+from directory.search.filters import STAGES, ServiceFilter
+from directory.models import (
+    AgeRange, Cost, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, ServiceDistrict, age_q,
+)
+from directory.core.numbers import whole_number
+from directory.search.terms import terms
+
+RESULTS_PER_PAGE = 20
+KM_PER_DEGREE = 111.195  # of latitude; longitude is scaled by cos(latitude)
+
+
+def service_list_published():
+    """Published services with everything a card shows: 5 queries whatever the count."""
+    return Service.objects.published().for_cards().order_by("name")
+
+
+def level_list():
+    """The levels, by rank: the in-memory list of directory/search/terms.py (no query once read)."""
+    return terms()["level"]
+
+
+def _cards(queryset):
+    # locality_district is shown on cards ("Kings Heath (Hall Green)"): join it rather than
+    # pay a query per locality service.
+    return queryset.for_cards().select_related("locality_district").defer("locality_district__boundary")
+
+
+# --- Search -----------------------------------------------------------------
+
+def service_filter_queryset(*, data):
+    """(queryset, filterset): published services matching the GET parameters `data`.
+
+    Every filter applies, including the keyword match, but not sorting, ranking or
+    pagination: the map and the API take it from here. Bad values never raise: see
+    `filterset.errors`. Validating the form costs one query per taxonomy parameter given
+    (and one for a postcode).
+    """
+    filterset = ServiceFilter(data=as_query_dict(data), queryset=Service.objects.published())
+    return filterset.qs, filterset
+
+
+def as_query_dict(data):
+    """Accept request.GET, or a plain dict whose values are strings or lists (tests, the map)."""
+    if isinstance(data, QueryDict):
+        return data
+    query = QueryDict(mutable=True)
+    for name, value in (data or {}).items():
+        query.setlist(name, [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)])
+    return query
+
+
+# Best match (docs/adr/0004-search.md): a service known to fit the baby's age counts 4, one
+# local to the family (a venue, listed district or locality there) 2, one with a recorded
+# referral route 1. So a known fit outranks an unknown range wherever it is, and a local
+# service outranks a city-wide one of the same fit.
+FIT_AGE, FIT_LOCAL, FIT_ROUTE = 4, 2, 1
+
+
+def fit_annotate(queryset, *, age_searched, district):
+    """Annotate `age_fits`, `is_local`, `has_route` (0 or 1) and `fit`, their weighted sum.
+    `age_fits` is 0 only for an unrecorded range, and only when an age was searched for;
+    `is_local` is 1 only when there is a place to be local to."""
+    age_fits = (
+        Case(When(age_range=AgeRange.NOT_STATED, then=Value(0)), default=Value(1), output_field=IntegerField())
+        if age_searched else Value(1, output_field=IntegerField())
+    )
+    if district is not None:
+        # The maintained table's is_local rows (docs/adr/0012): one indexed subquery.
+        local = ServiceDistrict.objects.filter(district=district, is_local=True).values("service_id")
+        is_local = Case(When(pk__in=local, then=Value(1)), default=Value(0), output_field=IntegerField())
+    else:
+        is_local = Value(0, output_field=IntegerField())
+    has_route = Case(
+        When(Exists(ReferralRoute.objects.filter(service=OuterRef("pk"))), then=Value(1)),
+        default=Value(0), output_field=IntegerField(),
+    )
+    return queryset.annotate(age_fits=age_fits, is_local=is_local, has_route=has_route).annotate(
+        fit=F("age_fits") * FIT_AGE + F("is_local") * FIT_LOCAL + F("has_route") * FIT_ROUTE
+    )
+
+
+def _d2_expression(point_lat, point_lon):
+    scale = math.cos(math.radians(point_lat))
+    dlat = F("venue__lat") - point_lat
+    dlon = (F("venue__lon") - point_lon) * scale
+    return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+
+
+def _nearest_d2(point_lat, point_lon):
+    """The squared distance to a service's nearest located venue, as a correlated subquery
+    (None when it has none). Only the best-match sort uses it: ordering by fit first means
+    the grouped query of _NearestFirst cannot be used."""
+    return Subquery(
+        ServiceAtLocation.objects.filter(service=OuterRef("pk"), venue__lat__isnull=False)
+        .annotate(d2=_d2_expression(point_lat, point_lon)).order_by("d2").values("d2")[:1],
+        output_field=FloatField(),
+    )
+
+
+def _nearest_venues(services, point_lat, point_lon):
+    """Services of `services` that have a located venue, nearest first, as rows of
+    (service_id, d2): the squared distance to the service's nearest venue.
+
+    Grouped and ordered in the database, so a page reads only its own rows (a correlated
+    subquery per service cost 0.7 s at 100,000 services; reading every venue row into
+    Python, 60-80 ms). Distances are in degrees of latitude with longitude scaled by
+    cos(latitude): an equirectangular approximation accurate to a few metres in a city.
+    """
+    return (
+        ServiceAtLocation.objects.filter(service__in=services, venue__lat__isnull=False)
+        .values("service_id")
+        .annotate(d2=Min(_d2_expression(point_lat, point_lon)), name=Min(Lower("service__name")))
+        .order_by("d2", "name", "service_id")
+        .values_list("service_id", "d2")
+    )
+
+
+class _NearestFirst:
+    """Matching services nearest first, then those with no located venue by name.
+
+    A sequence the Paginator can count and slice. A page costs the count, one grouped
+    query for its located services, and, once past them, one for the ids of the rest
+    (plus a count of the located ones when the page starts beyond them).
+    """
+
+    def __init__(self, queryset, point_lat, point_lon, annotate=lambda qs: qs):
+        self.queryset = queryset
+        self.annotate = annotate
+        self.located = _nearest_venues(queryset.values("pk"), point_lat, point_lon)
+        located_ids = ServiceAtLocation.objects.filter(venue__lat__isnull=False).values("service_id")
+        self.unlocated = queryset.exclude(pk__in=located_ids).order_by(Lower("name"), "pk")
+        self.d2 = {}
+
+    def count(self):
+        return self.queryset.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, page):
+        start, stop = page.start or 0, page.stop
+        rows = list(self.located[start:stop])
+        self.d2.update(rows)
+        ids = [service_id for service_id, _ in rows]
+        if len(ids) < stop - start:
+            # The located services ran out on this page: the rest follow by name.
+            located_count = start + len(rows) if rows or start == 0 else self.located.count()
+            first = max(0, start - located_count)
+            ids += list(self.unlocated.values_list("pk", flat=True)[first:first + (stop - start) - len(rows)])
+        services = {service.pk: service for service in _cards(self.annotate(Service.objects.filter(pk__in=ids)))}
+        return [services[pk] for pk in ids if pk in services]
+
+
+@dataclass
+class SearchResults:
+    filterset: object
+    page: object  # a django Page of services, each with `distance_km` (None if unknown) and fit_annotate's
+    sort: str  # the sort actually used
+    notices: list = field(default_factory=list)  # plain-words messages about page or sort
+    place: object = None  # the District the family is in (from the postcode, or the one chosen)
+    counts: dict = field(default_factory=dict)  # option counts (with_counts only): see count_union
+
+    @property
+    def count(self):
+        return self.page.paginator.count
+
+    @property
+    def postcode(self):
+        """The PostcodeResult searched from, or None."""
+        return self.filterset.form.cleaned_data.get("postcode") if self.filterset.is_bound else None
+
+
+def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
+    """One page of search results for the GET parameters `data`, best match first unless
+    another sort is asked for (see fit_annotate and docs/adr/0004-search.md).
+
+    Queries: a postcode's lookup, one count (with_counts: the option counts and the total in
+    one query, count_union), one page of services and the card prefetches (2), whatever the
+    number of results or filters. Validation reads the lists of directory/search/terms.py.
+    """
+    data = as_query_dict(data)
+    queryset, filterset = service_filter_queryset(data=data)
+    counts, total = {}, None
+    if with_counts:
+        counts, total = count_union(filterset=filterset, total=True)
+    cleaned = filterset.form.cleaned_data
+    keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
+    notices = []
+
+    district = cleaned.get("district")
+    if postcode and district and district.pk != postcode.district.pk:
+        notices.append(
+            f"We searched near {postcode.postcode} ({postcode.district.name}), so the district you chose "
+            f"({district.name}) was not used."
+        )
+    place = postcode.district if postcode else district
+    age_searched = cleaned.get("age") is not None or bool(cleaned.get("stage"))
+    sort = cleaned.get("sort") or "relevance"
+    if sort == "distance" and not postcode:
+        notices.append("To sort by distance, enter the family's postcode. The results are sorted by best match.")
+        sort = "relevance"
+
+    def annotate(qs):
+        return fit_annotate(qs, age_searched=age_searched, district=place)
+
+    if sort == "distance":
+        ordered = _NearestFirst(queryset, postcode.lat, postcode.lon, annotate)
+    elif sort == "relevance":
+        ranked = annotate(queryset)
+        order = ["-fit"]
+        if keywords:
+            ranked = search.keyword_rank(ranked, keywords, getattr(filterset, "keyword_groups", None))
+            order.append("-rank")
+        if postcode:
+            ranked = ranked.annotate(d2=_nearest_d2(postcode.lat, postcode.lon))
+            order.append(F("d2").asc(nulls_last=True))
+        ordered = _cards(ranked.order_by(*order, Lower("name"), "pk"))
+    else:
+        ordered = _cards(annotate(queryset).order_by(Lower("name"), "pk"))
+
+    paginator = Paginator(ordered, per_page)
+    if total is not None:
+        paginator.count = total  # known from the option counts' query: not counted twice
+    number, notice = _page_number(data.get("page"), paginator)
+    if notice:
+        notices.append(notice)
+    page = paginator.page(number)
+    if sort == "distance":
+        d2 = ordered.d2
+    elif sort == "relevance" and postcode:
+        d2 = {service.pk: service.d2 for service in page.object_list if service.d2 is not None}
+    elif postcode:
+        # Distances for this page only: one small query.
+        d2 = dict(_nearest_venues([service.pk for service in page.object_list], postcode.lat, postcode.lon))
+    else:
+        d2 = {}
+    for service in page.object_list:
+        service.distance_km = math.sqrt(d2[service.pk]) * KM_PER_DEGREE if service.pk in d2 else None
+    return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices, place=place, counts=counts)
+
+
+def _page_number(raw, paginator):
+    """A valid page number for `raw`, and a message when `raw` was not one."""
+    if raw in (None, ""):
+        return 1, ""
+    number = whole_number(raw)
+    if number is None:
+        return 1, "Page numbers are whole numbers, so this is the first page."
+    last = paginator.num_pages
+    if number < 1:
+        return 1, "Page numbers start at 1, so this is the first page."
+    if number > last:
+        pages = "is 1 page" if last == 1 else f"are {last} pages"
+        return last, f"There is no page {number}: there {pages} of results. This is the last page."
+    return number, ""
+
+
+# --- One service --------------------------------------------------------------
+
+def service_get_published(*, slug):
+    """A published service with everything its page shows, or None. 9 queries."""
+    return (
+        Service.objects.published()
+        .select_related("organisation", "locality_district")
+        .prefetch_related(
+            "levels", "needs", "interventions", "delivery_modes", "languages", "coverage_districts",
+            "referral_routes",
+            Prefetch(
+                "service_at_locations",
+                queryset=ServiceAtLocation.objects.select_related("venue__district").order_by("venue__name"),
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def _step(rank):
+    # The ladder: universal (1) < targeted (2) < statutory / specialist (3, 4 share a step).
+    return min(rank, 3)
+
+
+def service_stepped_care(*, service, limit=5):
+    """Other published services one step up and one step down the ladder ("Right Help,
+    Right Time"). Returns (up, down). 4 queries; reads the service's prefetched levels and
+    needs.
+
+    Up: a service for one of the same needs a level above, or for a need curators name as
+    a step up from one of them (NeedStep: mild to moderate -> moderate to severe perinatal
+    mental health) at the same level or above. Down mirrors it.
+    """
+    steps = {_step(level.rank) for level in service.levels.all()}
+    need_ids = {need.pk for need in service.needs.all()}
+    if not steps or not need_ids:
+        return [], []
+    higher, lower = set(), set()
+    for lower_id, higher_id in NeedStep.objects.filter(Q(lower__in=need_ids) | Q(higher__in=need_ids)).values_list(
+        "lower_id", "higher_id"
+    ):
+        if lower_id in need_ids:
+            higher.add(higher_id)
+        if higher_id in need_ids:
+            lower.add(lower_id)
+    related = need_ids | higher | lower
+    candidates = (
+        Service.objects.published()
+        .exclude(pk=service.pk)
+        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=related).values("service_id"))
+        .select_related("organisation")
+        .prefetch_related("levels", "needs")
+        .order_by(Lower("name"), "pk")
+    )
+    top, bottom = max(steps), min(steps)
+    up, down = [], []
+    for candidate in candidates:
+        candidate_steps = {_step(level.rank) for level in candidate.levels.all()}
+        candidate_needs = {need.pk for need in candidate.needs.all()}
+        if not candidate_steps:
+            continue
+        same_need = bool(candidate_needs & need_ids)
+        is_up = (same_need and top + 1 in candidate_steps) or (
+            bool(candidate_needs & higher) and max(candidate_steps) >= top)
+        is_down = (same_need and bottom - 1 in candidate_steps) or (
+            bool(candidate_needs & lower) and min(candidate_steps) <= bottom)
+        if is_up and len(up) < limit:
+            up.append(candidate)
+        elif is_down and len(down) < limit:
+            down.append(candidate)
+    return up, down
+
+
+# --- Shortlist ----------------------------------------------------------------
+
+def service_ids_published(*, ids):
+    """The ids among `ids` that are published services, in the order given. 1 query."""
+    published = set(Service.objects.published().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    return [pk for pk in ids if pk in published]
+
+
+def service_list_for_shortlist(*, ids):
+    """Published services with these ids, in the order given (drafts and unknown ids are
+    dropped). 6 queries whatever the count: the card prefetches plus contact details."""
+    if not ids:
+        return []
+    services = {s.pk: s for s in _cards(Service.objects.published().filter(pk__in=ids))}
+    return [services[pk] for pk in ids if pk in services]
+
+
+# --- Counts on filter options -------------------------------------------------------
+
+COUNTED_OPTIONS = ("stage", "level", "focus", "need", "intervention", "referral", "delivery", "language", "free",
+                   "audience")
+_THROUGH = {
+    "level": (Service.levels, "level__code"),
+    "need": (Service.needs, "need__code"),
+    "intervention": (Service.interventions, "intervention__code"),
+    "delivery": (Service.delivery_modes, "deliverymode__code"),
+    "language": (Service.languages, "language__code"),
+}
+
+
+def _filtered_without(filterset, leave_out):
+    """Published services with every valid filter of `filterset` except `leave_out`.
+    Reuses the filterset's cleaned values, so no parameter is validated (or queried) again."""
+    queryset = Service.objects.published()
+    for name, value in filterset.form.cleaned_data.items():
+        if name == leave_out or value in (None, "", [], ()):
+            continue
+        if name == "q":
+            queryset = search.keyword_filter(queryset, value, getattr(filterset, "keyword_groups", None))
+        else:
+            queryset = filterset.filters[name].filter(queryset, value)
+    return queryset
+
+
+def _label(text):
+    return Value(text, output_field=CharField())
+
+
+def _count_members(filterset, names, *, total):
+    """The querysets of `count_union`, each giving rows of (p, o, n): a parameter, one of
+    its options and how many services that option gives."""
+    members = []
+    for name in names:
+        if name == "stage" and filterset.form.cleaned_data.get("age") is not None:
+            continue  # an exact age replaces the bands: their counts would mislead
+        base = _filtered_without(filterset, name)
+        if name in _THROUGH:
+            relation, code = _THROUGH[name]
+            members.append(relation.through.objects.filter(service__in=base.values("pk"))
+                           .annotate(p=_label(name), o=F(code)).values_list("p", "o")
+                           .annotate(n=Count("service_id")).order_by())
+        elif name in ("focus", "audience"):
+            members.append(base.annotate(p=_label(name), o=F(name)).values_list("p", "o")
+                           .annotate(n=Count("pk")).order_by())
+        else:
+            # Options that are conditions, not columns: one aggregate row each.
+            if name == "stage":
+                conditions = [(stage.value, age_q(stage.start, stage.end)) for stage in STAGES]
+            elif name == "referral":
+                self_routes = ReferralRoute.objects.filter(referrer=Referrer.SELF).values("service_id")
+                professional = ReferralRoute.objects.filter(referrer=Referrer.PROFESSIONAL).values("service_id")
+                conditions = [("self", Q(pk__in=self_routes)),
+                              ("professional", Q(pk__in=professional) & ~Q(pk__in=self_routes))]
+            elif name == "free":
+                conditions = [("1", Q(cost=Cost.FREE))]
+            else:
+                continue
+            for value, condition in conditions:
+                members.append(base.annotate(p=_label(name), o=_label(value)).values_list("p", "o")
+                               .annotate(n=Count("pk", filter=condition)).order_by())
+    if total:
+        members.append(filterset.qs.annotate(p=_label("_total"), o=_label("")).values_list("p", "o")
+                       .annotate(n=Count("pk")).order_by())
+    return members
+
+
+def count_union(*, filterset, names=COUNTED_OPTIONS, total=False):
+    """Option counts, and optionally the total, in ONE query (a UNION ALL of one grouped
+    count per parameter), whatever the number of parameters, options or services. Returns
+    (counts, total or None).
+
+    counts: {parameter: {option value: how many services that option alone would give}},
+    each with every other filter applied. An option missing from its dict gives none.
+    """
+    members = _count_members(filterset, names, total=total)
+    counts, total_count = {}, None
+    for name in names:
+        if not (name == "stage" and filterset.form.cleaned_data.get("age") is not None):
+            counts[name] = {}
+    if not members:
+        return counts, total_count
+    query = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    for parameter, option, n in query:
+        if parameter == "_total":
+            total_count = n
+        elif option is not None:
+            counts[parameter][str(option)] = n
+    return counts, total_count
+
+
+def option_counts(*, filterset, names=COUNTED_OPTIONS):
+    """{parameter: {option value: how many services that option alone would give}}, each with
+    every other filter applied: one query in all (see count_union)."""
+    return count_union(filterset=filterset, names=names)[0]
+
+
+
+def count_queries(queries):
+    """How many services match each of `queries` (GET parameters), in ONE query: a
+    UNION ALL of one count per query. The widening suggestions of a search that found
+    nothing ask for several at once."""
+    members = []
+    for number, data in enumerate(queries):
+        queryset, _ = service_filter_queryset(data=data)
+        members.append(queryset.annotate(p=_label("query"), o=_label(str(number))).values_list("p", "o")
+                       .annotate(n=Count("pk")).order_by())
+    if not members:
+        return []
+    query = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    counts = {int(option): n for _, option, n in query}
+    return [counts.get(number, 0) for number in range(len(queries))]

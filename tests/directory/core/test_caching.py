@@ -1,0 +1,322 @@
+"""Issue 13: public pages are cached under the content version, and no curator's change is
+ever hidden by a cache (docs/adr/0013-content-version-cache.md).
+
+Every test runs twice: on the default local-memory cache, and on Redis (CACHE_URL=redis://),
+the backend for several processes or machines. Each kind of change a curator can make
+(a save in the admin, a bulk action, a CSV import, an approval, `loadseed`, confirming facts)
+is made after the public pages have been cached, and the next public request must show it.
+"""
+import os
+import re
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from directory.core import content
+from directory.models import PendingChange
+from directory.models import ContentVersion, Service, Status, Venue
+from directory.models import Fact, SeedRecord
+from mapping.models import District, NeedsModelSettings
+from tests.directory.curation.admin_forms import change_form_post
+from tests.directory.curation.test_bulk import confirm, new_file, upload
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_reachable():
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def cache_backend(request, settings):
+    settings.CACHE_PAGES = True  # as in production (the test settings turn it off elsewhere)
+    if request.param == "redis":
+        if not _redis_reachable():
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis is not reachable at {REDIS_URL}: .ci/run starts it")
+            pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        # A prefix of its own per test: nothing another test (or run) cached is ever read.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": REDIS_URL, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": f"test-{uuid.uuid4().hex}"}}
+    from django.core.cache import cache
+
+    assert cache.get("nothing-here") is None  # the backend answers
+    return request.param
+
+
+def public():
+    """A visitor who is not signed in: the one the caches serve."""
+    return Client()
+
+
+def acacia():
+    return Service.objects.get(slug="acacia")
+
+
+def public_urls(service):
+    return [
+        "/", "/search/", "/search/?q=perinatal", "/search/?level=targeted&stage=pregnant",
+        f"/services/{service.slug}/", "/map/", "/map/districts.geojson", "/map/markers.geojson",
+        "/needs/", "/parents/support/all/", f"/parents/services/{service.slug}/",
+        "/api/services", f"/api/services/{service.uuid}",
+    ]
+
+
+def without_tokens(body):
+    """A page without its CSRF tokens, which are masked afresh for every response."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", body)
+
+
+def warm(client, urls):
+    """Ask for every page twice: the second answer comes from the cache, and is the same."""
+    for url in urls:
+        first = client.get(url)
+        assert first.status_code == 200, url
+        assert without_tokens(client.get(url).content) == without_tokens(first.content), url
+
+
+def text(client, url):
+    response = client.get(url)
+    return response.status_code, response.content.decode()
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- The cache is used ------------------------------------------------------------------
+
+def test_a_repeated_page_costs_one_query_and_is_the_same(cache_backend, django_assert_num_queries):
+    visitor = public()
+    urls = public_urls(acacia())
+    warm(visitor, urls)
+    for url in urls:
+        with django_assert_num_queries(1):  # the content version
+            assert visitor.get(url).status_code == 200
+
+
+def test_a_cached_page_carries_each_visitors_own_csrf_token(cache_backend):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    service = acacia()
+    page = f"/services/{service.slug}/"
+    first.get(page)
+    cached = second.get(page)  # served from the cache made for the first visitor
+    token = cached.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert token != "__csrf_token__"
+    response = second.post(reverse("directory:shortlist-change"),
+                           {"csrfmiddlewaretoken": token, "service": service.pk, "action": "add", "next": page})
+    assert response.status_code == 302
+    assert "Remove" in second.get(page).content.decode()  # the shortlist changed the page
+    assert "Remove" not in first.get(page).content.decode().split("shortlist")[1]
+
+
+# --- Every kind of change shows at once -----------------------------------------------------
+
+def test_a_save_in_the_admin_shows_on_every_public_page(cache_backend, client, curator):
+    visitor = public()
+    service = acacia()
+    warm(visitor, public_urls(service))
+    as_user(client, curator)
+    url = reverse("admin:directory_service_change", args=[service.pk])
+    response = client.post(url, change_form_post(client.get(url), name="Acacia Renamed Today"))
+    assert response.status_code == 302
+    for page in ("/search/", "/search/?q=perinatal", f"/services/{service.slug}/", "/parents/support/all/",
+                 f"/parents/services/{service.slug}/", "/api/services", f"/api/services/{service.uuid}"):
+        status, body = text(visitor, page)
+        assert status == 200 and "Acacia Renamed Today" in body, page
+
+
+def test_a_bulk_archive_takes_the_service_off_every_public_page(cache_backend, client, curator):
+    visitor = public()
+    service = acacia()
+    warm(visitor, public_urls(service))
+    as_user(client, curator)
+    response = client.post(reverse("admin:directory_service_changelist"),
+                           {"action": "archive", "_selected_action": [service.pk]})
+    assert response.status_code == 302 and Service.objects.get(pk=service.pk).status == Status.ARCHIVED
+    assert visitor.get(f"/services/{service.slug}/").status_code == 404
+    assert visitor.get(f"/parents/services/{service.slug}/").status_code == 404
+    assert visitor.get(f"/api/services/{service.uuid}").status_code == 404
+    for page in ("/search/", "/search/?q=perinatal", "/parents/support/all/", "/api/services"):
+        assert service.name not in text(visitor, page)[1], page
+
+
+def test_a_bulk_restore_brings_it_back(cache_backend, client, curator):
+    service = acacia()
+    Service.objects.filter(pk=service.pk).update(status=Status.ARCHIVED)
+    content.bump()
+    visitor = public()
+    assert visitor.get(f"/services/{service.slug}/").status_code == 404
+    assert visitor.get(f"/services/{service.slug}/").status_code == 404  # the 404 is not cached as a page
+    as_user(client, curator)
+    client.post(reverse("admin:directory_service_changelist"), {"action": "restore", "_selected_action": [service.pk]})
+    assert Service.objects.get(pk=service.pk).status == Status.PUBLISHED
+    assert visitor.get(f"/services/{service.slug}/").status_code == 200
+
+
+def test_a_csv_import_shows_at_once(cache_backend, curator_client):
+    visitor = public()
+    warm(visitor, ["/search/?q=weekly", "/api/services?per_page=100"])
+    preview = upload(curator_client, new_file({}))
+    assert preview.status_code == 200
+    confirm(curator_client, preview)
+    assert Service.objects.filter(slug="imported-baby-group", status=Status.PUBLISHED).exists()
+    for page in ("/search/?q=weekly", "/api/services?per_page=100"):
+        assert "Imported baby group" in text(visitor, page)[1], page
+
+
+def test_an_approved_change_shows_at_once(cache_backend, client, acacia_editor, imhsg_editor):
+    visitor = public()
+    service = acacia()
+    warm(visitor, public_urls(service))
+    as_user(client, acacia_editor)
+    url = reverse("admin:directory_service_change", args=[service.pk])
+    client.post(url, change_form_post(client.get(url), summary="Friendly groups for mums and dads who feel low."))
+    change = PendingChange.objects.get()
+    # Held for approval: nothing public has changed yet.
+    assert "Friendly groups for mums and dads" not in text(visitor, f"/services/{service.slug}/")[1]
+    as_user(client, imhsg_editor)
+    client.post(reverse("admin:directory_service_review_change", args=[service.pk, change.pk]), {"_approve": "1"})
+    for page in (f"/services/{service.slug}/", "/search/", f"/api/services/{service.uuid}"):
+        assert "Friendly groups for mums and dads" in text(visitor, page)[1], page
+
+
+def test_loadseed_shows_what_it_loads(cache_backend):
+    service = acacia()
+    name = service.name
+    service.delete()
+    # As on a database that was never seeded with it.
+    SeedRecord.objects.filter(key="service:acacia").delete()
+    visitor = public()
+    warm(visitor, ["/search/?sort=name", "/api/services?per_page=100", "/map/markers.geojson"])
+    assert name not in text(visitor, "/search/?sort=name")[1]
+    call_command("loadseed", verbosity=0)
+    assert name in text(visitor, "/search/?sort=name")[1]
+    assert name in text(visitor, "/api/services?per_page=100")[1]
+    assert visitor.get("/services/acacia/").status_code == 200
+
+
+def test_confirming_facts_shows_on_the_service_page(cache_backend, client, curator):
+    service = Service.objects.filter(facts__confirmed_on__isnull=True).order_by("pk").first()
+    visitor = public()
+    page = f"/services/{service.slug}/"
+    assert "Not yet confirmed by the IMHSG" in text(visitor, page)[1]
+    visitor.get(page)
+    as_user(client, curator)
+    client.post(reverse("admin:directory_service_changelist"),
+                {"action": "confirm_all_facts", "_selected_action": [service.pk]})
+    assert not Fact.objects.filter(service=service, confirmed_on__isnull=True).exists()
+    assert "Not yet confirmed by the IMHSG" not in text(visitor, page)[1]
+
+
+def test_a_venue_moved_to_another_district_moves_on_the_map(cache_backend):
+    venue = Venue.objects.filter(district__isnull=False, lat__isnull=False,
+                                 service_at_locations__service__status=Status.PUBLISHED).first()
+    other = District.objects.exclude(pk=venue.district_id).order_by("name").first()
+    visitor = public()
+    warm(visitor, ["/map/markers.geojson", "/map/districts.geojson"])
+    assert other.name not in [f["properties"]["district"] for f in visitor.get("/map/markers.geojson").json()["features"]
+                              if f["properties"]["name"] == venue.name]
+    venue.district = other
+    venue.save()
+    districts = [f["properties"]["district"] for f in visitor.get("/map/markers.geojson").json()["features"]
+                 if f["properties"]["name"] == venue.name]
+    assert districts == [other.name]
+
+
+def test_new_needs_parameters_show_on_the_needs_page_and_map(cache_backend):
+    visitor = public()
+    warm(visitor, ["/needs/", "/map/districts.geojson"])
+    before = visitor.get("/map/districts.geojson").json()["totals"]["practitioners_needed"]
+    settings_row = NeedsModelSettings.objects.get()
+    settings_row.caseload *= 2
+    settings_row.save()
+    after = visitor.get("/map/districts.geojson").json()["totals"]["practitioners_needed"]
+    assert after != before
+
+
+def test_a_rolled_back_change_does_not_bump_the_version(cache_backend):
+    before = content.current()
+    try:
+        with transaction.atomic():
+            Service.objects.filter(slug="acacia").update(name="Never saved")
+            content.bump()
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    content.forget()
+    assert content.current() == before
+    assert ContentVersion.objects.get().value == int(before)
+
+
+# --- ETags ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/search/?q=perinatal", "/services/acacia/", "/map/districts.geojson",
+                                  "/map/markers.geojson", "/api/services", "/parents/support/all/"])
+def test_the_etag_answers_304_until_the_content_changes(cache_backend, path, django_assert_num_queries):
+    visitor = public()
+    visitor.get(path)  # a first visit sets the CSRF cookie, which the ETag of a page depends on
+    first = visitor.get(path)
+    etag = first["ETag"]
+    with django_assert_num_queries(1):  # the version, and nothing else: the page is not built
+        again = visitor.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+    assert visitor.get(path, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304  # as GZip weakens it
+    service = acacia()
+    service.summary += " Changed."
+    service.save()
+    changed = visitor.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_pages_etags_differ_between_visitors_and_are_private(cache_backend):
+    one, two = public(), public()
+    two.cookies["shortlist"] = str(acacia().pk)
+    a, b = one.get("/search/"), two.get("/search/")
+    assert a["ETag"] != b["ETag"]
+    assert "private" in a["Cache-Control"] and "no-cache" in a["Cache-Control"]
+    assert "Cookie" in a["Vary"]
+    geojson = one.get("/map/districts.geojson")
+    assert geojson["ETag"] == two.get("/map/districts.geojson")["ETag"] and "public" in geojson["Cache-Control"]
+
+
+def test_a_page_on_someones_shortlist_is_not_served_to_another(cache_backend):
+    service = acacia()
+    listed = public()
+    listed.cookies["shortlist"] = str(service.pk)
+    assert "On your shortlist" in text(listed, f"/services/{service.slug}/")[1]
+    assert "On your shortlist" not in text(public(), f"/services/{service.slug}/")[1]
+
+
+def test_signed_in_staff_are_never_served_a_cached_page(cache_backend, client, curator, django_assert_max_num_queries):
+    visitor = public()
+    visitor.get("/search/")
+    as_user(client, curator)
+    client.get("/search/")
+    with django_assert_max_num_queries(40) as captured:
+        client.get("/search/")
+    assert len(captured.captured_queries) > 3  # built afresh
+
+
+def test_a_broken_cache_slows_pages_but_never_breaks_them(settings):
+    # A Redis nobody listens on: every read and write fails, every page still answers.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    visitor = public()
+    for url in public_urls(acacia()):
+        assert visitor.get(url).status_code == 200, url

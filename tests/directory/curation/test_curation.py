@@ -1,0 +1,310 @@
+"""Issue 10: roles, moderation, history, archive, the dashboard and review reminders.
+
+Personas (tests/conftest.py): Ellie, an IMHSG editor; Omar, an organisation editor for Acacia
+Family Support; Vic, a viewer; Sam, a superuser.
+"""
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.models import ChangeStatus, PendingChange, ReminderSent
+from directory.models import Organisation, Service, Status, Venue
+from tests.directory.curation.admin_forms import change_form_post
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_url(name, *args):
+    return reverse(f"admin:{name}", args=args)
+
+
+def acacia():
+    return Service.objects.get(slug="acacia")
+
+
+def other():
+    return Service.objects.get(slug="new-baby-network")
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def propose(client, service, **changes):
+    page = client.get(admin_url("directory_service_change", service.pk))
+    assert page.status_code == 200
+    return client.post(admin_url("directory_service_change", service.pk), change_form_post(page, **changes))
+
+
+# --- Organisation editors: their own services only -------------------------------------
+
+def test_an_organisation_editor_sees_only_their_organisations_services(client, acacia_editor):
+    as_user(client, acacia_editor)
+    listing = client.get(admin_url("directory_service_changelist"))
+    assert [s.name for s in listing.context["cl"].result_list] == ["Acacia"]
+    # A forged id in the address finds nothing (the admin redirects with "doesn't exist").
+    response = client.get(admin_url("directory_service_change", other().pk))
+    assert response.status_code == 302 and response["Location"].endswith("/admin/")
+    assert client.get(admin_url("directory_service_history", other().pk)).status_code in (302, 403, 404)
+
+
+def test_a_forged_post_to_another_organisations_service_changes_nothing(client, acacia_editor, imhsg_editor):
+    as_user(client, imhsg_editor)
+    page = client.get(admin_url("directory_service_change", other().pk))
+    data = change_form_post(page, summary="Forged by another organisation.")
+    as_user(client, acacia_editor)
+    client.post(admin_url("directory_service_change", other().pk), data)
+    assert other().summary != "Forged by another organisation."
+    assert not PendingChange.objects.exists()
+
+
+def test_an_organisation_editors_change_to_a_published_service_waits_for_approval(client, acacia_editor):
+    before = acacia().summary
+    response = propose(as_user(client, acacia_editor), acacia(), summary="Acacia's new summary, from Acacia.")
+    assert response.status_code == 302 and response["Location"] == admin_url("directory_pendingchange_changelist")
+    assert acacia().summary == before
+    assert before in client.get("/services/acacia/").content.decode()
+    change = PendingChange.objects.get()
+    assert (change.service, change.submitted_by, change.status) == (acacia(), acacia_editor, ChangeStatus.PENDING)
+    mine = client.get(admin_url("directory_pendingchange_changelist"))
+    assert "Waiting for approval" in mine.content.decode()
+
+
+def test_an_organisation_editor_cannot_publish_approve_delete_or_see_private_notes(client, acacia_editor):
+    Service.objects.filter(slug="acacia").update(curator_notes="PRIVATE: funding worry")
+    as_user(client, acacia_editor)
+    page = client.get(admin_url("directory_service_change", acacia().pk))
+    text = page.content.decode()
+    assert "PRIVATE: funding worry" not in text
+    assert "status" not in page.context["adminform"].form.fields
+    assert client.get(admin_url("directory_service_delete", acacia().pk)).status_code == 403
+    propose(client, acacia(), summary="Mine.")
+    change = PendingChange.objects.get()
+    # They may read their own proposal (the queue links to it), never decide it.
+    own = client.get(admin_url("directory_service_review_change", acacia().pk, change.pk))
+    assert own.status_code == 200 and 'name="_approve"' not in own.content.decode()
+    assert client.post(admin_url("directory_service_review_change", acacia().pk, change.pk),
+                       {"_approve": "1"}).status_code == 403
+    assert client.get(reverse("curation-dashboard")).status_code == 403
+    # No action at all: no publish, archive, confirm or delete.
+    assert client.get(admin_url("directory_service_changelist")).context["action_form"] is None
+
+
+def test_an_organisation_editors_new_service_is_a_draft_of_their_organisation(client, acacia_editor):
+    from tests.directory.curation.test_admin import new_service_post
+
+    as_user(client, acacia_editor)
+    other_org = Organisation.objects.get(name="New Baby Network")
+    response = client.post(admin_url("directory_service_add"), new_service_post(organisation=other_org.pk))
+    assert response.status_code == 200  # another organisation is not a valid choice
+    assert not Service.objects.filter(slug="test-parent-infant-service").exists()
+    response = client.post(admin_url("directory_service_add"), new_service_post())
+    assert response.status_code == 302
+    service = Service.objects.get(slug="test-parent-infant-service")
+    assert service.status == Status.DRAFT  # publishing is the IMHSG's
+    assert service.facts.get(field="cost").kind == "provider"
+
+
+def test_an_organisation_editor_cannot_change_a_published_services_venue_directly(client, acacia_editor):
+    hospital = Venue.objects.get(name="Heartlands Hospital")
+    acacia().service_at_locations.create(venue=hospital)
+    as_user(client, acacia_editor)
+    response = client.post(admin_url("directory_venue_change", hospital.pk),
+                           {"name": "Renamed", "postcode": hospital.postcode, "address": "", "accessibility": ""})
+    assert response.status_code == 403
+    assert Venue.objects.get(pk=hospital.pk).name == "Heartlands Hospital"
+    # Venues of other organisations' services are not even listed.
+    assert client.get(admin_url("directory_venue_change", Venue.objects.get(name="Good Hope Hospital").pk)).status_code == 302
+
+
+# --- IMHSG editors moderate ------------------------------------------------------------
+
+def test_an_imhsg_editor_sees_the_diff_and_approves(client, acacia_editor, imhsg_editor):
+    propose(as_user(client, acacia_editor), acacia(), summary="Friendly groups for mums and dads who feel low.",
+            phone="0121 301 5990 (option 2)")
+    change = PendingChange.objects.get()
+    as_user(client, imhsg_editor)
+    review = client.get(admin_url("directory_service_review_change", acacia().pk, change.pk))
+    assert review.status_code == 200
+    diff = {(c.field, c.new) for c in review.context["changes"]}
+    assert ("Summary", "Friendly groups for mums and dads who feel low.") in diff
+    assert ("Phone", "0121 301 5990 (option 2)") in diff
+    assert len(review.context["changes"]) == 2
+    client.post(admin_url("directory_service_review_change", acacia().pk, change.pk), {"_approve": "1"})
+    assert acacia().summary == "Friendly groups for mums and dads who feel low."
+    assert "Friendly groups for mums and dads" in client.get("/services/acacia/").content.decode()
+    change.refresh_from_db()
+    assert (change.status, change.decided_by) == (ChangeStatus.APPROVED, imhsg_editor)
+    latest = acacia().history.first()
+    assert latest.history_user == imhsg_editor and "proposed by omar" in latest.history_change_reason
+    assert acacia().facts.get(field="phone").confirmed_on == timezone.localdate()
+
+
+def test_a_rejection_needs_a_reason_which_the_submitter_sees(client, acacia_editor, imhsg_editor):
+    propose(as_user(client, acacia_editor), acacia(), summary="Too much.")
+    change = PendingChange.objects.get()
+    as_user(client, imhsg_editor)
+    url = admin_url("directory_service_review_change", acacia().pk, change.pk)
+    assert "Give a reason" in client.post(url, {"_reject": "1", "reason": ""}).content.decode()
+    client.post(url, {"_reject": "1", "reason": "Please keep <b>plain</b> words."})
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.REJECTED and acacia().summary != "Too much."
+    mine = as_user(client, acacia_editor).get(admin_url("directory_pendingchange_changelist")).content.decode()
+    assert "Please keep &lt;b&gt;plain&lt;/b&gt; words." in mine  # escaped
+    # A decided change cannot be approved later.
+    as_user(client, imhsg_editor).post(url, {"_approve": "1"})
+    assert acacia().summary != "Too much."
+
+
+def test_a_blank_summary_is_refused_beside_the_field_before_it_is_held(client, acacia_editor):
+    response = propose(as_user(client, acacia_editor), acacia(), summary="")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["summary"] == ["A published service needs a summary."]
+    assert not PendingChange.objects.exists()
+
+
+def test_a_proposal_that_no_longer_applies_says_why(client, acacia_editor, imhsg_editor):
+    route = acacia().referral_routes.get()
+    propose(as_user(client, acacia_editor), acacia(), **{"referral_routes-0-how_to_refer": "Call us."})
+    change = PendingChange.objects.get()
+    route.delete()  # meanwhile, an IMHSG editor removed that route
+    review = as_user(client, imhsg_editor).get(admin_url("directory_service_review_change", acacia().pk, change.pk))
+    assert review.status_code == 200
+    assert not review.context["valid"] and review.context["errors"]
+    assert 'name="_approve"' not in review.content.decode()
+
+
+# --- History, compare, revert ----------------------------------------------------------------
+
+def test_history_records_who_changed_what_and_a_revert_restores_it(client, imhsg_editor):
+    as_user(client, imhsg_editor)
+    old = acacia().summary
+    propose(client, acacia(), summary="Edited once.")
+    assert acacia().summary == "Edited once."
+    versions = list(acacia().history.all())
+    assert versions[0].history_user == imhsg_editor and versions[-1].history_change_reason.startswith("Loaded from the seed")
+    compare = client.get(admin_url("directory_service_compare", acacia().pk),
+                         {"older": versions[1].history_id, "newer": versions[0].history_id})
+    assert ("Summary", old, "Edited once.") in {(c.field, c.old, c.new) for c in compare.context["changes"]}
+    # Revert: the history form of the older version, saved.
+    revert_url = admin_url("directory_service_simple_history", acacia().pk, versions[1].history_id)
+    page = client.get(revert_url)
+    assert page.status_code == 200
+    data = change_form_post(page)
+    client.post(revert_url, data)
+    assert acacia().summary == old
+
+
+def test_bulk_actions_and_archive_are_recorded_and_restorable(client, imhsg_editor):
+    as_user(client, imhsg_editor)
+    changelist = admin_url("directory_service_changelist")
+    client.post(changelist, {"action": "mark_reviewed_today", "_selected_action": [acacia().pk]})
+    assert acacia().last_reviewed == timezone.localdate()
+    assert acacia().history.first().history_change_reason == "Marked as checked today"
+    client.post(changelist, {"action": "archive", "_selected_action": [acacia().pk]})
+    assert acacia().status == Status.ARCHIVED
+    assert client.get("/services/acacia/").status_code == 404
+    assert "Acacia" not in client.get("/search/?q=acacia").content.decode().split("<main")[1]
+    client.post(changelist, {"action": "restore", "_selected_action": [acacia().pk]})
+    assert acacia().status == Status.PUBLISHED
+    assert client.get("/services/acacia/").status_code == 200
+
+
+def test_nobody_but_a_superuser_deletes_or_manages_users(client, imhsg_editor, django_user_model):
+    as_user(client, imhsg_editor)
+    assert client.get(admin_url("directory_service_delete", acacia().pk)).status_code == 403
+    client.post(admin_url("directory_service_changelist"),
+                {"action": "delete_selected", "_selected_action": [acacia().pk], "post": "yes"})
+    assert Service.objects.filter(slug="acacia").exists()
+    assert client.get(admin_url("mapping_postcode_changelist")).context["action_form"] is None  # no bulk delete
+    assert client.get(admin_url("auth_user_changelist")).status_code == 403
+    assert client.get(admin_url("auth_group_changelist")).status_code == 403
+    superuser = django_user_model.objects.create_superuser("sam", "sam@example.org", "a-long-password-for-tests")
+    as_user(client, superuser).post(admin_url("directory_service_delete", other().pk), {"post": "yes"})
+    assert not Service.objects.filter(slug="new-baby-network").exists()
+    deleted = Service.history.filter(slug="new-baby-network", history_type="-").get()
+    assert deleted.history_user == superuser
+
+
+def test_a_viewer_reads_but_cannot_change(client, viewer):
+    as_user(client, viewer)
+    assert client.get(admin_url("directory_service_changelist")).status_code == 200
+    page = client.get(admin_url("directory_service_change", acacia().pk))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(admin_url("directory_service_change", acacia().pk), {"summary": "x"}).status_code == 403
+    assert client.get(reverse("curation-dashboard")).status_code == 200
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+def test_the_dashboard_counts_the_seed_content_and_links_to_each_list(client, imhsg_editor, django_assert_num_queries):
+    as_user(client, imhsg_editor)
+    with django_assert_num_queries(8):  # session, user, perms (2); services, facts, proposals, suggestions
+        response = client.get(reverse("curation-dashboard"))
+    counts = {c.label: c.count for c in response.context["counts"]}
+    assert counts["Overdue for review"] == 0  # seeded reviews are spread over six months
+    assert counts["Due for review in the next 30 days"] == 4
+    assert counts["Missing a referral route"] == 13
+    assert counts["Missing acceptance criteria"] == 20
+    assert counts["Missing contact details"] == 18
+    assert counts["Published without a description for parents"] == 25
+    assert counts["Focus not yet confirmed"] == 25
+    assert counts["Facts not yet confirmed"] > 100
+    assert counts["New suggestions from the public"] == 0
+    for item in response.context["counts"]:
+        listing = client.get(item.url)
+        assert listing.status_code == 200, item.url
+        assert listing.context["cl"].result_count == item.count, item.label
+
+
+def test_the_moderation_queue_runs_a_fixed_number_of_queries(client, acacia_editor, imhsg_editor,
+                                                              django_assert_num_queries):
+    for text in ("One.", "Two.", "Three."):
+        PendingChange.objects.create(service=acacia(), submitted_by=acacia_editor, data={"summary": [text]})
+    as_user(client, imhsg_editor)
+    with django_assert_num_queries(7):
+        assert client.get(admin_url("directory_pendingchange_changelist")).status_code == 200
+    for text in ("Four.", "Five."):
+        PendingChange.objects.create(service=other(), submitted_by=acacia_editor, data={"summary": [text]})
+    with django_assert_num_queries(7):
+        assert client.get(admin_url("directory_pendingchange_changelist")).status_code == 200
+
+
+def test_seeded_reviews_are_spread_out():
+    dates = list(Service.objects.values_list("next_review_due", flat=True))
+    assert len(set(dates)) == 25 and min(dates) > timezone.localdate()
+
+
+# --- Review reminders ---------------------------------------------------------------------------
+
+def test_send_review_reminders_sends_each_owner_one_digest_a_day(imhsg_editor, acacia_editor, django_user_model):
+    today = timezone.localdate()
+    Service.objects.filter(slug="acacia").update(owner=acacia_editor, next_review_due=today - timedelta(days=3))
+    Service.objects.filter(slug="new-baby-network").update(owner=imhsg_editor, next_review_due=today + timedelta(days=10))
+    Service.objects.filter(slug="anawim-birmingham-centre-for-women").update(
+        owner=imhsg_editor, next_review_due=today + timedelta(days=60))  # not due: not listed
+    Service.objects.filter(slug="st-basils-youth-homelessness-service").update(
+        owner=imhsg_editor, next_review_due=today, status=Status.ARCHIVED)  # archived: not listed
+    out = StringIO()
+    call_command("send_review_reminders", stdout=out)
+    assert "2 digests sent" in out.getvalue()
+    by_person = {message.to[0]: message.body for message in mail.outbox}
+    assert "Overdue for review" in by_person["omar@example.org"] and "Acacia" in by_person["omar@example.org"]
+    assert "New Baby Network" in by_person["ellie@example.org"]
+    assert "Anawim" not in by_person["ellie@example.org"] and "St Basils" not in by_person["ellie@example.org"]
+    call_command("send_review_reminders", stdout=out)
+    assert len(mail.outbox) == 2 and "2 owners already reminded today" in out.getvalue()
+    assert ReminderSent.objects.count() == 2
+
+
+def test_an_organisation_editor_can_neither_import_nor_export(client, acacia_editor):
+    as_user(client, acacia_editor)
+    assert client.get(admin_url("directory_service_import")).status_code == 403
+    assert client.get(admin_url("directory_service_export")).status_code == 403
+    assert client.get(admin_url("directory_suggestion_changelist")).status_code == 403

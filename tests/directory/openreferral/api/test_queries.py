@@ -1,0 +1,72 @@
+"""Query counts are pinned for every endpoint and do not grow with the rows."""
+import pytest
+
+from directory.search import terms
+from directory.openreferral.api.taxonomies import TAXONOMIES_BY_KEY
+from directory.models import Level, Need, Service, ServiceAtLocation, Venue
+
+pytestmark = pytest.mark.django_db
+
+
+def clone_services(count):
+    """Copies of a published service that has a venue, routes and terms, through the ORM."""
+    source = ServiceAtLocation.objects.filter(service__status="published").first().service
+    venue = Venue.objects.first()
+    for number in range(count):
+        copy = Service.objects.get(pk=source.pk)
+        copy.pk = copy.id = None
+        copy.uuid = __import__("uuid").uuid4()
+        copy.slug, copy.name = f"copy-{number}", f"Copy {number}"
+        copy.save()
+        copy.levels.set(source.levels.all())
+        copy.needs.set(source.needs.all())
+        copy.interventions.set(source.interventions.all())
+        copy.delivery_modes.set(source.delivery_modes.all())
+        for route in source.referral_routes.all():
+            route.pk = None
+            route.service = copy
+            route.save()
+        ServiceAtLocation.objects.create(service=copy, venue=venue)
+
+
+def _count(client, django_assert_num_queries, path, queries):
+    # Every count includes the content version (directory/core/content.py), and is taken with the
+    # lists of directory/search/terms.py not yet read: the first request after a change.
+    terms.forget()
+    with django_assert_num_queries(queries):
+        assert client.get(path).status_code == 200
+    with django_assert_num_queries(1):  # asked again: the content version, then the cache
+        assert client.get(path).status_code == 200
+
+
+def endpoints():
+    service = Service.objects.published().first()
+    placement = ServiceAtLocation.objects.filter(service__status="published").first()
+    level = Level.objects.get(code="targeted")
+    need = Need.objects.get(code="perinatal_mental_health_mild")
+    return [
+        ("/api/", 1),
+        ("/api/openapi.json", 1),
+        ("/api/services?per_page=200", 3),  # the content version, count, page
+        (f"/api/services?per_page=200&taxonomy_term_id={need.uuid}&search=support&maximum_age=2", 7),  # with the synonyms for the search words
+        # ^ the term's lookup (2 tables), the FilterSet's need validation, count, page
+        (f"/api/services?taxonomy_id={TAXONOMIES_BY_KEY['level'].id}", 5),  # codes, validation, count, page
+        (f"/api/services/{service.uuid}", 11),  # the service, 8 prefetches, its facts
+        ("/api/service_at_locations?per_page=200", 3),
+        ("/api/service_at_locations?postcode=B4+6NH&proximity=50000", 4),
+        (f"/api/service_at_locations?taxonomy_term_id={level.uuid}&postcode=B4+6NH", 6),
+        (f"/api/service_at_locations/{placement.uuid}", 3),
+        ("/api/taxonomies", 1),
+        (f"/api/taxonomies/{TAXONOMIES_BY_KEY['need'].id}", 2),
+        ("/api/taxonomy_terms?per_page=200", 6),
+        (f"/api/taxonomy_terms/{need.uuid}", 3),  # levels, then needs
+    ]
+
+
+def test_every_endpoint_costs_the_same_queries_as_rows_grow(client, django_assert_num_queries):
+    pinned = endpoints()
+    for path, queries in pinned:
+        _count(client, django_assert_num_queries, path, queries)
+    clone_services(30)
+    for path, queries in pinned:
+        _count(client, django_assert_num_queries, path, queries)

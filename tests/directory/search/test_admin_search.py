@@ -1,0 +1,53 @@
+"""The admin for search words (directory/search/admin.py) and the two service form fixes of issue 11."""
+import pytest
+from django.urls import reverse
+
+from directory.models import Need, NeedStep, SearchSynonym
+from tests.directory.curation.test_admin import new_service_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_curators_can_list_and_edit_synonyms_and_need_steps(curator_client):
+    for name in ("directory_searchsynonym", "directory_needstep"):
+        assert curator_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+        assert curator_client.get(reverse(f"admin:{name}_add")).status_code == 200
+    step = NeedStep.objects.get()
+    assert curator_client.get(reverse("admin:directory_needstep_change", args=[step.pk])).status_code == 200
+
+
+def test_the_seeded_synonyms_and_step_are_there():
+    terms = " | ".join(SearchSynonym.objects.values_list("terms", flat=True))
+    for word in ("dad", "father", "fathers", "mum", "mother", "pnd", "postnatal depression", "camhs", "bonding",
+                 "attachment"):
+        assert word in terms
+    step = NeedStep.objects.get()
+    assert (step.lower.code, step.higher.code) == ("perinatal_mental_health_mild", "perinatal_mental_health_severe")
+
+
+def test_a_synonym_is_tidied_and_checked(curator_client):
+    response = curator_client.post(reverse("admin:directory_searchsynonym_add"), {"terms": " Nan ,  GRANDMOTHER,nan"})
+    assert response.status_code == 302
+    assert SearchSynonym.objects.filter(terms="nan, grandmother").exists()
+    response = curator_client.post(reverse("admin:directory_searchsynonym_add"), {"terms": "lonely"})
+    assert "Give at least two words or phrases" in response.content.decode()
+    response = curator_client.post(reverse("admin:directory_searchsynonym_add"), {"terms": "a, b<script>"})
+    assert "Use letters, numbers, spaces" in response.content.decode()
+
+
+def test_a_need_cannot_be_a_step_from_itself(curator_client):
+    need = Need.objects.get(code="trauma")
+    response = curator_client.post(reverse("admin:directory_needstep_add"), {"lower": need.pk, "higher": need.pk})
+    assert "A need cannot be a step up from itself." in response.content.decode()
+
+
+def test_the_slug_help_shows_the_address(curator_client):
+    page = curator_client.get(reverse("admin:directory_service_add")).content.decode()
+    assert "/services/acacia/" in page and "/services//" not in page
+
+
+def test_a_missing_summary_is_shown_beside_the_summary_field(curator_client):
+    response = curator_client.post(reverse("admin:directory_service_add"), new_service_post(summary=""))
+    form = response.context["adminform"].form
+    assert form.errors["summary"] == ["A published service needs a summary."]
+    assert "A published service needs a summary." not in " ".join(form.non_field_errors())
