@@ -96,3 +96,49 @@ def test_a_proposed_change_is_approved_published_recorded_and_reverted(page, see
     page.goto(seeded_live_server.url + "/services/acacia/")
     expect(page.get_by_text(old_summary)).to_be_visible()
     assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("size", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}], ids=["phone", "desktop"])
+def test_a_field_changed_since_a_proposal_is_settled_by_the_editor(page, seeded_live_server, django_user_model, size):
+    """Issue 18: Omar proposes a summary; Ellie edits the summary meanwhile; on review she sees
+    both, keeps her own, and Omar's other change (the phone) still applies."""
+    from django.contrib.auth.models import Group
+
+    from directory.curation.roles import IMHSG_EDITORS, ORGANISATION_EDITORS
+    from directory.models import Organisation
+
+    omar = django_user_model.objects.create_user("omar", "omar@example.org", "a-long-password-for-tests", is_staff=True)
+    omar.groups.add(Group.objects.get(name=ORGANISATION_EDITORS))
+    Organisation.objects.get(name="Acacia Family Support").editors.add(omar)
+    ellie = django_user_model.objects.create_user("ellie", "ellie@example.org", "a-long-password-for-tests", is_staff=True)
+    ellie.groups.add(Group.objects.get(name=IMHSG_EDITORS))
+    page.set_viewport_size(size)
+    service = Service.objects.get(slug="acacia")
+
+    sign_in(page, seeded_live_server, "omar")
+    page.goto(seeded_live_server.url + f"/admin/directory/service/{service.pk}/change/")
+    page.fill("#id_summary", NEW_SUMMARY)
+    page.fill("#id_phone", "0121 301 5990 (option 3)")
+    page.locator("input[name=_save]").first.click()
+    expect(page.get_by_text("is waiting for an IMHSG editor to approve it")).to_be_visible()
+
+    sign_in(page, seeded_live_server, "ellie")
+    page.goto(seeded_live_server.url + f"/admin/directory/service/{service.pk}/change/")
+    page.fill("#id_summary", "Peer support for parents who feel low, from pregnancy until the baby is two.")
+    page.locator("input[name=_save]").first.click()
+    page.goto(seeded_live_server.url + "/admin/directory/pendingchange/")
+    page.get_by_role("link", name="Review").click()
+    conflicts = page.locator("#conflicts")
+    expect(conflicts).to_contain_text("Changed since the proposal was made")
+    expect(conflicts).to_contain_text(NEW_SUMMARY)
+    screenshot(page, "moderation-6-conflict")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Approve and publish").click()
+    expect(page.get_by_text("choose whether to keep the live value")).to_be_visible()
+    page.get_by_label("Keep the live value", exact=False).check()
+    page.get_by_role("button", name="Approve and publish").click()
+    expect(page.get_by_text("Approved: Acacia now shows the change.")).to_be_visible()
+    assert_no_axe_violations(page)
+    service.refresh_from_db()
+    assert service.summary.startswith("Peer support for parents who feel low")
+    assert service.phone == "0121 301 5990 (option 3)"

@@ -188,6 +188,9 @@ class ModeratedServiceMixin:
         errors = self._read_legacy(request, change, service, moderator) if change.changes is None else []
         found = moderation.review(change) if change.changes is not None else moderation.Review()
         errors += found.problems
+        # Whether the proposal can apply at all; a decision's own complaint (no reason given, a
+        # conflict left unsettled) is said too, but keeps the diff and the choices on the page.
+        valid = not errors
         conflicts, unsettled = found.conflicts, set()
         if request.method == "POST" and moderator:
             done = self._decide(request, change, service, conflicts, errors, unsettled)
@@ -196,9 +199,9 @@ class ModeratedServiceMixin:
         context = {
             **self.admin_site.each_context(request),
             "title": f"Review a proposed change to {service.name}",
-            "opts": self.model._meta, "original": service, "change": change, "valid": not errors,
+            "opts": self.model._meta, "original": service, "change": change, "valid": valid,
             "may_decide": moderator,
-            "changes": [FieldChange(*row) for row in found.rows] if not errors else [],
+            "changes": [FieldChange(*row) for row in found.rows] if valid else [],
             "conflicts": [(c, request.POST.get(f"choice:{c.key}", ""), c.key in unsettled) for c in conflicts],
             "errors": errors,
         }
@@ -208,7 +211,7 @@ class ModeratedServiceMixin:
         """Approve or reject on POST. Returns a redirect when decided, else None (with errors)."""
         changelist = HttpResponseRedirect(reverse("admin:directory_pendingchange_changelist"))
         try:
-            if "_approve" in request.POST and not errors:
+            if "_approve" in request.POST and not errors:  # errors here: it cannot apply
                 choices = {c.key: request.POST.get(f"choice:{c.key}", "") for c in conflicts}
                 moderation.approve_change(change=change, decided_by=request.user, choices=choices)
                 self.message_user(request, f"Approved: {service.name} now shows the change.", messages.SUCCESS)

@@ -437,3 +437,14 @@ def test_organisation_editors_are_not_linked_to_the_facts_they_may_not_open(clie
     assert client.get(admin_url("directory_fact_changelist")).status_code == 403
     assert admin_url("directory_fact_changelist") in as_user(client, viewer).get(
         admin_url("directory_service_change", acacia().pk)).content.decode()
+
+
+def test_a_refused_decision_keeps_the_diff_and_the_choices_on_the_page(client, acacia_editor, imhsg_editor):
+    propose(as_user(client, acacia_editor), acacia(), summary="Omar's summary.")
+    change = PendingChange.objects.get()
+    edit_as(client, imhsg_editor, acacia(), summary="The IMHSG's summary.")
+    url = admin_url("directory_service_review_change", acacia().pk, change.pk)
+    for body in ({"_approve": "1"}, {"_reject": "1", "reason": ""}):
+        page = client.post(url, body)
+        assert page.context["valid"] and page.context["changes"] and page.context["conflicts"]
+        assert 'name="_approve"' in page.content.decode() and "Keep the live value" in page.content.decode()
