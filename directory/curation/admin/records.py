@@ -3,8 +3,6 @@
 Every list and change page runs a fixed number of queries whatever the
 number of rows or inlines (tests/directory/curation/test_admin.py pins them).
 """
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -22,6 +20,7 @@ from directory.curation.admin.workflow import (
     CompareVersionsMixin, ModeratedServiceMixin, OrganisationScopedMixin, PendingChangeAdmin, SuperuserDeletesOnly,
 )
 from directory.curation.dashboard import MissingFilter
+from directory.curation.review import DUE_SOON_TEXT, due_soon_q, overdue_q
 from directory.curation.roles import can_moderate, curators, is_imhsg_editor, is_organisation_editor, organisation_ids
 from directory.models import (
     DeliveryMode, Fact, Intervention, Language, Level, Need, Organisation, ParentTopic, PendingChange, ReferralRoute,
@@ -309,14 +308,14 @@ class ReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("soon", "Due in the next 30 days"), ("unscheduled", "No date set")]
+        return [("overdue", "Overdue"), ("soon", DUE_SOON_TEXT), ("unscheduled", "No date set")]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "overdue":
-            return queryset.filter(next_review_due__lte=today)
+            return queryset.filter(overdue_q(today))
         if self.value() == "soon":
-            return queryset.filter(next_review_due__gt=today, next_review_due__lte=today + timedelta(days=30))
+            return queryset.filter(due_soon_q(today))
         if self.value() == "unscheduled":
             return queryset.filter(next_review_due__isnull=True)
         return queryset
