@@ -343,12 +343,6 @@ def service_stepped_care(*, service, limit=5):
 
 # --- Shortlist ----------------------------------------------------------------
 
-def service_ids_published(*, ids):
-    """The ids among `ids` that are published services, in the order given. 1 query."""
-    published = set(Service.objects.published().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
-    return [pk for pk in ids if pk in published]
-
-
 def service_list_for_shortlist(*, ids):
     """Published services with these ids, in the order given (drafts and unknown ids are
     dropped). 6 queries whatever the count: the card prefetches plus contact details."""
