@@ -5,7 +5,6 @@ from django.db.models.functions import RowNumber
 from directory.core.distances import distance_km
 from directory.search import selectors as directory_selectors
 from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue
-from directory.search.terms import terms
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -153,11 +152,6 @@ def services_in_district_for_panel(*, services, district):
         .prefetch_related("levels", Prefetch("referral_routes", queryset=routes))
         .order_by("name")
     )
-
-
-def level_list():
-    """The levels, by rank: the in-memory list of directory/search/terms.py (no query once read)."""
-    return terms()["level"]
 
 
 def nearest_venues(*, venues, lat, lon, limit=5):
