@@ -43,6 +43,9 @@ def record_edits(request, obj, changed_fields):
     return record_curator_edits(obj, changed_fields, request.user)
 
 
+def name_list(rows):
+    """A list column of related rows: their names, comma-separated (each escaped)."""
+    return format_html_join(", ", "{}", ((row.name,) for row in rows))
 
 
 def curator_label(user):
@@ -50,8 +53,15 @@ def curator_label(user):
     return f"{name} ({user.email})" if user.email else f"{name} (no e-mail yet: reminders cannot reach them)"
 
 
-# A web address typed without a scheme means https (Django 6's default, chosen now).
+# A web address typed without a scheme means https (Django 6's default, chosen now): every
+# admin here says so with `formfield_overrides = HTTPS_URLS`. A ModelForm of our own builds its
+# fields once when the class is defined (the admin rebuilds them with the overrides), so it
+# takes the same rule through `https_formfield`, or Django warns that the default will change.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(db_field, **kwargs):
+    return db_field.formfield(**{**HTTPS_URLS.get(type(db_field), {}), **kwargs})
 
 
 # --- Taxonomies and organisations --------------------------------------------
@@ -255,12 +265,6 @@ class ReferralRouteInline(admin.StackedInline):
     ]
 
 
-def https_formfield(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return db_field.formfield(**kwargs)
-
-
 class ServiceAdminForm(forms.ModelForm):
     class Meta:
         model = Service
@@ -455,7 +459,7 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
 
     @admin.display(description="levels of need")
     def level_list(self, obj):
-        return format_html_join(", ", "{}", ((level.name,) for level in obj.levels.all()))
+        return name_list(obj.levels.all())
 
     def save_related(self, request, form, formsets, change):
         # Many-to-many fields (languages, delivery modes) are saved here, so facts are recorded after them.
@@ -593,6 +597,7 @@ class FactAdmin(admin.ModelAdmin):
 
         class Meta:
             model = Fact
+            formfield_callback = https_formfield
             fields = ["kind", "section", "source_url", "excerpt", "read_on", "note", "confirmed_on"]
 
         def __init__(self, *args, **kwargs):
@@ -653,7 +658,7 @@ class ParentTopicAdmin(admin.ModelAdmin):
 
     @admin.display(description="needs")
     def need_list(self, obj):
-        return format_html_join(", ", "{}", ((need.name,) for need in obj.needs.all()))
+        return name_list(obj.needs.all())
 
 
 @admin.register(UrgentHelp)
@@ -678,6 +683,7 @@ class ReferralRouteAdmin(OrganisationScopedMixin, HistoryAdmin):
     list_filter = ["referrer", "method", "is_preferred"]
     list_select_related = ["service"]
     search_fields = ["service__name", "acceptance_criteria", "how_to_refer"]
+    formfield_overrides = HTTPS_URLS
     organisation_lookup = "service__organisation"
 
     def has_add_permission(self, request):
