@@ -436,12 +436,6 @@ def count_union(*, filterset, names=COUNTED_OPTIONS, total=False):
     return counts, total_count
 
 
-def option_counts(*, filterset, names=COUNTED_OPTIONS):
-    """{parameter: {option value: how many services that option alone would give}}, each with
-    every other filter applied: one query in all (see count_union)."""
-    return count_union(filterset=filterset, names=names)[0]
-
-
 
 def count_queries(queries):
     """How many services match each of `queries` (GET parameters), in ONE query: a

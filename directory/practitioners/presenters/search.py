@@ -166,7 +166,7 @@ def filter_groups(filterset, data, names=None, counts=None):
     """The filter form's option groups (all, or those in `names`, in that order), and the
     levels (for the 'what do these mean' help). Search and the map both use this.
     No query: the lists are those of the current content version (directory/search/terms.py).
-    `counts` (selectors.option_counts) puts a count on each option."""
+    `counts` (selectors.count_union) puts a count on each option."""
     lists = terms()
     levels = lists["level"]
 
