@@ -39,6 +39,11 @@ def encode_ids(ids):
     return SEPARATOR.join(str(pk) for pk in ids)
 
 
+def share_path(page_path, ids):
+    """The address that shows this list on another device: the page with ?services=12.3.40."""
+    return f"{page_path}?{PARAM}={encode_ids(ids)}"
+
+
 def shortlist_read(request):
     return parse_ids(request.COOKIES.get(COOKIE_NAME, ""))
 

@@ -19,7 +19,7 @@ from directory.parents.presenters import ParentCard, answer_age_text, urgent_hel
 from directory.core.sources import FactIndex
 from directory.suggestions.handling import SuggestionForm
 from directory.core.shortlist import (
-    NOT_FOUND, PARAM, encode_ids, shortlist_apply, shortlist_read, shortlist_shown, shortlist_write,
+    NOT_FOUND, encode_ids, share_path, shortlist_apply, shortlist_read, shortlist_shown, shortlist_write,
 )
 
 ANSWER_PARAMS = ("age", "postcode", "language")
@@ -139,13 +139,12 @@ def saved(request):
     shared, ids = shortlist_shown(request)
     services = selectors_parents.parent_saved_list(ids=ids)
     facts = FactIndex.for_services(services)
-    share_ids = encode_ids([s.pk for s in services])
-    share_path = reverse("parents:saved") + f"?{PARAM}={share_ids}"
+    ids_shown = [s.pk for s in services]
     return _render(request, "parents/saved.html", {
         "shared": shared,
         "cards": [ParentCard(s, on_list=not shared, facts=facts) for s in services],
-        "share_url": request.build_absolute_uri(share_path),
-        "share_ids": share_ids,
+        "share_url": request.build_absolute_uri(share_path(reverse("parents:saved"), ids_shown)),
+        "share_ids": encode_ids(ids_shown),
         "today": timezone.localdate(),
     })
 

@@ -20,7 +20,7 @@ from directory.practitioners.presenters.search import (
 from directory.practitioners.presenters.service import ServicePage
 from directory.practitioners.presenters.shortlist import HandoutItem
 from directory.core.shortlist import (
-    MAX_ITEMS, NOT_FOUND, PARAM, encode_ids, shortlist_apply, shortlist_read, shortlist_shown, shortlist_tidy,
+    MAX_ITEMS, NOT_FOUND, encode_ids, share_path, shortlist_apply, shortlist_read, shortlist_shown, shortlist_tidy,
     shortlist_write,
 )
 from directory.core.sources import FactIndex
@@ -128,13 +128,13 @@ def shortlist(request):
     shared, ids = shortlist_shown(request)
     services = selectors.service_list_for_shortlist(ids=ids)
     facts = FactIndex.for_services(services)
-    share_path = reverse("directory:shortlist") + f"?{PARAM}={encode_ids([s.pk for s in services])}"
+    ids_shown = [s.pk for s in services]
     context = {
         "shared": shared,
         "items": [HandoutItem(service, facts) for service in services],
         "dropped": len(ids) - len(services),
-        "share_url": request.build_absolute_uri(share_path),
-        "shared_ids": encode_ids([s.pk for s in services]),
+        "share_url": request.build_absolute_uri(share_path(reverse("directory:shortlist"), ids_shown)),
+        "shared_ids": encode_ids(ids_shown),
         "today": timezone.localdate(),
         "back_query": search_query(request.GET),
         "here": request.get_full_path(),

@@ -3,7 +3,7 @@ the practitioners' shortlist and the parents' saved list both follow; each words
 import pytest
 from django.urls import reverse
 
-from directory.core.shortlist import COOKIE_NAME, FULL, MAX_ITEMS, NOT_FOUND, parse_ids, shortlist_apply
+from directory.core.shortlist import COOKIE_NAME, FULL, MAX_ITEMS, NOT_FOUND, parse_ids, share_path, shortlist_apply
 from directory.models import Organisation, Service, Status
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,13 @@ def test_both_lists_follow_the_one_rule(client, view):
     assert parse_ids(response.cookies[COOKIE_NAME].value) == [live[1], live[0]]
     response = client.post(url, {"action": "remove", "service": live[1]})
     assert parse_ids(response.cookies[COOKIE_NAME].value) == [live[0]]
+
+
+@pytest.mark.parametrize("page", ["directory:shortlist", "parents:saved"])
+def test_both_pages_show_a_sent_list_and_share_it_by_the_same_kind_of_link(client, page):
+    ids = published(2)
+    client.cookies[COOKIE_NAME] = str(ids[0])  # a link wins over the cookie
+    response = client.get(reverse(page), {"services": f"{ids[1]}.999999.{ids[0]}"})
+    assert response.context["shared"] is True
+    assert response.context["share_url"] == "http://testserver" + share_path(reverse(page), [ids[1], ids[0]])
+    assert share_path("/shortlist/", [12, 3]) == "/shortlist/?services=12.3"
