@@ -71,12 +71,14 @@ def age_range_text(service):
     return f"From {month_text(start)} to {upper}"
 
 
-def coverage_text(service):
+def coverage_text(service, *, city_wide="City-wide", no_districts="Districts not recorded"):
+    """Where a service works: "City-wide", its districts, or its locality with the locality's
+    district ("Kings Heath (Hall Green)"). The parents' pages pass their own words."""
     if service.coverage_type == CoverageType.CITY_WIDE:
-        return "City-wide"
+        return city_wide
     if service.coverage_type == CoverageType.DISTRICTS:
         names = [d.name for d in service.coverage_districts.all()]
-        return ", ".join(names) if names else "Districts not recorded"
+        return ", ".join(names) if names else no_districts
     if service.locality_district_id:
         return f"{service.locality} ({service.locality_district.name})"
     return service.locality

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from directory.models import AgeRange, Cost, CoverageType, ReferralMethod, Referrer
-from directory.core.presenters import miles_figure
+from directory.models import AgeRange, Cost, ReferralMethod, Referrer
+from directory.core.presenters import coverage_text, miles_figure
 from directory.core.safe_urls import safe_href, tel_href
 from directory.core.sources import FactIndex
 
@@ -79,14 +79,7 @@ def parent_age_text(service):
 
 
 def where_text(service):
-    if service.coverage_type == CoverageType.CITY_WIDE:
-        return _("All of Birmingham")
-    if service.coverage_type == CoverageType.DISTRICTS:
-        names = [d.name for d in service.coverage_districts.all()]
-        return ", ".join(names) if names else _("Ask them where they work")
-    if service.locality_district_id:
-        return f"{service.locality} ({service.locality_district.name})"
-    return service.locality
+    return coverage_text(service, city_wide=_("All of Birmingham"), no_districts=_("Ask them where they work"))
 
 
 def distance_text(km):
