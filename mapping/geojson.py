@@ -1,4 +1,5 @@
-"""The one function that builds the districts GeoJSON, used by /map/, /map/districts.geojson and the tests.
+"""The districts GeoJSON, built in one place for /map/, /map/districts.geojson and the tests:
+`district_map_build(...)` runs the queries, its `feature_collection()` is the GeoJSON.
 
 A FeatureCollection (RFC 7946, WGS84) of the ten districts. Each feature's
 properties hold the district's figures, its modelled need (mapping/needs.py)
@@ -93,11 +94,6 @@ def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with
         populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters
     )
     return DistrictMap(filterset, services, districts, counts, specialised, estimate, list(overridden))
-
-
-def districts_feature_collection(*, data, parameters: NeedsParameters, overridden=()):
-    """The GeoJSON dict served at /map/districts.geojson for these GET parameters."""
-    return district_map_build(data=data, parameters=parameters, overridden=overridden).feature_collection()
 
 
 def wards_feature_collection():

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import reverse
 
-from directory.core.presenters import focus_explanations, focus_tag, how_to_refer_line, level_tags  # noqa: F401
+from directory.core.presenters import (  # noqa: F401
+    MILES_PER_KM, focus_explanations, focus_tag, how_to_refer_line, level_tags,
+)
 from mapping.needs import PARAMETERS, TABLE_1, whole
 
 
@@ -271,10 +273,8 @@ def hidden_filters(query, skip):
     return [(name, value) for name in query for value in query.getlist(name) if name not in skip]
 
 
-MILES_PER_KM = 0.621371
-
-
 def miles_text(km):
-    """'0.6 miles' (one decimal place; '0.0 miles' at the venue itself)."""
+    """'0.6 miles': always one decimal place ('0.0 miles' at the venue itself, '12.3 miles'),
+    unlike a search card's "less than 0.1 miles away" and whole miles from ten."""
     miles = km * MILES_PER_KM
     return f"{miles:.1f} mile" + ("" if f"{miles:.1f}" == "1.0" else "s")

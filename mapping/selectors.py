@@ -1,12 +1,10 @@
 """Reads for the map and the needs page. Each says what it costs in queries."""
-import math
-
 from django.db.models import Count, F, Func, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
+from directory.core.distances import distance_km
 from directory.search import selectors as directory_selectors
 from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue
-from directory.search.terms import terms
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -156,22 +154,9 @@ def services_in_district_for_panel(*, services, district):
     )
 
 
-def level_list():
-    """The levels, by rank: the in-memory list of directory/search/terms.py (no query once read)."""
-    return terms()["level"]
-
-
-def distance_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance (haversine), good to a few metres across a city."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * math.asin(math.sqrt(a))
-
-
 def nearest_venues(*, venues, lat, lon, limit=5):
     """[(venue, km)] nearest first, from venues already loaded (no query): model instances,
-    or `venue_positions` rows."""
+    or `venue_positions` rows. Measured as search measures (directory/core/distances.py)."""
     def position(venue):
         return (venue[3], venue[4]) if isinstance(venue, tuple) else (venue.lat, venue.lon)
 

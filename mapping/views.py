@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from directory.core.caching import cached, cached_page, content_etag, etag_for
 from directory.practitioners.presenters.search import filter_groups
+from directory.search.selectors import level_list
 from mapping import presenters, selectors
 from mapping.geojson import district_map_build, wards_feature_collection
 from mapping.needs import (
@@ -92,7 +93,7 @@ def map_page(request):
         if postcode.found and district is None and not district_error:
             district = _district_from(built.districts, postcode.district.slug)
 
-    levels = selectors.level_list()
+    levels = level_list()
     # Markers come from /map/markers.geojson; the page lists at most VENUES_LISTED of them, so
     # it weighs the same at any size: the nearest to the postcode, else those in the chosen
     # district, else the first by name.
@@ -176,7 +177,7 @@ def district_panel(request, slug):
     district = _district_from(built.districts, slug)
     if district is None:
         raise Http404("We do not know that district.")
-    panel = _panel_context(built, district, selectors.level_list())
+    panel = _panel_context(built, district, level_list())
     return render(request, "mapping/includes/district_panel.html", {"panel": panel})
 
 

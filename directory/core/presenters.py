@@ -22,6 +22,19 @@ class Tag:
     explanation: str
 
 
+MILES_PER_KM = 0.621371
+
+
+def miles_figure(km):
+    """How far, in miles, as the search page and the parents' pages write it: one decimal place
+    under ten miles ("0.4"), whole miles from ten ("12"); None under 0.1 miles, which each words
+    its own way ("less than 0.1 miles away", "Very close to you")."""
+    miles = km * MILES_PER_KM
+    if miles < 0.1:
+        return None
+    return f"{miles:.1f}" if miles < 10 else f"{miles:.0f}"
+
+
 def month_text(months):
     """-9 -> 'pregnancy', -3 -> '6 months pregnant', 0 -> 'birth', 1 -> '1 month', 24 -> '2 years'."""
     if months < 0:
@@ -58,12 +71,14 @@ def age_range_text(service):
     return f"From {month_text(start)} to {upper}"
 
 
-def coverage_text(service):
+def coverage_text(service, *, city_wide="City-wide", no_districts="Districts not recorded"):
+    """Where a service works: "City-wide", its districts, or its locality with the locality's
+    district ("Kings Heath (Hall Green)"). The parents' pages pass their own words."""
     if service.coverage_type == CoverageType.CITY_WIDE:
-        return "City-wide"
+        return city_wide
     if service.coverage_type == CoverageType.DISTRICTS:
         names = [d.name for d in service.coverage_districts.all()]
-        return ", ".join(names) if names else "Districts not recorded"
+        return ", ".join(names) if names else no_districts
     if service.locality_district_id:
         return f"{service.locality} ({service.locality_district.name})"
     return service.locality

@@ -7,6 +7,7 @@ anything that is not a positive whole number in ASCII digits is dropped, and the
 A cookie that needed cleaning is replaced by its clean form (`shortlist_tidy`), so a bad
 value is not sent back on every visit.
 """
+from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from directory.core.numbers import WholeNumberField, whole_number
+from directory.models import Service
 
 COOKIE_NAME = "shortlist"
 PARAM = "services"
@@ -35,6 +37,11 @@ def parse_ids(raw):
 
 def encode_ids(ids):
     return SEPARATOR.join(str(pk) for pk in ids)
+
+
+def share_path(page_path, ids):
+    """The address that shows this list on another device: the page with ?services=12.3.40."""
+    return f"{page_path}?{PARAM}={encode_ids(ids)}"
 
 
 def shortlist_read(request):
@@ -69,6 +76,13 @@ def shortlist_tidy(view):
     return tidied
 
 
+def shortlist_shown(request):
+    """(shared, ids): a list sent by link (?services=...) when there is one, else the cookie's."""
+    if PARAM in request.GET:
+        return True, parse_ids(request.GET.get(PARAM, ""))
+    return False, shortlist_read(request)
+
+
 def shortlist_change(ids, *, action, service_id=None, new_ids=()):
     """The list after an add, remove, replace (keep a shared list) or clear."""
     ids = list(ids)
@@ -81,6 +95,46 @@ def shortlist_change(ids, *, action, service_id=None, new_ids=()):
     elif action == "clear":
         ids = []
     return ids[:MAX_ITEMS]
+
+
+def published_ids(*, ids):
+    """The ids among `ids` that are published services, in the order given. 1 query."""
+    published = set(Service.objects.published().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    return [pk for pk in ids if pk in published]
+
+
+NOT_FOUND = "not found"  # the service to add is not one this list may hold
+FULL = "full"  # MAX_ITEMS services, all still in the directory
+
+
+@dataclass(frozen=True)
+class ShortlistUpdate:
+    ids: list  # the list to keep (unchanged when there is a problem)
+    name: str = ""  # the named service's name; "" when no service was named, or it was not found
+    problem: str = ""  # NOT_FOUND or FULL: nothing changed
+
+
+def shortlist_apply(current, *, cleaned, find):
+    """The change a valid ShortlistChangeForm asks for (`cleaned`), made to the list `current`:
+    the practitioners' shortlist and the parents' saved list alike; each view words the outcome.
+
+    `find(ids=[id])` gives the services the list may hold (published; for parents, not those for
+    professionals only). A service can be added only if found; a full list makes room from services
+    that have left the directory; a shared list is kept without the services that have left.
+    """
+    action, service_id = cleaned["action"], cleaned.get("service")
+    name = ""
+    if action in ("add", "remove"):
+        found = find(ids=[service_id])
+        if not found and action == "add":
+            return ShortlistUpdate(current, problem=NOT_FOUND)
+        name = found[0].name if found else ""
+    if action == "add" and service_id not in current and len(current) >= MAX_ITEMS:
+        current = published_ids(ids=current)
+        if len(current) >= MAX_ITEMS:
+            return ShortlistUpdate(current, name, FULL)
+    new_ids = published_ids(ids=cleaned["services"]) if action == "replace" else ()
+    return ShortlistUpdate(shortlist_change(current, action=action, service_id=service_id, new_ids=new_ids), name)
 
 
 # --- The form that changes the list (the practitioners' shortlist and the parents' saved list) ---

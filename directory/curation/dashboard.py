@@ -1,8 +1,6 @@
 """The curation dashboard (/admin/curation/): what needs the IMHSG's attention, each count a link
 to the filtered list."""
 from dataclasses import dataclass
-from datetime import timedelta
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
@@ -10,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.curation.review import DUE_SOON_DAYS, due_soon_q, overdue_q
 from directory.curation.roles import can_open_dashboard
 from directory.models import ChangeStatus, Fact, Focus, PendingChange, ReferralRoute, Service, Status
 
@@ -21,19 +20,28 @@ class DashboardCount:
     url: str
 
 
+def missing_q(what):
+    """What a service still lacks, as a condition: the dashboard counts it, MissingFilter lists it."""
+    routes = ReferralRoute.objects.filter(service=OuterRef("pk"))
+    return {
+        "route": ~Exists(routes),
+        "criteria": ~Exists(routes.exclude(acceptance_criteria="")),
+        "contact": Q(phone="", email="", url=""),
+        "parent_description": Q(status=Status.PUBLISHED, parent_description=""),
+    }[what]
+
+
 def dashboard_counts(today=None):
     """Every count on the dashboard, in 4 queries (services, facts, proposals, suggestions)."""
     today = today or timezone.localdate()
     live = Service.objects.exclude(status=Status.ARCHIVED)
-    has_route = Exists(ReferralRoute.objects.filter(service=OuterRef("pk")))
-    has_criteria = Exists(ReferralRoute.objects.filter(service=OuterRef("pk")).exclude(acceptance_criteria=""))
-    services = live.annotate(route=has_route, criteria=has_criteria).aggregate(
-        overdue=Count("pk", filter=Q(next_review_due__lte=today)),
-        soon=Count("pk", filter=Q(next_review_due__gt=today, next_review_due__lte=today + timedelta(days=30))),
-        no_route=Count("pk", filter=Q(route=False)),
-        no_criteria=Count("pk", filter=Q(criteria=False)),
-        no_contact=Count("pk", filter=Q(phone="", email="", url="")),
-        no_parent_text=Count("pk", filter=Q(status=Status.PUBLISHED, parent_description="")),
+    services = live.aggregate(
+        overdue=Count("pk", filter=overdue_q(today)),
+        soon=Count("pk", filter=due_soon_q(today)),
+        no_route=Count("pk", filter=missing_q("route")),
+        no_criteria=Count("pk", filter=missing_q("criteria")),
+        no_contact=Count("pk", filter=missing_q("contact")),
+        no_parent_text=Count("pk", filter=missing_q("parent_description")),
         focus_unconfirmed=Count("pk", filter=Q(focus_confirmed=False)),
         drafts=Count("pk", filter=Q(status=Status.DRAFT)),
     )
@@ -45,7 +53,7 @@ def dashboard_counts(today=None):
     services_url = reverse("admin:directory_service_changelist")
     return [
         DashboardCount("Overdue for review", services["overdue"], f"{services_url}?review=overdue"),
-        DashboardCount("Due for review in the next 30 days", services["soon"], f"{services_url}?review=soon"),
+        DashboardCount(f"Due for review in the next {DUE_SOON_DAYS} days", services["soon"], f"{services_url}?review=soon"),
         DashboardCount("Proposed changes waiting for approval", pending,
                reverse("admin:directory_pendingchange_changelist") + "?status__exact=pending"),
         DashboardCount("New suggestions from the public", suggestions,
@@ -73,15 +81,8 @@ class MissingFilter(admin.SimpleListFilter):
                 ("parent_description", "Description for parents")]
 
     def queryset(self, request, queryset):
-        routes = ReferralRoute.objects.filter(service=OuterRef("pk"))
-        if self.value() == "route":
-            return queryset.filter(~Exists(routes))
-        if self.value() == "criteria":
-            return queryset.filter(~Exists(routes.exclude(acceptance_criteria="")))
-        if self.value() == "contact":
-            return queryset.filter(phone="", email="", url="")
-        if self.value() == "parent_description":
-            return queryset.filter(status=Status.PUBLISHED, parent_description="")
+        if self.value() in dict(self.lookup_choices):
+            return queryset.filter(missing_q(self.value()))
         return queryset
 
 

@@ -14,7 +14,7 @@ directory/curation/roles.py) and are safe against other writers:
   editors decide at once exactly one wins; the other gets `AlreadyDecided`.
 """
 from dataclasses import dataclass, field as dataclass_field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from directory.models import ChangeStatus, PendingChange
 from directory.models import ReferralRoute, Service, ServiceAtLocation, Status
 from directory.models import Fact
 from directory.core.provenance import record_curator_edits
+from directory.curation.review import next_review_after
 
 # The inline records a proposal can change, by the key they are stored under.
 INLINES = {"routes": ReferralRoute, "venues": ServiceAtLocation}
@@ -368,7 +369,7 @@ def mark_reviewed(*, services, reviewed_by, today=None):
     today = today or timezone.localdate()
     rows = list(services)
     for service in rows:
-        service.last_reviewed, service.next_review_due = today, today + timedelta(days=365)
+        service.last_reviewed, service.next_review_due = today, next_review_after(today)
     bulk_update_with_history(rows, Service, ["last_reviewed", "next_review_due"], batch_size=500,
                              default_user=reviewed_by, default_change_reason="Marked as checked today")
     return len(rows)

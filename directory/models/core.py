@@ -408,10 +408,6 @@ class Service(models.Model):
     def get_absolute_url(self):
         return reverse("directory:service-detail", kwargs={"slug": self.slug})
 
-    @property
-    def is_published(self):
-        return self.status == Status.PUBLISHED
-
     def clean(self):
         errors = {}
         if self.coverage_type == CoverageType.LOCALITY and not self.locality:

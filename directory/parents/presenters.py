@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from directory.models import AgeRange, Cost, CoverageType, ReferralMethod, Referrer
+from directory.models import AgeRange, Cost, ReferralMethod, Referrer
+from directory.core.presenters import coverage_text, miles_figure
 from directory.core.safe_urls import safe_href, tel_href
 from directory.core.sources import FactIndex
 
-MILES_PER_KM = 0.621371
 # Staffing figures in a summary, e.g. "(0.8 WTE clinical psychologist ...)": never for parents.
 STAFFING_ASIDE = re.compile(r"\s*\([^()]*\bWTE\b[^()]*\)")
 
@@ -79,23 +79,14 @@ def parent_age_text(service):
 
 
 def where_text(service):
-    if service.coverage_type == CoverageType.CITY_WIDE:
-        return _("All of Birmingham")
-    if service.coverage_type == CoverageType.DISTRICTS:
-        names = [d.name for d in service.coverage_districts.all()]
-        return ", ".join(names) if names else _("Ask them where they work")
-    if service.locality_district_id:
-        return f"{service.locality} ({service.locality_district.name})"
-    return service.locality
+    return coverage_text(service, city_wide=_("All of Birmingham"), no_districts=_("Ask them where they work"))
 
 
 def distance_text(km):
     if km is None:
         return ""
-    miles = km * MILES_PER_KM
-    if miles < 0.1:
-        return _("Very close to you")
-    return _("About %(miles)s miles from you") % {"miles": f"{miles:.1f}" if miles < 10 else f"{miles:.0f}"}
+    figure = miles_figure(km)
+    return _("About %(miles)s miles from you") % {"miles": figure} if figure else _("Very close to you")
 
 
 def cost_text(service):

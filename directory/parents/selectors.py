@@ -4,7 +4,6 @@ Which services a parent may see, and which they can use without being referred, 
 on `ServiceQuerySet` (`for_parents`, `parent_direct`); this module only combines them with
 the two questions (baby's age, postcode), a topic and a language.
 """
-import math
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
@@ -12,7 +11,8 @@ from django.db.models import Prefetch, Q
 from directory.models import (
     Cost, Language, ParentTopic, Service, ServiceAtLocation, UrgentHelp,
 )
-from directory.search.selectors import KM_PER_DEGREE, _nearest_venues
+from directory.core.distances import km_from_squared_degrees
+from directory.search.selectors import _nearest_venues
 from mapping.models import District
 
 
@@ -80,7 +80,7 @@ def _order(services, answers):
     else:
         d2 = {}
     for service in services:
-        service.distance_km = math.sqrt(d2[service.pk]) * KM_PER_DEGREE if service.pk in d2 else None
+        service.distance_km = km_from_squared_degrees(d2[service.pk]) if service.pk in d2 else None
     return sorted(services, key=lambda s: (
         s.cost != Cost.FREE, s.distance_km is None, s.distance_km or 0, s.name.lower(), s.pk,
     ))

@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from directory.core.caching import cached_page, content_etag
-from directory.search import selectors
 from directory.parents import selectors as selectors_parents
 from directory.core.shortlist import ShortlistChangeForm
 from directory.parents.forms import ParentAnswersForm
 from directory.parents.presenters import ParentCard, answer_age_text, urgent_help_lines
 from directory.core.sources import FactIndex
 from directory.suggestions.handling import SuggestionForm
-from directory.core.shortlist import MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_write
+from directory.core.shortlist import (
+    NOT_FOUND, encode_ids, share_path, shortlist_apply, shortlist_read, shortlist_shown, shortlist_write,
+)
 
 ANSWER_PARAMS = ("age", "postcode", "language")
 
@@ -135,50 +136,38 @@ def service(request, slug):
 @cached_page
 def saved(request):
     """The parent's saved list from the cookie, or a list sent to them (?services=...)."""
-    shared = PARAM in request.GET
-    ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
+    shared, ids = shortlist_shown(request)
     services = selectors_parents.parent_saved_list(ids=ids)
     facts = FactIndex.for_services(services)
-    share_ids = encode_ids([s.pk for s in services])
-    share_path = reverse("parents:saved") + f"?{PARAM}={share_ids}"
+    ids_shown = [s.pk for s in services]
     return _render(request, "parents/saved.html", {
         "shared": shared,
         "cards": [ParentCard(s, on_list=not shared, facts=facts) for s in services],
-        "share_url": request.build_absolute_uri(share_path),
-        "share_ids": share_ids,
+        "share_url": request.build_absolute_uri(share_path(reverse("parents:saved"), ids_shown)),
+        "share_ids": encode_ids(ids_shown),
         "today": timezone.localdate(),
     })
 
 
 @require_POST
 def saved_change(request):
-    """Save, unsave, keep a list that was sent, or clear: the same cookie as the
-    practitioner's shortlist (directory/core/shortlist.py), in a parent's words."""
+    """Save, unsave, keep a list that was sent, or clear: the same cookie and the same rules as
+    the practitioner's shortlist (directory/core/shortlist.py), in a parent's words."""
     form = ShortlistChangeForm(request.POST, host=request.get_host())
     if not form.is_valid():
         return _render(request, "parents/saved_error.html", {
             "message": _("Sorry, that did not work. Please go back and try again.")}, status=400)
-    action, service_id = form.cleaned_data["action"], form.cleaned_data.get("service")
-    current = shortlist_read(request)
-    name = ""
-    if action in ("add", "remove"):
-        found = selectors_parents.parent_saved_list(ids=[service_id])
-        if not found and action == "add":
-            return _render(request, "parents/saved_error.html", {
-                "message": _("Sorry, we could not find that service.")}, status=400)
-        name = found[0].name if found else ""
-    if action == "add" and service_id not in current and len(current) >= MAX_ITEMS:
-        current = selectors.service_ids_published(ids=current)
-        if len(current) >= MAX_ITEMS:
-            return _render(request, "parents/saved_error.html", {"message": _(
-                "Your list is full. Please take one off before you save another.")}, status=400)
-    new_ids = selectors.service_ids_published(ids=form.cleaned_data["services"]) if action == "replace" else ()
-    ids = shortlist_change(current, action=action, service_id=service_id, new_ids=new_ids)
+    update = shortlist_apply(shortlist_read(request), cleaned=form.cleaned_data,
+                             find=selectors_parents.parent_saved_list)
+    if update.problem:
+        message = (_("Sorry, we could not find that service.") if update.problem == NOT_FOUND else
+                   _("Your list is full. Please take one off before you save another."))
+        return _render(request, "parents/saved_error.html", {"message": message}, status=400)
     messages.success(request, {
-        "add": _("%(name)s is saved on your list.") % {"name": name},
-        "remove": _("%(name)s is off your list.") % {"name": name or _("The service")},
+        "add": _("%(name)s is saved on your list.") % {"name": update.name},
+        "remove": _("%(name)s is off your list.") % {"name": update.name or _("The service")},
         "replace": _("This list is now saved on this phone or computer."),
         "clear": _("Your list is empty."),
-    }[action])
+    }[form.cleaned_data["action"]])
     response = redirect(form.cleaned_data["next"] or reverse("parents:saved"))
-    return shortlist_write(response, ids)
+    return shortlist_write(response, update.ids)

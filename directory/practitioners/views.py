@@ -20,7 +20,8 @@ from directory.practitioners.presenters.search import (
 from directory.practitioners.presenters.service import ServicePage
 from directory.practitioners.presenters.shortlist import HandoutItem
 from directory.core.shortlist import (
-    MAX_ITEMS, PARAM, encode_ids, parse_ids, shortlist_change, shortlist_read, shortlist_tidy, shortlist_write,
+    MAX_ITEMS, NOT_FOUND, encode_ids, share_path, shortlist_apply, shortlist_read, shortlist_shown, shortlist_tidy,
+    shortlist_write,
 )
 from directory.core.sources import FactIndex
 from directory.suggestions.handling import SuggestionForm
@@ -124,17 +125,16 @@ def service_detail(request, slug):
 @cached_page
 def shortlist(request):
     """The shortlist from the cookie, or a shared one from ?services=..."""
-    shared = PARAM in request.GET
-    ids = parse_ids(request.GET.get(PARAM, "")) if shared else shortlist_read(request)
+    shared, ids = shortlist_shown(request)
     services = selectors.service_list_for_shortlist(ids=ids)
     facts = FactIndex.for_services(services)
-    share_path = reverse("directory:shortlist") + f"?{PARAM}={encode_ids([s.pk for s in services])}"
+    ids_shown = [s.pk for s in services]
     context = {
         "shared": shared,
         "items": [HandoutItem(service, facts) for service in services],
         "dropped": len(ids) - len(services),
-        "share_url": request.build_absolute_uri(share_path),
-        "shared_ids": encode_ids([s.pk for s in services]),
+        "share_url": request.build_absolute_uri(share_path(reverse("directory:shortlist"), ids_shown)),
+        "shared_ids": encode_ids(ids_shown),
         "today": timezone.localdate(),
         "back_query": search_query(request.GET),
         "here": request.get_full_path(),
@@ -149,31 +149,19 @@ def shortlist_update(request):
     form = ShortlistChangeForm(request.POST, host=request.get_host())
     if not form.is_valid():
         return render(request, "practitioners/shortlist_error.html", {"form": form, "errors": form.errors}, status=400)
-    action, service_id = form.cleaned_data["action"], form.cleaned_data.get("service")
-    name = ""
-    if action in ("add", "remove"):
-        # Only published services can be shortlisted; one query.
-        service = selectors.service_list_for_shortlist(ids=[service_id])
-        if not service and action == "add":
-            return render(request, "practitioners/shortlist_error.html",
-                          {"errors": {"service": ["That service is not in the directory."]}}, status=400)
-        name = service[0].name if service else "The service"
-    current, new_ids = shortlist_read(request), form.cleaned_data["services"]
-    if action == "add" and service_id not in current and len(current) >= MAX_ITEMS:
-        # Make room from services that have left the directory; if none, say the list is full.
-        current = selectors.service_ids_published(ids=current)
-        if len(current) >= MAX_ITEMS:
-            return render(request, "practitioners/shortlist_error.html", {"errors": {"service": [
-                f"Your shortlist is full ({MAX_ITEMS} services). Remove one before adding another."
-            ]}}, status=400)
-    if action == "replace":
-        new_ids = selectors.service_ids_published(ids=new_ids)
-    ids = shortlist_change(current, action=action, service_id=service_id, new_ids=new_ids)
+    # Only published services can be shortlisted.
+    update = shortlist_apply(shortlist_read(request), cleaned=form.cleaned_data,
+                             find=selectors.service_list_for_shortlist)
+    if update.problem:
+        message = ("That service is not in the directory." if update.problem == NOT_FOUND else
+                   f"Your shortlist is full ({MAX_ITEMS} services). Remove one before adding another.")
+        return render(request, "practitioners/shortlist_error.html", {"errors": {"service": [message]}}, status=400)
+    name = update.name or "The service"
     messages.success(request, {
         "add": f"{name} is on your shortlist.",
         "remove": f"{name} is no longer on your shortlist.",
         "replace": "This list is now your shortlist on this device.",
         "clear": "Your shortlist is empty.",
-    }[action])
+    }[form.cleaned_data["action"]])
     response = redirect(form.cleaned_data["next"] or reverse("directory:shortlist"))
-    return shortlist_write(response, ids)
+    return shortlist_write(response, update.ids)

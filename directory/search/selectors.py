@@ -1,11 +1,10 @@
 """Reads. Views, the map, the API and tests share these query paths."""
-import math
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.db.models import (
-    Case, CharField, Count, Exists, ExpressionWrapper, F, FloatField, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+    Case, CharField, Count, Exists, F, FloatField, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
 )
 from django.db.models.functions import Lower
 
@@ -14,11 +13,11 @@ from directory.search.filters import STAGES, ServiceFilter
 from directory.models import (
     AgeRange, Cost, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, ServiceDistrict, age_q,
 )
+from directory.core.distances import km_from_squared_degrees, squared_degrees
 from directory.core.numbers import whole_number
 from directory.search.terms import terms
 
 RESULTS_PER_PAGE = 20
-KM_PER_DEGREE = 111.195  # of latitude; longitude is scaled by cos(latitude)
 
 
 def service_list_published():
@@ -91,20 +90,13 @@ def fit_annotate(queryset, *, age_searched, district):
     )
 
 
-def _d2_expression(point_lat, point_lon):
-    scale = math.cos(math.radians(point_lat))
-    dlat = F("venue__lat") - point_lat
-    dlon = (F("venue__lon") - point_lon) * scale
-    return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
-
-
 def _nearest_d2(point_lat, point_lon):
     """The squared distance to a service's nearest located venue, as a correlated subquery
     (None when it has none). Only the best-match sort uses it: ordering by fit first means
     the grouped query of _NearestFirst cannot be used."""
     return Subquery(
         ServiceAtLocation.objects.filter(service=OuterRef("pk"), venue__lat__isnull=False)
-        .annotate(d2=_d2_expression(point_lat, point_lon)).order_by("d2").values("d2")[:1],
+        .annotate(d2=squared_degrees(point_lat, point_lon)).order_by("d2").values("d2")[:1],
         output_field=FloatField(),
     )
 
@@ -115,13 +107,12 @@ def _nearest_venues(services, point_lat, point_lon):
 
     Grouped and ordered in the database, so a page reads only its own rows (a correlated
     subquery per service cost 0.7 s at 100,000 services; reading every venue row into
-    Python, 60-80 ms). Distances are in degrees of latitude with longitude scaled by
-    cos(latitude): an equirectangular approximation accurate to a few metres in a city.
+    Python, 60-80 ms). Distances are the project's one formula (directory/core/distances.py).
     """
     return (
         ServiceAtLocation.objects.filter(service__in=services, venue__lat__isnull=False)
         .values("service_id")
-        .annotate(d2=Min(_d2_expression(point_lat, point_lon)), name=Min(Lower("service__name")))
+        .annotate(d2=Min(squared_degrees(point_lat, point_lon)), name=Min(Lower("service__name")))
         .order_by("d2", "name", "service_id")
         .values_list("service_id", "d2")
     )
@@ -247,7 +238,7 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     else:
         d2 = {}
     for service in page.object_list:
-        service.distance_km = math.sqrt(d2[service.pk]) * KM_PER_DEGREE if service.pk in d2 else None
+        service.distance_km = km_from_squared_degrees(d2[service.pk]) if service.pk in d2 else None
     return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices, place=place, counts=counts)
 
 
@@ -342,12 +333,6 @@ def service_stepped_care(*, service, limit=5):
 
 
 # --- Shortlist ----------------------------------------------------------------
-
-def service_ids_published(*, ids):
-    """The ids among `ids` that are published services, in the order given. 1 query."""
-    published = set(Service.objects.published().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
-    return [pk for pk in ids if pk in published]
-
 
 def service_list_for_shortlist(*, ids):
     """Published services with these ids, in the order given (drafts and unknown ids are
@@ -449,12 +434,6 @@ def count_union(*, filterset, names=COUNTED_OPTIONS, total=False):
         elif option is not None:
             counts[parameter][str(option)] = n
     return counts, total_count
-
-
-def option_counts(*, filterset, names=COUNTED_OPTIONS):
-    """{parameter: {option value: how many services that option alone would give}}, each with
-    every other filter applied: one query in all (see count_union)."""
-    return count_union(filterset=filterset, names=names)[0]
 
 
 

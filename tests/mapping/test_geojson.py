@@ -1,11 +1,12 @@
-"""The districts GeoJSON: one function (mapping/geojson.py) builds it for the page, the endpoint and these tests."""
+"""The districts GeoJSON: one function (mapping/geojson.py `district_map_build`) builds it for the page, the
+endpoint and these tests."""
 import pytest
 from django.db.models import Q
 from django.http import QueryDict
 from shapely.geometry import shape
 
 from directory.models import Service
-from mapping.geojson import districts_feature_collection
+from mapping.geojson import district_map_build
 from mapping.models import District
 from mapping.needs import NeedsParameters, SEED_VALUES
 
@@ -20,7 +21,7 @@ PROPERTIES = {
 
 
 def build(query=""):
-    return districts_feature_collection(data=QueryDict(query), parameters=SEED)
+    return district_map_build(data=QueryDict(query), parameters=SEED).feature_collection()
 
 
 def by_name(collection):
@@ -106,15 +107,15 @@ def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_querie
     # validate them against (directory/search/terms.py), and the content version each time they are
     # asked for (outside a request it is not kept)
     with django_assert_num_queries(4):
-        districts_feature_collection(data=QueryDict(""), parameters=SEED)
+        district_map_build(data=QueryDict(""), parameters=SEED).feature_collection()
     with django_assert_num_queries(7):
-        districts_feature_collection(data=QueryDict("level=targeted&focus=additional"), parameters=SEED)
+        district_map_build(data=QueryDict("level=targeted&focus=additional"), parameters=SEED).feature_collection()
 
 
 def test_it_counts_local_services_apart_from_city_wide_ones():
     """Issue 11: city-wide services count in every district, so need per matching service
     told a commissioner nothing. Local = a venue, the district listed, or a locality in it."""
-    collection = districts_feature_collection(data={}, parameters=NeedsParameters(**SEED_VALUES))
+    collection = district_map_build(data={}, parameters=NeedsParameters(**SEED_VALUES)).feature_collection()
     published = Service.objects.published()
     for feature in collection["features"]:
         props = feature["properties"]

@@ -71,6 +71,16 @@ def test_it_applies_the_filters_to_the_panel(client):
     assert "Birmingham Forward Steps: Health Visiting" not in panel
 
 
+def test_it_explains_the_levels_from_the_same_list_as_the_search_pages(client):
+    """One level_list (directory/search/selectors.py) for the map, its panel and the practitioners' pages."""
+    from directory.search.selectors import level_list
+
+    levels = level_list()
+    assert [level.code for level in levels] == ["universal", "targeted", "statutory", "specialist"]
+    assert client.get(MAP).context["levels_explained"] == levels
+    assert client.get(reverse("directory:home")).context["levels_explained"] == levels
+
+
 def test_it_explains_a_forged_district(client):
     response = client.get(MAP, {"district": "atlantis<script>"})
     assert response.status_code == 200

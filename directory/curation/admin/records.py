@@ -3,8 +3,6 @@
 Every list and change page runs a fixed number of queries whatever the
 number of rows or inlines (tests/directory/curation/test_admin.py pins them).
 """
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -22,6 +20,7 @@ from directory.curation.admin.workflow import (
     CompareVersionsMixin, ModeratedServiceMixin, OrganisationScopedMixin, PendingChangeAdmin, SuperuserDeletesOnly,
 )
 from directory.curation.dashboard import MissingFilter
+from directory.curation.review import DUE_SOON_TEXT, due_soon_q, overdue_q
 from directory.curation.roles import can_moderate, curators, is_imhsg_editor, is_organisation_editor, organisation_ids
 from directory.models import (
     DeliveryMode, Fact, Intervention, Language, Level, Need, Organisation, ParentTopic, PendingChange, ReferralRoute,
@@ -44,6 +43,9 @@ def record_edits(request, obj, changed_fields):
     return record_curator_edits(obj, changed_fields, request.user)
 
 
+def name_list(rows):
+    """A list column of related rows: their names, comma-separated (each escaped)."""
+    return format_html_join(", ", "{}", ((row.name,) for row in rows))
 
 
 def curator_label(user):
@@ -51,8 +53,15 @@ def curator_label(user):
     return f"{name} ({user.email})" if user.email else f"{name} (no e-mail yet: reminders cannot reach them)"
 
 
-# A web address typed without a scheme means https (Django 6's default, chosen now).
+# A web address typed without a scheme means https (Django 6's default, chosen now): every
+# admin here says so with `formfield_overrides = HTTPS_URLS`. A ModelForm of our own builds its
+# fields once when the class is defined (the admin rebuilds them with the overrides), so it
+# takes the same rule through `https_formfield`, or Django warns that the default will change.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_formfield(db_field, **kwargs):
+    return db_field.formfield(**{**HTTPS_URLS.get(type(db_field), {}), **kwargs})
 
 
 # --- Taxonomies and organisations --------------------------------------------
@@ -256,12 +265,6 @@ class ReferralRouteInline(admin.StackedInline):
     ]
 
 
-def https_formfield(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return db_field.formfield(**kwargs)
-
-
 class ServiceAdminForm(forms.ModelForm):
     class Meta:
         model = Service
@@ -309,14 +312,14 @@ class ReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("soon", "Due in the next 30 days"), ("unscheduled", "No date set")]
+        return [("overdue", "Overdue"), ("soon", DUE_SOON_TEXT), ("unscheduled", "No date set")]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "overdue":
-            return queryset.filter(next_review_due__lte=today)
+            return queryset.filter(overdue_q(today))
         if self.value() == "soon":
-            return queryset.filter(next_review_due__gt=today, next_review_due__lte=today + timedelta(days=30))
+            return queryset.filter(due_soon_q(today))
         if self.value() == "unscheduled":
             return queryset.filter(next_review_due__isnull=True)
         return queryset
@@ -456,7 +459,7 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
 
     @admin.display(description="levels of need")
     def level_list(self, obj):
-        return format_html_join(", ", "{}", ((level.name,) for level in obj.levels.all()))
+        return name_list(obj.levels.all())
 
     def save_related(self, request, form, formsets, change):
         # Many-to-many fields (languages, delivery modes) are saved here, so facts are recorded after them.
@@ -594,6 +597,7 @@ class FactAdmin(admin.ModelAdmin):
 
         class Meta:
             model = Fact
+            formfield_callback = https_formfield
             fields = ["kind", "section", "source_url", "excerpt", "read_on", "note", "confirmed_on"]
 
         def __init__(self, *args, **kwargs):
@@ -654,7 +658,7 @@ class ParentTopicAdmin(admin.ModelAdmin):
 
     @admin.display(description="needs")
     def need_list(self, obj):
-        return format_html_join(", ", "{}", ((need.name,) for need in obj.needs.all()))
+        return name_list(obj.needs.all())
 
 
 @admin.register(UrgentHelp)
@@ -679,6 +683,7 @@ class ReferralRouteAdmin(OrganisationScopedMixin, HistoryAdmin):
     list_filter = ["referrer", "method", "is_preferred"]
     list_select_related = ["service"]
     search_fields = ["service__name", "acceptance_criteria", "how_to_refer"]
+    formfield_overrides = HTTPS_URLS
     organisation_lookup = "service__organisation"
 
     def has_add_permission(self, request):

@@ -1,5 +1,4 @@
 from collections import defaultdict
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -8,18 +7,16 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import ReminderSent
-from directory.models import Service, Status
-
-DUE_SOON_DAYS = 30
+from directory.curation.review import DUE_SOON_DAYS, DUE_SOON_TEXT, is_overdue, to_review_q
+from directory.models import ReminderSent, Service, Status
 
 
 def digest(services, today):
-    """The e-mail text for one owner: overdue first, then due in the next 30 days."""
-    overdue = [s for s in services if s.next_review_due <= today]
-    soon = [s for s in services if s.next_review_due > today]
+    """The e-mail text for one owner: overdue first, then due soon (directory/curation/review.py)."""
+    overdue = [s for s in services if is_overdue(s, today)]
+    soon = [s for s in services if not is_overdue(s, today)]
     lines = ["Services you keep up to date in the Birmingham parent-infant support directory:", ""]
-    for title, group in (("Overdue for review", overdue), (f"Due in the next {DUE_SOON_DAYS} days", soon)):
+    for title, group in (("Overdue for review", overdue), (DUE_SOON_TEXT, soon)):
         if group:
             lines.append(f"{title}:")
             lines += [f"- {s.name} (due {s.next_review_due:%d %B %Y}): "
@@ -41,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         today = timezone.localdate()
         due = (Service.objects.exclude(status=Status.ARCHIVED)
-               .filter(next_review_due__lte=today + timedelta(days=DUE_SOON_DAYS))
+               .filter(to_review_q(today))
                .select_related("owner").order_by("next_review_due", "name"))
         by_owner, unowned = defaultdict(list), 0
         for service in due:

@@ -6,14 +6,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import ExpressionWrapper, F, FloatField, Prefetch, Q
+from django.db.models import Prefetch, Q
 
+from directory.core.distances import degrees_for_km, longitude_scale, squared_degrees
 from directory.search import selectors
 from directory.models import AgeRange, Service, ServiceAtLocation
 from directory.models import Fact
 from mapping.models import District
-
-METRES_PER_DEGREE = 111_195  # of latitude
 
 
 class ApiFacts:
@@ -120,20 +119,14 @@ def _sal_base():
 def api_service_at_location_queryset(services, *, near=None, proximity_m=None):
     """Service-at-locations of `services` (a queryset), optionally with the venue within
     `proximity_m` metres of `near` (a PostcodeResult): a box on latitude and longitude, then
-    the equirectangular distance (accurate to metres across a city), as in search."""
+    the distance search measures with (directory/core/distances.py)."""
     queryset = ServiceAtLocation.objects.filter(service__in=services.values("pk"))
     if near is not None and proximity_m is not None:
-        scale = math.cos(math.radians(near.lat))
-        dlat = proximity_m / METRES_PER_DEGREE
-        dlon = dlat / scale
-        d2 = ExpressionWrapper(
-            (F("venue__lat") - near.lat) * (F("venue__lat") - near.lat)
-            + (F("venue__lon") - near.lon) * scale * (F("venue__lon") - near.lon) * scale,
-            output_field=FloatField(),
-        )
+        dlat = degrees_for_km(proximity_m / 1000)
+        dlon = dlat / longitude_scale(near.lat)
         queryset = (queryset.filter(venue__lat__range=(near.lat - dlat, near.lat + dlat),
                                     venue__lon__range=(near.lon - dlon, near.lon + dlon))
-                    .alias(d2=d2).filter(d2__lte=dlat * dlat))
+                    .alias(d2=squared_degrees(near.lat, near.lon)).filter(d2__lte=dlat * dlat))
     return queryset
 
 

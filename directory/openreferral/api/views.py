@@ -34,15 +34,19 @@ CORS = {
 CACHE_CONTROL = "public, max-age=60"
 
 
+def _with_cors(response):
+    for header, value in CORS.items():
+        response[header] = value
+    return response
+
+
 def _json_response(request, payload, status=200):
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     return _respond(request, body, status)
 
 
 def _respond(request, body, status):
-    response = HttpResponse(body, status=status, content_type="application/json")
-    for header, value in CORS.items():
-        response[header] = value
+    response = _with_cors(HttpResponse(body, status=status, content_type="application/json"))
     if status == 200:
         # The content version's ETag (directory/core/caching.py), the same for everyone: it
         # changes exactly when a curator's change may change this body.
@@ -52,11 +56,9 @@ def _respond(request, body, status):
 
 
 def _not_modified(etag):
-    response = HttpResponse(status=304)
+    response = _with_cors(HttpResponse(status=304))
     response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
-    for header, value in CORS.items():
-        response[header] = value
     return response
 
 
@@ -92,10 +94,7 @@ def api_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "OPTIONS":
-            response = HttpResponse(status=204)
-            for header, value in CORS.items():
-                response[header] = value
-            return response
+            return _with_cors(HttpResponse(status=204))
         if request.method not in ("GET", "HEAD"):
             return _read_only(request)
         # A revalidation is answered before any work; a repeat of the same request between

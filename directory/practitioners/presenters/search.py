@@ -9,20 +9,16 @@ from django.http import QueryDict
 from directory.search.filters import AUDIENCE_CHOICES, FREE_CHOICES, REFERRAL_CHOICES, STAGES, STAGES_BY_VALUE
 from directory.models import FOCUS_EXPLANATIONS, Audience, Focus
 from directory.core.levels import LEVELS
-from directory.core.presenters import ServiceCard, month_text
+from directory.core.presenters import ServiceCard, miles_figure, month_text
 from directory.search.terms import terms
-
-MILES_PER_KM = 0.621371
 
 
 def distance_text(km):
     """'0.4 miles away'; None (no venue to measure to) gives ''."""
     if km is None:
         return ""
-    miles = km * MILES_PER_KM
-    if miles < 0.1:
-        return "less than 0.1 miles away"
-    return f"{miles:.1f} miles away" if miles < 10 else f"{miles:.0f} miles away"
+    figure = miles_figure(km)
+    return f"{figure} miles away" if figure else "less than 0.1 miles away"
 
 
 @dataclass
@@ -170,7 +166,7 @@ def filter_groups(filterset, data, names=None, counts=None):
     """The filter form's option groups (all, or those in `names`, in that order), and the
     levels (for the 'what do these mean' help). Search and the map both use this.
     No query: the lists are those of the current content version (directory/search/terms.py).
-    `counts` (selectors.option_counts) puts a count on each option."""
+    `counts` (selectors.count_union) puts a count on each option."""
     lists = terms()
     levels = lists["level"]
 

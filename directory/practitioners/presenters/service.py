@@ -126,10 +126,6 @@ class ServicePage(ServiceCard):
         ]
 
     @property
-    def venue_notes(self):
-        return {sal.venue.name: sal.venue.accessibility for sal in self.service.service_at_locations.all()}
-
-    @property
     def map_features(self):
         """GeoJSON for the small map: the venues that have a position, and the outlines of
         their districts so the points have a place around them (there may be no tiles)."""

@@ -232,3 +232,42 @@ def test_someone_who_is_not_staff_cannot_reach_the_admin(client, django_user_mod
     client.force_login(user)
     response = client.get(url("directory_service_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_every_admin_form_reads_a_web_address_without_a_scheme_as_https(rf, django_user_model):
+    """One rule (HTTPS_URLS in directory/curation/admin/records.py) for every admin page and inline
+    with a web address, and for the admin's own ModelForm classes as they are defined."""
+    from django import forms
+    from django.contrib import admin
+
+    from directory.curation.admin.records import FactAdmin, ServiceAdminForm
+
+    request = rf.get("/admin/")
+    request.user = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+    schemes = {}
+    for model, model_admin in admin.site._registry.items():
+        built = [model_admin.get_form(request)]
+        built += [inline.get_formset(request).form for inline in model_admin.get_inline_instances(request)]
+        for form in built:
+            for name, field in form.base_fields.items():
+                if isinstance(field, forms.URLField):
+                    schemes[f"{form._meta.model.__name__}.{name} ({type(model_admin).__name__})"] = field.assume_scheme
+    assert {"Organisation.url (OrganisationAdmin)", "Service.url (ServiceAdmin)", "ReferralRoute.url (ServiceAdmin)",
+            "ReferralRoute.url (ReferralRouteAdmin)", "Fact.source_url (FactAdmin)",
+            "UrgentHelp.url (UrgentHelpAdmin)"} <= set(schemes)
+    assert {where: scheme for where, scheme in schemes.items() if scheme != "https"} == {}
+    assert ServiceAdminForm.base_fields["url"].assume_scheme == "https"
+    assert FactAdmin.Form.base_fields["source_url"].assume_scheme == "https"
+
+
+def test_list_columns_of_related_rows_show_their_names_escaped(curator_client):
+    """One helper (name_list) for the services' levels and the parents' topics' needs."""
+    from directory.curation.admin.records import name_list
+    from directory.models import Level
+
+    assert name_list([Level(name="Universal"), Level(name="<b>Targeted</b>")]) == (
+        "Universal, &lt;b&gt;Targeted&lt;/b&gt;")
+    service = Service.objects.get(slug="acacia")
+    names = ", ".join(level.name for level in service.levels.order_by("rank"))
+    assert f"<td class=\"field-level_list\">{names}</td>" in curator_client.get(
+        url("directory_service_changelist") + "?q=Acacia").content.decode()

@@ -303,6 +303,37 @@ def test_send_review_reminders_sends_each_owner_one_digest_a_day(imhsg_editor, a
     assert ReminderSent.objects.count() == 2
 
 
+def test_the_dashboard_the_review_filter_and_the_reminders_agree_at_the_30_day_boundary(client, imhsg_editor):
+    """One review window (directory/curation/review.py) for all three: overdue up to and including
+    today, due soon from tomorrow to 30 days on, nothing at 31 days."""
+    today = timezone.localdate()
+    Service.objects.update(owner=imhsg_editor, next_review_due=today + timedelta(days=400))
+    slugs = list(Service.objects.order_by("slug").values_list("slug", flat=True)[:6])
+    due = dict(zip(slugs, [-1, 0, 1, 30, 31, None]))
+    for slug, days in due.items():
+        Service.objects.filter(slug=slug).update(next_review_due=None if days is None else today + timedelta(days=days))
+    overdue = {slug for slug, days in due.items() if days in (-1, 0)}
+    soon = {slug for slug, days in due.items() if days in (1, 30)}
+
+    as_user(client, imhsg_editor)
+    counts = {c.label: c.count for c in client.get(reverse("curation-dashboard")).context["counts"]}
+    assert counts["Overdue for review"] == 2 and counts["Due for review in the next 30 days"] == 2
+
+    def listed(query):
+        listing = client.get(admin_url("directory_service_changelist") + f"?{query}")
+        return {service.slug for service in listing.context["cl"].result_list}
+
+    assert listed("review=overdue") == overdue
+    assert listed("review=soon") == soon
+
+    call_command("send_review_reminders", stdout=StringIO())
+    (message,) = mail.outbox
+    overdue_part, _, soon_part = message.body.partition("Due in the next 30 days:")
+    names = dict(Service.objects.values_list("slug", "name"))
+    assert {slug for slug in names if f"- {names[slug]} (" in overdue_part} == overdue
+    assert {slug for slug in names if f"- {names[slug]} (" in soon_part} == soon
+
+
 def test_an_organisation_editor_can_neither_import_nor_export(client, acacia_editor):
     as_user(client, acacia_editor)
     assert client.get(admin_url("directory_service_import")).status_code == 403

@@ -184,6 +184,19 @@ def test_etag_and_conditional_get(client, path):
     assert client.get(path, HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
 
+def test_the_etag_is_the_content_versions_and_a_revalidation_runs_no_view(client, rf, django_assert_num_queries):
+    """ADR 11: the ETag is not a hash of the body but the content version's (directory/core/caching.py),
+    so a matching If-None-Match is answered after one query (the version), before the view."""
+    from directory.core.caching import etag_for
+
+    path = "/api/services?per_page=5"
+    etag = client.get(path)["ETag"]
+    assert etag == etag_for(rf.get(path), per_visitor=False)
+    with django_assert_num_queries(1):
+        assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(path, HTTP_IF_NONE_MATCH="*").status_code == 304
+
+
 def test_the_etag_changes_when_the_content_does(client):
     service = Service.objects.get(slug="acacia")
     etag = client.get(f"/api/services/{service.uuid}")["ETag"]
