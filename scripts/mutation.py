@@ -17,18 +17,27 @@ project's layout is not written in: the module's top-level package is the source
 copies and mutates, and every other file git tracks at the top level is copied beside it.
 `mutants/` is emptied first, so every run starts from the code as it is now (docs/mutation.md).
 
-Each mutant sets up the test database again (migrations and the seed, about 5 s on SQLite):
-that is the honest price, since the migrations and the seed run code under test (the search
-tables, the roles). Runs use one worker unless `--max-children` says otherwise.
+Setting up the test database (migrations and the seed) takes about 2 s a mutant, more than most
+tests. On SQLite the script's pytest plugin (below) saves the database as the unmutated code
+set it up and, for a mutant whose function did not run during that set-up, restores it instead
+of migrating and seeding again; a mutant of a function the migrations or the seed call (the
+roles, the search tables, the seed loader) gets a database set up afresh, with the mistake in.
+On PostgreSQL every mutant sets the database up afresh. Runs use one worker unless
+`--max-children` says otherwise.
 """
 import argparse
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+# The test database as the unmutated code set it up, saved by the stats run (SQLite only).
+TEMPLATE = ROOT / "mutants" / "mutation-template.sqlite3"
 
 # The test modules that exercise each module. Move a module and change its key (or pass
 # --tests): nothing else in this script knows where the code lives.
@@ -61,15 +70,106 @@ def configure(module, tests):
         "only_mutate": [module],
         "also_copy": others,
         "pytest_add_cli_args_test_selection": list(tests),
-        "pytest_add_cli_args": ["-p", "no:warnings"],
-        # A mutant that makes a test loop is a timeout (counted as caught), after 10x the test's time.
-        "timeout_multiplier": 10.0,
+        # This file is also the pytest plugin below: scripts/ is on sys.path as the script's folder.
+        "pytest_add_cli_args": ["-p", "no:warnings", "-p", Path(__file__).stem],
+        # A mutant that makes its tests hang is a "timeout" (counted as caught) after 5 times
+        # (the tests' time + 10 s): the 10 s cover setting up the database, which mutmut's
+        # estimate leaves out, so a slow machine does not pass a crash off as a timeout.
+        "timeout_multiplier": 5.0,
+        "timeout_constant": 10.0,
         # The worktree's git history is not mutmut's business: every run starts afresh anyway.
         "use_git_change_detection": False,
     }
     configuration._config_reader = lambda: (lambda key, default: settings.get(key, default))
     configuration.reset_config()
     return configuration.config()
+
+
+# --- The pytest plugin, loaded in mutmut's test runs (`-p mutation`) ---------------------------
+# mutmut runs pytest again in a process forked from its own for each mutant, so what the stats
+# run leaves here (the functions called during set-up) is known to every mutant's run.
+_setup_calls = None
+
+
+def _mode():
+    return os.environ.get("MUTANT_UNDER_TEST", "")
+
+
+def _sqlite_in_memory(connection):
+    return connection.vendor == "sqlite" and connection.creation.is_in_memory_db(
+        connection.creation._get_test_db_name())
+
+
+class SaveSetUp:
+    """In the stats run (unmutated code): note the module's functions called while the test
+    database was set up, and save the database to TEMPLATE."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        result = yield
+        if fixturedef.argname == "django_db_setup" and _mode() == "stats":
+            from django.db import connections
+            from mutmut.state import state
+
+            global _setup_calls
+            # Everything the first test's set-up called so far; too many only costs time.
+            _setup_calls = set(state()._stats)
+            connection = connections["default"]
+            if _sqlite_in_memory(connection):
+                with request.getfixturevalue("django_db_blocker").unblock():
+                    connection.ensure_connection()
+                    TEMPLATE.unlink(missing_ok=True)
+                    target = sqlite3.connect(TEMPLATE)
+                    connection.connection.backup(target)
+                    target.close()
+        return result
+
+
+class RestoreSetUp:
+    """In a mutant's run: when the mutated function did not run during set-up, the set-up
+    would be the stats run's, so restore TEMPLATE instead of migrating and seeding again."""
+
+    restored = False
+
+    def pytest_sessionstart(self, session):
+        self.restored = False
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        if fixturedef.argname != "django_db_setup" or _setup_calls is None or not TEMPLATE.exists():
+            return None
+        mutant = _mode()
+        if mutant in {"", "stats", "fail", "list_all_tests", "mutant_generation"}:
+            return None
+        from mutmut.utils.format_utils import mangled_name_from_mutant_name
+
+        if mangled_name_from_mutant_name(mutant) in _setup_calls:
+            return None
+        from django.conf import settings
+        from django.db import connections
+
+        connection = connections["default"]
+        if not _sqlite_in_memory(connection):
+            return None
+        # Both django_db_setup fixtures (pytest-django's and tests/conftest.py's, which seeds)
+        # come here; the first restores, and neither runs.
+        if not self.restored:
+            with request.getfixturevalue("django_db_blocker").unblock():
+                name = connection.creation._get_test_db_name()
+                connection.close()
+                settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = name
+                connection.ensure_connection()
+                source = sqlite3.connect(TEMPLATE)
+                source.backup(connection.connection)
+                source.close()
+            self.restored = True
+        fixturedef.cached_result = (True, fixturedef.cache_key(request), None)
+        return True
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(SaveSetUp(), "mutation-save-set-up")
+    config.pluginmanager.register(RestoreSetUp(), "mutation-restore-set-up")
 
 
 def summary(module):
