@@ -547,3 +547,110 @@ def test_a_page_is_never_stored_or_served_from_the_cache_when(locmem, settings, 
     page(request())
     page(request())
     assert view.calls == 2
+
+
+# --- The content version itself (directory/content.py) ----------------------------------------
+
+def test_the_version_is_read_from_its_row_and_made_when_missing():
+    ContentVersion.objects.filter(pk=1).update(value=12345)
+    content.forget()
+    assert content.current() == "12345"
+    ContentVersion.objects.all().delete()
+    made = content.current()
+    assert made == str(ContentVersion.objects.get(pk=1).value) and int(made) >= 0
+    ContentVersion.objects.all().delete()
+    content.bump()  # a bump with no row makes one
+    assert ContentVersion.objects.filter(pk=1).count() == 1
+
+
+def test_a_bump_changes_the_version_to_a_fresh_random_one():
+    values = {content.new_value() for _ in range(50)}
+    assert len(values) == 50 and all(0 <= v < 2 ** 62 for v in values)
+    assert max(values) > 2 ** 40  # 62 random bits, not a small counter
+    before = content.current()
+    content.bump()
+    assert content.current() != before
+    assert content.current() == str(ContentVersion.objects.get(pk=1).value)
+
+
+def test_within_a_request_the_version_is_read_once_and_forgotten_after(django_assert_num_queries):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    seen = []
+
+    def view(request):
+        with django_assert_num_queries(1):
+            seen.append((content.current(), content.current()))
+        Service.objects.filter(slug="acacia").update(name="Changed in the request")  # the trigger bumps it
+        content.forget()
+        seen.append(content.current())
+        return HttpResponse()
+
+    content.ContentVersionMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0][0] == seen[0][1] and seen[1] != seen[0][0]
+    # Outside a request nothing is memoised: every call reads the row.
+    ContentVersion.objects.filter(pk=1).update(value=777)
+    assert content.current() == "777"
+    with django_assert_num_queries(2):
+        content.current()
+        content.current()
+
+
+def test_a_save_in_a_request_makes_it_read_the_new_version():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    seen = []
+
+    def view(request):
+        seen.append(content.current())
+        service = acacia()
+        service.name = "Saved in the request"
+        service.save()  # post_save forgets the memoised version
+        seen.append(content.current())
+        return HttpResponse()
+
+    content.ContentVersionMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0] != seen[1] == str(ContentVersion.objects.get(pk=1).value)
+
+
+def test_every_public_table_and_only_those_bumps_the_version(django_user_model):
+    from django.db import connection
+
+    tables = content.content_tables()
+    assert {"directory_service", "directory_service_levels", "directory_referralroute", "directory_venue",
+            "mapping_district", "mapping_postcode"} <= set(tables)
+    for private in ("directory_pendingchange", "directory_suggestion", "directory_seedrecord",
+                    "directory_contentversion", "directory_historicalservice", "directory_servicedistrict",
+                    "directory_servicesearchindex"):
+        assert private not in tables
+    assert tables == sorted(set(tables))
+    before = content.current()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE directory_venue SET name = name WHERE id = (SELECT MIN(id) FROM directory_venue)")
+    assert content.current() != before
+    before = content.current()
+    PendingChange.objects.create(service=acacia(), submitted_by=django_user_model.objects.create_user("pat"), data={})
+    assert content.current() == before  # a curator's working record is not public
+
+
+def test_the_triggers_are_installed_again_after_migrate_and_the_version_renewed():
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER content_changed_directory_service_update")
+        else:
+            cursor.execute('DROP TRIGGER "content_changed_directory_service" ON "directory_service"')
+    before = content.current()
+    Service.objects.filter(slug="acacia").update(name="Unnoticed")
+    assert content.current() == before  # no trigger, no bump
+    content._after_migrate(apps.get_app_config("mapping"))  # another app's migrate: nothing to do
+    assert content.current() == before
+    content._after_migrate(apps.get_app_config("directory"))
+    renewed = content.current()
+    assert renewed != before
+    Service.objects.filter(slug="acacia").update(name="Noticed")
+    assert content.current() != renewed
