@@ -880,3 +880,40 @@ def test_a_change_form_proposes_each_changed_field_route_and_venue_against_its_l
     assert removed["fields"]["venue"] == {"base": sal.venue_id, "new": None}
     assert not set(removed["fields"]) & moderation.SKIPPED
     assert acacia().summary == service.summary  # held, not written
+
+
+def test_a_decision_refused_as_already_made_carries_the_proposal(acacia_editor, imhsg_editor):
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor,
+                                       changes=service_changes(summary="Decided once."))
+    stale = PendingChange.objects.get(pk=change.pk)
+    moderation.approve_change(change=change, decided_by=imhsg_editor)
+    with pytest.raises(moderation.AlreadyDecided) as refused:
+        moderation.reject_change(change=stale, decided_by=imhsg_editor, reason="Late.")
+    assert refused.value.change == stale and refused.value.change.status == ChangeStatus.APPROVED
+
+
+def test_approving_and_reverting_check_the_form_rules_but_not_an_address_set_elsewhere(acacia_editor, imhsg_editor):
+    """A slug the admin never validates again (set by an import or by hand, here with a dot)
+    does not block a change to other fields, nor a revert."""
+    Service.objects.filter(slug="acacia").update(slug="acacia.2019")
+    service = Service.objects.get(slug="acacia.2019")
+    service.save()  # a version with that address
+    version = latest(service)
+    change = moderation.propose_change(service=service, submitted_by=acacia_editor, changes={
+        "service": {"phone": {"base": service.phone, "new": "0121 303 0303"}}, "routes": [], "venues": []})
+    moderation.approve_change(change=change, decided_by=imhsg_editor)
+    assert Service.objects.get(pk=service.pk).phone == "0121 303 0303"
+    assert moderation.revert_to_version(record=Service.objects.get(pk=service.pk), history_id=version.history_id,
+                                        reverted_by=imhsg_editor) == ["phone"]
+
+
+def test_a_revert_keeps_the_records_identity(imhsg_editor):
+    import uuid as uuid_module
+
+    service = acacia()
+    version = latest(service)
+    new_uuid = uuid_module.uuid4()
+    Service.objects.filter(pk=service.pk).update(uuid=new_uuid, phone="0121 000 1111")
+    assert moderation.revert_to_version(record=acacia(), history_id=version.history_id,
+                                        reverted_by=imhsg_editor) == ["phone"]
+    assert acacia().uuid == new_uuid and acacia().phone == version.phone
