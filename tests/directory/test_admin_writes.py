@@ -917,3 +917,46 @@ def test_a_revert_keeps_the_records_identity(imhsg_editor):
     assert moderation.revert_to_version(record=acacia(), history_id=version.history_id,
                                         reverted_by=imhsg_editor) == ["phone"]
     assert acacia().uuid == new_uuid and acacia().phone == version.phone
+
+
+def test_a_proposal_never_reaches_another_services_routes(acacia_editor, imhsg_editor):
+    theirs = ReferralRoute.objects.exclude(service=acacia()).first()
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={
+        "service": {}, "venues": [], "routes": [{"id": theirs.pk, "action": "delete", "fields": {}}]})
+    moderation.approve_change(change=change, decided_by=imhsg_editor)
+    assert ReferralRoute.objects.filter(pk=theirs.pk).exists()
+
+
+def test_every_entry_of_a_proposal_applies_after_one_with_nothing_to_do(acacia_editor, imhsg_editor):
+    route = acacia().referral_routes.get()
+    second = ReferralRoute.objects.create(service=acacia(), referrer="self", order=1)
+    gone = ReferralRoute.objects.create(service=acacia(), referrer="automatic", order=2)
+    gone_pk = gone.pk
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={
+        "service": {}, "venues": [], "routes": [
+            {"id": gone_pk, "action": "delete", "fields": {}},  # removed meanwhile: nothing to do
+            {"id": route.pk, "action": "change", "fields": {"waiting_time": {"base": "", "new": "Kept live"}}},
+            {"id": second.pk, "action": "delete", "fields": {}},
+            {"id": None, "action": "add", "fields": {"referrer": {"base": None, "new": "self"},
+                                                     "contact": {"base": None, "new": "0121 777"}}},
+        ]})
+    gone.delete()
+    ReferralRoute.objects.filter(pk=route.pk).update(waiting_time="The IMHSG's")
+    key = f"routes.{route.pk}.waiting_time"
+    moderation.approve_change(change=change, decided_by=imhsg_editor, choices={key: "live"})
+    assert ReferralRoute.objects.get(pk=route.pk).waiting_time == "The IMHSG's"
+    assert not ReferralRoute.objects.filter(pk=second.pk).exists()
+    assert acacia().referral_routes.filter(contact="0121 777").exists()
+
+
+def test_a_route_field_kept_live_keeps_its_source(acacia_editor, imhsg_editor):
+    route = acacia().referral_routes.get()
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={
+        "service": {}, "venues": [], "routes": [{"id": route.pk, "action": "change", "fields": {
+            "waiting_time": {"base": "", "new": "Proposed wait"}, "contact": {"base": "", "new": "0121 888"}}}]})
+    ReferralRoute.objects.filter(pk=route.pk).update(waiting_time="The IMHSG's wait")
+    before = Fact.objects.filter(route=route, field="waiting_time").values("kind", "confirmed_by").first()
+    moderation.approve_change(change=change, decided_by=imhsg_editor,
+                              choices={f"routes.{route.pk}.waiting_time": "live"})
+    assert Fact.objects.filter(route=route, field="waiting_time").values("kind", "confirmed_by").first() == before
+    assert Fact.objects.get(route=route, field="contact").confirmed_by == imhsg_editor
