@@ -960,3 +960,19 @@ def test_a_route_field_kept_live_keeps_its_source(acacia_editor, imhsg_editor):
                               choices={f"routes.{route.pk}.waiting_time": "live"})
     assert Fact.objects.filter(route=route, field="waiting_time").values("kind", "confirmed_by").first() == before
     assert Fact.objects.get(route=route, field="contact").confirmed_by == imhsg_editor
+
+
+def test_a_venue_added_since_the_proposal_is_refused_in_words_not_a_server_error(acacia_editor, imhsg_editor):
+    """Found by mutation testing: the new placement's unique (service, venue) rule was left
+    out of its check, so the save failed in the database (a 500 on the review page)."""
+    from directory.models import ServiceAtLocation, Venue
+
+    venue = Venue.objects.get(name="Good Hope Hospital")
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={
+        "service": {}, "routes": [], "venues": [{"id": None, "action": "add", "fields": {
+            "venue": {"base": None, "new": venue.pk}, "note": {"base": None, "new": "Fridays."}}}]})
+    ServiceAtLocation.objects.create(service=acacia(), venue=venue)  # an IMHSG editor added it meanwhile
+    with pytest.raises(ValidationError) as refused:
+        moderation.approve_change(change=change, decided_by=imhsg_editor)
+    assert refused.value.messages == ["New venue: Venue with this Service and Venue already exists."]
+    assert PendingChange.objects.get(pk=change.pk).status == ChangeStatus.PENDING
