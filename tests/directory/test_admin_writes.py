@@ -976,3 +976,23 @@ def test_a_venue_added_since_the_proposal_is_refused_in_words_not_a_server_error
         moderation.approve_change(change=change, decided_by=imhsg_editor)
     assert refused.value.messages == ["New venue: Venue with this Service and Venue already exists."]
     assert PendingChange.objects.get(pk=change.pk).status == ChangeStatus.PENDING
+
+
+def test_a_proposal_reads_each_service_field_as_now_and_proposed(acacia_editor):
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor,
+                                       changes=service_changes(phone="0121 404 0404", summary="Shorter."))
+    assert moderation.review(change).rows == [("Service", "Phone", acacia().phone or "(empty)", "0121 404 0404"),
+                                              ("Service", "Summary", acacia().summary, "Shorter.")]
+
+
+def test_a_proposal_stored_with_only_some_parts_is_reviewed_and_approved(acacia_editor, imhsg_editor):
+    route = acacia().referral_routes.get()
+    change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={"routes": [
+        {"id": route.pk, "action": "change", "fields": {"waiting_time": {"base": "", "new": "A week"}}}]})
+    assert [row[1:] for row in moderation.review(change).rows] == [("Typical waiting time", "(empty)", "A week")]
+    moderation.approve_change(change=change, decided_by=imhsg_editor)
+    assert ReferralRoute.objects.get(pk=route.pk).waiting_time == "A week"
+    only_service = moderation.propose_change(service=acacia(), submitted_by=acacia_editor,
+                                             changes={"service": {"phone": {"base": acacia().phone, "new": "0121 1"}}})
+    moderation.approve_change(change=only_service, decided_by=imhsg_editor)
+    assert acacia().phone == "0121 1"
