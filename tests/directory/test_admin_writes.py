@@ -670,14 +670,15 @@ def test_an_approval_adds_changes_and_removes_routes_and_venues_as_proposed(acac
 
 def test_an_inline_field_changed_since_the_proposal_is_a_conflict_the_editor_settles(acacia_editor, imhsg_editor):
     route = acacia().referral_routes.get()
+    ReferralRoute.objects.filter(pk=route.pk).update(waiting_time="Three weeks")
     change = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={
         "service": {}, "routes": [{"id": route.pk, "action": "change", "fields": {
-            "waiting_time": {"base": "", "new": "About 2 weeks"}}}], "venues": []})
+            "waiting_time": {"base": "Three weeks", "new": "About 2 weeks"}}}], "venues": []})
     ReferralRoute.objects.filter(pk=route.pk).update(waiting_time="About a month (the IMHSG's)")
     [conflict] = moderation.review(change).conflicts
     assert (conflict.key, conflict.record, conflict.field, conflict.base, conflict.live, conflict.proposed) == (
         f"routes.{route.pk}.waiting_time", "Referral route: Professional referral to Acacia", "Typical waiting time",
-        "(empty)", "About a month (the IMHSG's)", "About 2 weeks")
+        "Three weeks", "About a month (the IMHSG's)", "About 2 weeks")
     history = route.history.count()
     moderation.approve_change(change=change, decided_by=imhsg_editor, choices={conflict.key: "live"})
     route.refresh_from_db()
@@ -925,6 +926,13 @@ def test_a_proposal_never_reaches_another_services_routes(acacia_editor, imhsg_e
         "service": {}, "venues": [], "routes": [{"id": theirs.pk, "action": "delete", "fields": {}}]})
     moderation.approve_change(change=change, decided_by=imhsg_editor)
     assert ReferralRoute.objects.filter(pk=theirs.pk).exists()
+    forged = moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes={
+        "service": {}, "venues": [], "routes": [{"id": theirs.pk, "action": "change", "fields": {
+            "waiting_time": {"base": theirs.waiting_time, "new": "Forged"}}}]})
+    assert moderation.review(forged).rows == [] and len(moderation.review(forged).problems) == 1
+    with pytest.raises(ValidationError):
+        moderation.approve_change(change=forged, decided_by=imhsg_editor)
+    assert ReferralRoute.objects.get(pk=theirs.pk).waiting_time == theirs.waiting_time
 
 
 def test_every_entry_of_a_proposal_applies_after_one_with_nothing_to_do(acacia_editor, imhsg_editor):
@@ -943,6 +951,10 @@ def test_every_entry_of_a_proposal_applies_after_one_with_nothing_to_do(acacia_e
     gone.delete()
     ReferralRoute.objects.filter(pk=route.pk).update(waiting_time="The IMHSG's")
     key = f"routes.{route.pk}.waiting_time"
+    assert [row[:2] for row in moderation.review(change).rows] == [
+        ("Referral route: Professional referral to Acacia", "Typical waiting time"),
+        ("Referral route: Self-referral (the family can contact the service) to Acacia", "Removed"),
+        ("New referral route", "Who can refer"), ("New referral route", "Referral contact")]
     moderation.approve_change(change=change, decided_by=imhsg_editor, choices={key: "live"})
     assert ReferralRoute.objects.get(pk=route.pk).waiting_time == "The IMHSG's"
     assert not ReferralRoute.objects.filter(pk=second.pk).exists()
