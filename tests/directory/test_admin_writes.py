@@ -1008,3 +1008,47 @@ def test_a_proposal_stored_with_only_some_parts_is_reviewed_and_approved(acacia_
                                              changes={"service": {"phone": {"base": acacia().phone, "new": "0121 1"}}})
     moderation.approve_change(change=only_service, decided_by=imhsg_editor)
     assert acacia().phone == "0121 1"
+
+
+def test_a_new_proposal_leaves_the_authors_other_services_and_decided_proposals_alone(acacia_editor, imhsg_editor):
+    other = Service.objects.exclude(pk=acacia().pk).first()
+    elsewhere = moderation.propose_change(service=other, submitted_by=acacia_editor, changes={
+        "service": {"phone": {"base": other.phone, "new": "0121 5"}}})
+    decided = moderation.propose_change(service=acacia(), submitted_by=acacia_editor,
+                                        changes=service_changes(phone="0121 6"))
+    moderation.approve_change(change=decided, decided_by=imhsg_editor)
+    moderation.propose_change(service=acacia(), submitted_by=acacia_editor, changes=service_changes(phone="0121 7"))
+    assert PendingChange.objects.get(pk=elsewhere.pk).status == ChangeStatus.PENDING
+    assert PendingChange.objects.get(pk=decided.pk).status == ChangeStatus.APPROVED
+
+
+def test_a_proposals_base_is_the_services_latest_history_entry_by_date_then_id(acacia_editor):
+    from datetime import timedelta
+
+    service = acacia()
+    service.save()
+    service.save()
+    newest, previous = service.history.order_by("-history_id")[:2]
+    # Two entries at the same moment: the later one (higher id) is the base.
+    type(newest).objects.filter(history_id=previous.history_id).update(history_date=newest.history_date)
+    change = moderation.propose_change(service=service, submitted_by=acacia_editor, changes=service_changes(phone="1"))
+    assert change.base_history_id == newest.history_id
+    # An entry dated later than one made after it (a clock set back) is still the latest.
+    type(newest).objects.filter(history_id=previous.history_id).update(
+        history_date=newest.history_date + timedelta(minutes=5))
+    change = moderation.propose_change(service=service, submitted_by=acacia_editor, changes=service_changes(phone="2"))
+    assert change.base_history_id == previous.history_id
+
+
+def test_a_change_form_skips_unchanged_rows_and_reads_every_row_after_a_removed_one(client, acacia_editor):
+    first = acacia().referral_routes.get()
+    second = ReferralRoute.objects.create(service=acacia(), referrer="self", order=1)
+    third = ReferralRoute.objects.create(service=acacia(), referrer="automatic", order=2)
+    page = as_user(client, acacia_editor).get(admin_url("directory_service_change", acacia().pk))
+    data = change_form_post(page, **{"referral_routes-0-DELETE": "on",
+                                     "referral_routes-2-waiting_time": "Three days"})
+    assert client.post(admin_url("directory_service_change", acacia().pk), data).status_code == 302
+    routes = PendingChange.objects.get().changes["routes"]
+    assert [(r["id"], r["action"]) for r in routes] == [(first.pk, "delete"), (third.pk, "change")]
+    assert routes[1]["fields"] == {"waiting_time": {"base": "", "new": "Three days"}}
+    assert second.pk not in [r["id"] for r in routes]
