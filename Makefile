@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres vendor bench bench-api bench-load check-deploy clean messages backup restore
+.PHONY: run setup install migrate seed test test-postgres mutation vendor bench bench-api bench-load check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -32,6 +32,12 @@ test: install ## Install and run every test (on PostgreSQL when DATABASE_URL is 
 
 test-postgres: ## The same suite on the local PostgreSQL
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
+
+# Mutation testing of one module with the tests that exercise it (scripts/mutation.py, docs/mutation.md):
+# `make mutation MODULE=directory/curation/roles.py`, `MUTATION_ARGS=--show` to print the survivors' diffs.
+mutation:
+	@test -n "$(MODULE)" || ($(BIN)/python scripts/mutation.py --list && echo "Say which module: make mutation MODULE=directory/curation/roles.py" && exit 2)
+	$(BIN)/python scripts/mutation.py $(MODULE) $(MUTATION_ARGS)
 
 # Re-vendor the NHS.UK frontend and Leaflet.markercluster builds into static/vendor/.
 # Needs Node and the npm registry; the result is committed so running the app needs neither.

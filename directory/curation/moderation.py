@@ -311,7 +311,9 @@ def _apply_inline(service, key, model, entries, keep_live, by, change):
             for name in fields:
                 _set(row, name, entry["fields"][name]["new"])
         try:
-            row.full_clean(exclude=["service"])
+            # Every rule, the service's included: a venue the service was given since the
+            # proposal breaks the unique (service, venue) rule, and says so here, not in the database.
+            row.full_clean()
         except ValidationError as error:
             raise ValidationError([f"{_inline_label(model, row.pk, row if row.pk else None)}: {m}"
                                    for m in error.messages]) from error

@@ -320,3 +320,337 @@ def test_a_broken_cache_slows_pages_but_never_breaks_them(settings):
     visitor = public()
     for url in public_urls(acacia()):
         assert visitor.get(url).status_code == 200, url
+
+
+# --- The pieces of directory/caching.py, one at a time ---------------------------------------
+# Found by mutation testing (docs/mutation.md): the page tests above prove the whole; these
+# pin each rule (the key, the ETag's parts, the headers, what is never stored) on its own.
+
+@pytest.fixture
+def locmem(settings):
+    settings.CACHE_PAGES = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"test-{uuid.uuid4().hex}"}}
+
+
+def counting_view(body=b"<p>page</p>", status=200, **headers):
+    from django.http import HttpResponse
+
+    def view(request):
+        view.calls += 1
+        response = HttpResponse(body, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    view.calls = 0
+    return view
+
+
+def get(path="/search/?q=x", **extra):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(path, **extra)
+    request.LANGUAGE_CODE = "en-gb"
+    return request
+
+
+def test_a_key_is_the_version_the_name_and_a_digest_of_the_parts(locmem):
+    import hashlib
+
+    from directory.core import caching
+
+    key = caching.make_key("map", ("B8", 3))
+    assert key == f"v{content.current()}:map:{hashlib.sha256(repr(('B8', 3)).encode()).hexdigest()[:32]}"
+    assert caching.make_key("map") == f"v{content.current()}:map:{hashlib.sha256(b'()').hexdigest()[:32]}"
+    assert caching.make_key("map", ("B8", 4)) != key and caching.make_key("needs", ("B8", 3)) != key
+    content.bump()
+    assert caching.make_key("map", ("B8", 3)) != key
+
+
+def test_a_value_is_computed_once_per_version_even_when_it_is_none(locmem):
+    from directory.core import caching
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return None
+
+    assert caching.cached("nothing", ("a",), compute) is None
+    assert caching.cached("nothing", ("a",), compute) is None
+    assert len(calls) == 1
+    assert caching.cached("nothing", ("b",), compute) is None and len(calls) == 2
+    content.bump()
+    caching.cached("nothing", ("a",), compute)
+    assert len(calls) == 3
+    assert caching.cached("answer", (), lambda: 42) == 42 and caching.cached("answer", (), lambda: 0) == 42
+
+
+def test_a_failing_cache_is_logged_with_what_it_was_for_and_the_value_is_built(caplog, settings):
+    from directory.core import caching
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    with caplog.at_level("WARNING", logger="directory.core.caching"):
+        assert caching.cached("the districts", (), lambda: "built") == "built"
+    messages = [(r.name, r.levelname, r.getMessage(), bool(r.exc_info)) for r in caplog.records]
+    assert messages == [("directory.core.caching", "WARNING", "cache read failed for the districts", True),
+                        ("directory.core.caching", "WARNING", "cache write failed for the districts", True)]
+
+
+def test_an_etag_is_the_version_the_address_and_for_pages_the_visitor_language_and_day(locmem, monkeypatch):
+    import hashlib
+    from datetime import date
+
+    from django.utils import timezone
+
+    from directory.core import caching
+
+    monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 3, 1))
+    request = get("/search/?q=x", HTTP_COOKIE="shortlist=1")
+    parts = [content.current(), "testserver", "/search/?q=x", "shortlist=1", "en-gb", "2026-03-01"]
+    assert caching.etag_for(request) == '"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
+    assert caching.etag_for(request, per_visitor=False) == (
+        '"' + hashlib.sha256("\n".join(parts[:3]).encode()).hexdigest()[:32] + '"')
+    assert caching.etag_for(get("/search/?q=x")) != caching.etag_for(request)  # no cookie
+    plain = get("/search/?q=x")
+    del plain.LANGUAGE_CODE
+    assert caching.etag_for(plain) == '"' + hashlib.sha256("\n".join(
+        [*parts[:3], "", "", "2026-03-01"]).encode()).hexdigest()[:32] + '"'
+
+
+def test_a_page_gets_its_etag_private_headers_and_a_304_without_running(locmem):
+    from directory.core import caching
+
+    view = counting_view()
+    page = caching.content_etag(view)
+    response = page(get())
+    assert response.status_code == 200 and view.calls == 1
+    etag = response["ETag"]
+    assert etag == caching.etag_for(get())
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-cache"}
+    assert set(response["Vary"].split(", ")) == {"Cookie", "Accept-Language"}
+    again = page(get(HTTP_IF_NONE_MATCH=etag))
+    assert again.status_code == 304 and view.calls == 1
+    assert again["ETag"] == etag and set(again["Cache-Control"].split(", ")) == {"private", "no-cache"}
+    assert set(again["Vary"].split(", ")) == {"Cookie", "Accept-Language"}
+    # A failed If-Match is answered before the view too, with no ETag of its own.
+    refused = page(get(HTTP_IF_MATCH='"something-else"'))
+    assert refused.status_code == 412 and view.calls == 1 and not refused.has_header("ETag")
+
+
+def test_data_for_everyone_is_public_and_does_not_vary_by_visitor(locmem):
+    from directory.core import caching
+
+    data = caching.content_etag(per_visitor=False)(counting_view())
+    response = data(get("/map/districts.geojson", HTTP_COOKIE="shortlist=1"))
+    assert set(response["Cache-Control"].split(", ")) == {"public", "no-cache"}
+    assert not response.has_header("Vary")
+    assert response["ETag"] == data(get("/map/districts.geojson"))["ETag"]
+    not_modified = data(get("/map/districts.geojson", HTTP_IF_NONE_MATCH=response["ETag"]))
+    assert not_modified.status_code == 304 and not not_modified.has_header("Vary")
+    assert set(not_modified["Cache-Control"].split(", ")) == {"public", "no-cache"}
+    custom = caching.content_etag(cache_control={"max_age": 60})(counting_view())
+    assert custom(get())["Cache-Control"] == "max-age=60"
+
+
+def test_posts_errors_and_a_views_own_etag_are_left_as_they_are(locmem):
+    from django.test import RequestFactory
+
+    from directory.core import caching
+
+    view = counting_view()
+    post = caching.content_etag(view)(RequestFactory().post("/search/", HTTP_IF_NONE_MATCH="*"))
+    assert post.status_code == 200 and view.calls == 1 and not post.has_header("ETag")
+    assert not post.has_header("Cache-Control")
+    missing = caching.content_etag(counting_view(status=404))(get())
+    assert missing.status_code == 404 and not missing.has_header("ETag") and not missing.has_header("Cache-Control")
+    own = caching.content_etag(counting_view(ETag='W/"gzip"'))(get())
+    assert own["ETag"] == 'W/"gzip"' and "no-cache" in own["Cache-Control"]
+    head = caching.content_etag(counting_view())(RequestFactory().head("/search/"))
+    assert head.has_header("ETag")
+
+
+def test_a_cached_page_is_built_once_and_served_with_its_headers(locmem):
+    from directory.core import caching
+
+    view = counting_view(b"<p>built</p>", **{"Content-Language": "en-gb"})
+    page = caching.cached_page(view)
+    first = page(get())
+    second = page(get())
+    assert view.calls == 1 and second.content == b"<p>built</p>" and second.status_code == 200
+    assert second["Content-Language"] == "en-gb" and second["Content-Type"] == first["Content-Type"]
+    # Each part of the key makes a page of its own.
+    page(get("/search/?q=y"))
+    page(get(HTTP_HOST="other.example.org"))
+    page(get(HTTP_COOKIE="shortlist=5"))
+    welsh = get()
+    welsh.LANGUAGE_CODE = "cy"
+    page(welsh)
+    assert view.calls == 5
+    content.bump()
+    page(get())
+    assert view.calls == 6
+
+
+def test_a_cached_page_puts_each_visitors_csrf_token_back(locmem):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    from directory.core import caching
+
+    form = b'<form><input type="hidden" name="csrfmiddlewaretoken" value="first-visitors-token"></form>'
+    page = caching.cached_page(counting_view(form))
+    page(get())
+    visitor = get()
+    served = page(visitor)
+    start, end = b'<form><input type="hidden" name="csrfmiddlewaretoken" value="', b'"></form>'
+    assert served.content.startswith(start) and served.content.endswith(end)
+    token = served.content[len(start):-len(end)].decode()
+    assert _unmask_cipher_token(token) == visitor.META["CSRF_COOKIE"]  # this visitor's own secret
+    assert b"first-visitors-token" not in served.content and b"__csrf_token__" not in served.content
+    plain = caching.cached_page(counting_view(b"<p>no form</p>"))
+    plain(get("/about/"))
+    quiet = get("/about/")
+    assert plain(quiet).content == b"<p>no form</p>" and "CSRF_COOKIE" not in quiet.META
+
+
+@pytest.mark.parametrize("why", ["off", "post", "signed-in", "message", "error", "sets-a-cookie", "streaming"])
+def test_a_page_is_never_stored_or_served_from_the_cache_when(locmem, settings, why):
+    from django.http import HttpResponse, StreamingHttpResponse
+    from django.test import RequestFactory
+
+    from directory.core import caching
+
+    def view(request):
+        view.calls += 1
+        if why == "error":
+            return HttpResponse(b"gone", status=404)
+        if why == "streaming":
+            return StreamingHttpResponse(iter([b"streamed"]))
+        response = HttpResponse(b"page")
+        if why == "sets-a-cookie":
+            response.set_cookie("shortlist", "1")
+        return response
+
+    view.calls = 0
+    page = caching.cached_page(view)
+    settings.CACHE_PAGES = why != "off"
+
+    def request():
+        if why == "post":
+            return RequestFactory().post("/search/")
+        extra = {"signed-in": {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}=abc"},
+                 "message": {"HTTP_COOKIE": "messages=hello"}}.get(why, {})
+        return get(**extra)
+
+    page(request())
+    page(request())
+    assert view.calls == 2
+
+
+# --- The content version itself (directory/content.py) ----------------------------------------
+
+def test_the_version_is_read_from_its_row_and_made_when_missing():
+    ContentVersion.objects.filter(pk=1).update(value=12345)
+    content.forget()
+    assert content.current() == "12345"
+    ContentVersion.objects.all().delete()
+    made = content.current()
+    assert made == str(ContentVersion.objects.get(pk=1).value) and int(made) >= 0
+    ContentVersion.objects.all().delete()
+    content.bump()  # a bump with no row makes one
+    assert ContentVersion.objects.filter(pk=1).count() == 1
+
+
+def test_a_bump_changes_the_version_to_a_fresh_random_one():
+    values = {content.new_value() for _ in range(50)}
+    assert len(values) == 50 and all(0 <= v < 2 ** 62 for v in values)
+    assert max(values) > 2 ** 40  # 62 random bits, not a small counter
+    before = content.current()
+    content.bump()
+    assert content.current() != before
+    assert content.current() == str(ContentVersion.objects.get(pk=1).value)
+
+
+def test_within_a_request_the_version_is_read_once_and_forgotten_after(django_assert_num_queries):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    seen = []
+
+    def view(request):
+        with django_assert_num_queries(1):
+            seen.append((content.current(), content.current()))
+        Service.objects.filter(slug="acacia").update(name="Changed in the request")  # the trigger bumps it
+        content.forget()
+        seen.append(content.current())
+        return HttpResponse()
+
+    content.ContentVersionMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0][0] == seen[0][1] and seen[1] != seen[0][0]
+    # Outside a request nothing is memoised: every call reads the row.
+    ContentVersion.objects.filter(pk=1).update(value=777)
+    assert content.current() == "777"
+    with django_assert_num_queries(2):
+        content.current()
+        content.current()
+
+
+def test_a_save_in_a_request_makes_it_read_the_new_version():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    seen = []
+
+    def view(request):
+        seen.append(content.current())
+        service = acacia()
+        service.name = "Saved in the request"
+        service.save()  # post_save forgets the memoised version
+        seen.append(content.current())
+        return HttpResponse()
+
+    content.ContentVersionMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0] != seen[1] == str(ContentVersion.objects.get(pk=1).value)
+
+
+def test_every_public_table_and_only_those_bumps_the_version(django_user_model):
+    from django.db import connection
+
+    tables = content.content_tables()
+    assert {"directory_service", "directory_service_levels", "directory_referralroute", "directory_venue",
+            "mapping_district", "mapping_postcode"} <= set(tables)
+    for private in ("directory_pendingchange", "directory_suggestion", "directory_seedrecord",
+                    "directory_contentversion", "directory_historicalservice", "directory_servicedistrict",
+                    "directory_servicesearchindex"):
+        assert private not in tables
+    assert tables == sorted(set(tables))
+    before = content.current()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE directory_venue SET name = name WHERE id = (SELECT MIN(id) FROM directory_venue)")
+    assert content.current() != before
+    before = content.current()
+    PendingChange.objects.create(service=acacia(), submitted_by=django_user_model.objects.create_user("pat"), data={})
+    assert content.current() == before  # a curator's working record is not public
+
+
+def test_the_triggers_are_installed_again_after_migrate_and_the_version_renewed():
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER content_changed_directory_service_update")
+        else:
+            cursor.execute('DROP TRIGGER "content_changed_directory_service" ON "directory_service"')
+    before = content.current()
+    Service.objects.filter(slug="acacia").update(name="Unnoticed")
+    assert content.current() == before  # no trigger, no bump
+    content._after_migrate(apps.get_app_config("mapping"))  # another app's migrate: nothing to do
+    assert content.current() == before
+    content._after_migrate(apps.get_app_config("directory"))
+    renewed = content.current()
+    assert renewed != before
+    Service.objects.filter(slug="acacia").update(name="Noticed")
+    assert content.current() != renewed

@@ -249,3 +249,109 @@ def test_drafts_and_their_facts_never_reach_a_public_page(client):
     Service.objects.filter(slug="acacia").update(status=Status.DRAFT)
     assert client.get("/services/acacia/").status_code == 404
     assert "0121 301 5990" not in client.get("/search/?q=acacia").content.decode()
+
+
+# --- The provenance records themselves (directory/provenance.py) -------------------------------
+# Found by mutation testing (docs/mutation.md).
+
+def test_a_fact_names_its_owner_and_field_and_says_whether_it_is_confirmed():
+    from directory.core.provenance import OrukImportBase, SeedRecord
+
+    service = Service.objects.get(slug="acacia")
+    route = service.referral_routes.get()
+    fact = Fact.objects.get(service=service, field="age_range")
+    assert str(fact) == "Acacia: age range" and fact.owner == service
+    route_fact = Fact.objects.filter(route=route).first()
+    assert route_fact.owner == route
+    venue_fact = Fact.objects.filter(venue__isnull=False).first()
+    assert venue_fact.owner == venue_fact.venue
+    organisation_fact = Fact.objects.filter(organisation__isnull=False).first()
+    assert organisation_fact.owner == organisation_fact.organisation
+    fact.confirmed_on = None
+    assert fact.is_confirmed is False
+    fact.confirmed_on = fact.modified.date()
+    assert fact.is_confirmed is True
+    assert str(SeedRecord.objects.get(key="service:acacia")) == "service:acacia"
+    assert str(OrukImportBase(service=service, source="feed.json")) == "Acacia: as imported from feed.json"
+
+
+def test_the_facts_about_a_service_are_its_own_its_routes_its_venues_and_its_organisations(django_assert_num_queries):
+    from directory.models import ServiceAtLocation
+
+    service = Service.objects.get(slug="acacia")
+    venue = Venue.objects.get(name="Heartlands Hospital")
+    ServiceAtLocation.objects.create(service=service, venue=venue)
+    with django_assert_num_queries(1):
+        facts = list(Fact.objects.about_service(service))
+    expected = (set(Fact.objects.filter(service=service)) | set(Fact.objects.filter(route__service=service))
+                | set(Fact.objects.filter(venue=venue)) | set(Fact.objects.filter(organisation=service.organisation)))
+    assert set(facts) == expected and len(facts) == len(expected)
+    assert {f.owner for f in facts} >= {service, service.referral_routes.get(), venue}
+    other = Service.objects.get(slug="new-baby-network")
+    assert not set(facts) & set(Fact.objects.filter(service=other))
+
+
+def test_confirming_counts_only_what_changed_and_keeps_earlier_confirmations(curator):
+    from datetime import date
+
+    from django.utils import timezone
+
+    facts = Fact.objects.filter(service__slug="acacia")
+    first = facts.first()
+    Fact.objects.filter(pk=first.pk).update(confirmed_on=date(2025, 1, 2))
+    unconfirmed = facts.unconfirmed()
+    assert first not in unconfirmed and unconfirmed.count() == facts.count() - 1
+    assert facts.confirm(curator) == facts.count() - 1
+    assert Fact.objects.get(pk=first.pk).confirmed_on == date(2025, 1, 2)  # kept
+    assert set(facts.exclude(pk=first.pk).values_list("confirmed_on", "confirmed_by")) == {
+        (timezone.localdate(), curator.pk)}
+    assert facts.confirm(curator) == 0
+    Fact.objects.filter(pk=first.pk).update(confirmed_on=None)
+    assert Fact.objects.filter(pk=first.pk).confirm(curator, on=date(2026, 2, 3)) == 1
+    assert Fact.objects.get(pk=first.pk).confirmed_on == date(2026, 2, 3)
+
+
+def test_recording_a_fact_replaces_its_source_whole(curator):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from directory.core.provenance import record_fact
+
+    service = Service.objects.get(slug="acacia")
+    fact = record_fact(owner=service, field="phone", kind=SourceKind.PUBLIC_PAGE,
+                       source_url="https://example.org/acacia", read_on=date(2025, 5, 6), excerpt="Call us.")
+    assert (fact.kind, fact.source_url, fact.read_on, fact.excerpt) == (
+        "public_page", "https://example.org/acacia", date(2025, 5, 6), "Call us.")
+    assert (fact.confirmed_on, fact.confirmed_by) == (None, None)
+    again = record_fact(owner=service, field="phone", kind=SourceKind.CURATOR, user=curator, confirmed=True)
+    assert again.pk == fact.pk and Fact.objects.filter(service=service, field="phone").count() == 1
+    again = Fact.objects.get(pk=fact.pk)
+    assert (again.kind, again.source_url, again.read_on, again.excerpt, again.section, again.note) == (
+        "curator", "", None, "", "", "")
+    assert (again.confirmed_on, again.confirmed_by) == (timezone.localdate(), curator)
+    unconfirmed = record_fact(owner=service, field="phone", kind=SourceKind.PROVIDER, user=curator)
+    assert (unconfirmed.confirmed_on, unconfirmed.confirmed_by) == (None, None)
+    route = service.referral_routes.get()
+    assert record_fact(owner=route, field="waiting_time", kind="inferred").route == route
+    venue = Venue.objects.first()
+    assert record_fact(owner=venue, field="address", kind="inferred").venue == venue
+    organisation = service.organisation
+    assert record_fact(owner=organisation, field="url", kind="inferred").organisation == organisation
+
+
+def test_a_curators_edit_vouches_only_for_the_facts_its_fields_state(curator):
+    from django.utils import timezone
+
+    from directory.core.provenance import record_curator_edits
+
+    service = Service.objects.get(slug="acacia")
+    assert record_curator_edits(service, ["summary", "phone", "age_from_months", "age_to_months"], curator) == {
+        "phone", "age_range"}
+    for field in ("phone", "age_range"):
+        fact = Fact.objects.get(service=service, field=field)
+        assert (fact.kind, fact.confirmed_by, fact.confirmed_on) == ("curator", curator, timezone.localdate())
+    route = service.referral_routes.get()
+    assert record_curator_edits(route, ["method", "order"], curator) == {"how_to_refer"}
+    assert Fact.objects.get(route=route, field="how_to_refer").kind == "curator"
+    assert record_curator_edits(service, ["summary", "description"], curator) == set()

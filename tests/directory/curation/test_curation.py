@@ -339,3 +339,82 @@ def test_an_organisation_editor_can_neither_import_nor_export(client, acacia_edi
     assert client.get(admin_url("directory_service_import")).status_code == 403
     assert client.get(admin_url("directory_service_export")).status_code == 403
     assert client.get(admin_url("directory_suggestion_changelist")).status_code == 403
+
+
+# --- The roles themselves (ensure_roles, run after every migrate) -----------------------------
+
+def role_permissions(name):
+    from django.contrib.auth.models import Group
+
+    return {f"{p.content_type.app_label}.{p.codename}"
+            for p in Group.objects.get(name=name).permissions.select_related("content_type")}
+
+
+def test_the_three_roles_hold_exactly_their_permissions(django_assert_num_queries):
+    from django.contrib.auth.models import Permission
+
+    from directory.curation import roles as curation
+
+    with django_assert_num_queries(8):  # the permissions in one query, not one per permission
+        curation.ensure_roles()
+    editors = role_permissions(curation.IMHSG_EDITORS)
+    everything = {f"{p.content_type.app_label}.{p.codename}"
+                  for p in Permission.objects.filter(content_type__app_label__in=["directory", "mapping"])}
+    # IMHSG editors: everything in the directory and the map but deleting, bar the two inline rows.
+    assert {"directory.change_service", "directory.moderate_service", "mapping.change_postcode"} <= editors
+    assert {p for p in editors if ".delete_" in p} == {"directory.delete_referralroute",
+                                                         "directory.delete_serviceatlocation"}
+    assert editors == {p for p in everything if ".delete_" not in p} | {"directory.delete_referralroute",
+                                                                        "directory.delete_serviceatlocation"}
+    # Viewers: every view permission there, and nothing else.
+    viewers = role_permissions(curation.VIEWERS)
+    assert "directory.view_service" in viewers and "mapping.view_district" in viewers
+    assert viewers == {p for p in everything if ".view_" in p}
+    # Organisation editors: the listed permissions, no more (no publish, no moderate, no delete of a service).
+    organisation = role_permissions(curation.ORGANISATION_EDITORS)
+    assert organisation == set(curation.ORGANISATION_EDITOR_PERMISSIONS)
+    assert "directory.moderate_service" not in organisation and "directory.delete_service" not in organisation
+
+
+def test_the_old_curators_group_becomes_the_imhsg_editors_with_its_members(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from directory.curation import roles as curation
+
+    Group.objects.filter(name=curation.IMHSG_EDITORS).delete()
+    legacy = Group.objects.create(name=curation.LEGACY_CURATORS)
+    user = django_user_model.objects.create_user("lee", "lee@example.org", "a-long-password-for-tests", is_staff=True)
+    user.groups.add(legacy)
+    curation.ensure_roles()
+    assert not Group.objects.filter(name=curation.LEGACY_CURATORS).exists()
+    renamed = Group.objects.get(name=curation.IMHSG_EDITORS)
+    assert renamed.pk == legacy.pk and list(renamed.user_set.all()) == [user]
+    assert curation.is_imhsg_editor(django_user_model.objects.get(pk=user.pk))
+
+
+def test_an_old_curators_group_beside_the_imhsg_editors_is_left_alone():
+    from django.contrib.auth.models import Group
+
+    from directory.curation import roles as curation
+
+    editors = Group.objects.get(name=curation.IMHSG_EDITORS)
+    legacy = Group.objects.create(name=curation.LEGACY_CURATORS)
+    curation.ensure_roles()
+    assert Group.objects.get(name=curation.IMHSG_EDITORS).pk == editors.pk
+    assert Group.objects.get(name=curation.LEGACY_CURATORS).pk == legacy.pk
+    assert not legacy.permissions.exists()
+
+
+def test_an_organisation_editors_organisations_are_read_once_per_request(acacia_editor, django_assert_num_queries):
+    from directory.curation import roles as curation
+
+    with django_assert_num_queries(1):
+        ids = curation.organisation_ids(acacia_editor)
+    assert ids == {Organisation.objects.get(name="Acacia Family Support").pk}
+    with django_assert_num_queries(0):
+        assert curation.organisation_ids(acacia_editor) == ids
+
+
+def test_a_proposed_change_names_its_service_author_and_status(acacia_editor):
+    change = PendingChange.objects.create(service=acacia(), submitted_by=acacia_editor, data={"summary": ["x"]})
+    assert str(change) == "Change to Acacia by omar (waiting for approval)"
