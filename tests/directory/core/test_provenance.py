@@ -255,7 +255,7 @@ def test_drafts_and_their_facts_never_reach_a_public_page(client):
 # Found by mutation testing (docs/mutation.md).
 
 def test_a_fact_names_its_owner_and_field_and_says_whether_it_is_confirmed():
-    from directory.core.provenance import OrukImportBase, SeedRecord
+    from directory.models import OrukImportBase, SeedRecord
 
     service = Service.objects.get(slug="acacia")
     route = service.referral_routes.get()
