@@ -13,6 +13,7 @@ from django.urls import reverse
 from directory.search.filters import AGE_ERROR
 from directory.models import Service
 from directory.core.shortlist import COOKIE_NAME
+from mapping.presenters import DEFAULT_MEASURE
 
 pytestmark = pytest.mark.django_db
 
@@ -138,9 +139,24 @@ def test_it_refuses_an_age_in_other_digits_on_the_map(client, digit):
 
 
 @digits
-@pytest.mark.parametrize("name", ["page", "measure", "district"])
+@pytest.mark.parametrize("name", ["page", "measure"])
 def test_it_ignores_other_digits_in_the_maps_own_parameters(client, digit, name):
-    assert client.get(MAP, {name: digit}).status_code == 200
+    response = client.get(MAP, {name: digit})
+    assert response.status_code == 200
+    page = text(response)
+    # The map as without the parameter: no error, the default measure, no district chosen.
+    assert "<title>Error:" not in page and "There is a problem" not in page
+    assert f'data-measure="{DEFAULT_MEASURE}"' in page
+    assert 'id="district-panel-heading"' not in page  # no district's panel
+
+
+@digits
+def test_it_explains_a_district_in_other_digits_on_the_map(client, digit):
+    response = client.get(MAP, {"district": digit})
+    assert response.status_code == 200
+    page = text(response)
+    assert "<title>Error:" in page and "We do not know that district." in page
+    assert 'id="district-panel-heading"' not in page  # no district's panel
 
 
 @digits
@@ -162,8 +178,10 @@ def test_it_answers_400_with_a_message_for_other_digits_in_the_map_data(client, 
 @digits
 @pytest.mark.parametrize("name", ["age", "caseload"])
 def test_it_shows_the_district_panel_without_a_bad_number(client, digit, name):
-    response = client.get(reverse("mapping:district-panel", args=["ladywood"]), {name: digit})
+    url = reverse("mapping:district-panel", args=["ladywood"])
+    response = client.get(url, {name: digit})
     assert response.status_code == 200
+    assert response.content == client.get(url).content  # the panel as if the number had not been given
 
 
 # --- Needs what-ifs -------------------------------------------------------------------------
@@ -184,16 +202,31 @@ def test_it_refuses_a_what_if_in_other_digits(client, digit, name, value):
 PARENT_PAGES = ["/parents/support/", "/parents/support/all/", "/parents/topics/feeling-low/", "/parents/saved/"]
 
 
+AGE_MESSAGE = "Please choose your baby's age, or how many months pregnant you are, from the list."
+POSTCODE_MESSAGE = "Please check your postcode. It should look like B8 1AA."
+
+
 @digits
 @pytest.mark.parametrize("path", PARENT_PAGES)
 def test_the_parents_pages_refuse_other_digits_kindly(client, digit, path):
-    for params in ({"age": digit}, {"age": f"p{digit}"}, {"services": f"{acacia().pk}.{digit}"}, {"postcode": f"B{digit} 1AA"}):
+    asks = path != "/parents/saved/"  # the saved list asks neither the age nor the postcode
+    for params, message in (({"age": digit}, AGE_MESSAGE), ({"age": f"p{digit}"}, AGE_MESSAGE),
+                            ({"services": f"{acacia().pk}.{digit}"}, None),
+                            ({"postcode": f"B{digit} 1AA"}, POSTCODE_MESSAGE)):
         response = client.get(path, params, **browser_cookie(f"{acacia().pk}.{digit}"))
         assert response.status_code == 200, (path, params)
+        page = text(response)
+        if asks and message:
+            assert message in page and "<title>Error:" in page, (path, params)
+        else:
+            assert "<title>Error:" not in page, (path, params)
+        if not asks:  # the good part of the list and of the cookie, without the bad id
+            assert [card.name for card in response.context["cards"]] == ["Acacia"], params
 
 
 @digits
 def test_the_parents_save_button_refuses_an_id_in_other_digits(client, digit):
     response = client.post(reverse("parents:saved-change"), {"action": "add", "service": digit, "next": "/parents/"})
-    assert response.status_code in (302, 400)
-    assert COOKIE_NAME not in response.cookies or digit not in response.cookies[COOKIE_NAME].value
+    assert response.status_code == 400
+    assert "Sorry, that did not work. Please go back and try again." in text(response)
+    assert COOKIE_NAME not in response.cookies

@@ -45,3 +45,6 @@ def test_it_lists_the_settings_for_curators(curator_client, django_assert_max_nu
     with django_assert_max_num_queries(9):
         response = curator_client.get(reverse("admin:mapping_needsmodelsettings_changelist"))
     assert response.status_code == 200
+    settings = NeedsModelSettings.objects.get()
+    assert list(response.context["cl"].result_list) == [settings]
+    assert f'href="{reverse("admin:mapping_needsmodelsettings_change", args=[settings.pk])}"' in response.content.decode()

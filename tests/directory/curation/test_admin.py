@@ -104,6 +104,7 @@ def test_the_district_filter_uses_the_in_district_rule(curator_client):
 def test_a_forged_district_in_the_filter_lists_nothing_rather_than_failing(curator_client):
     response = curator_client.get(url("directory_service_changelist") + "?district=atlantis")
     assert response.status_code == 200
+    assert response.context["cl"].result_count == 0 and list(response.context["cl"].result_list) == []
 
 
 CHANGE_QUERIES = 24  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
@@ -190,12 +191,18 @@ def test_a_backwards_age_range_is_refused_in_plain_words(curator_client):
 
 def test_a_service_needs_a_level(curator_client):
     response = curator_client.post(url("directory_service_add"), new_service_post(levels=[]))
-    assert "Tick at least one level of need." in errors_of(response)
+    assert "Tick at least one level of need." in response.context["adminform"].form.errors["levels"]
+    assert not Service.objects.filter(slug="test-parent-infant-service").exists()
 
 
 def test_a_forged_venue_id_is_refused(curator_client):
     response = curator_client.post(url("directory_service_add"), new_service_post(**{"service_at_locations-0-venue": "999999"}))
     assert response.status_code == 200
+    # Refused for the venue, not for something else on the form.
+    assert not response.context["adminform"].form.errors
+    [venues] = [inline.formset for inline in response.context["inline_admin_formsets"]
+                if inline.formset.prefix == "service_at_locations"]
+    assert "Select a valid choice" in venues.errors[0]["venue"][0]
     assert not Service.objects.filter(slug="test-parent-infant-service").exists()
 
 
@@ -221,10 +228,18 @@ def test_a_venue_with_an_unknown_postcode_is_refused(curator_client):
 
 
 def test_the_mark_reviewed_action_sets_the_dates(curator_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     service = Service.objects.get(slug="acacia")
-    curator_client.post(url("directory_service_changelist"), {"action": "mark_reviewed_today", "_selected_action": [service.pk]})
+    today = timezone.localdate()
+    assert service.last_reviewed != today  # the seed's date, so the action has something to change
+    response = curator_client.post(url("directory_service_changelist"),
+                                   {"action": "mark_reviewed_today", "_selected_action": [service.pk]})
+    assert response.status_code == 302
     service.refresh_from_db()
-    assert service.last_reviewed is not None and service.next_review_due.year == service.last_reviewed.year + 1
+    assert (service.last_reviewed, service.next_review_due) == (today, today + timedelta(days=365))
 
 
 def test_someone_who_is_not_staff_cannot_reach_the_admin(client, django_user_model):

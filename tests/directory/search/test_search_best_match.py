@@ -6,10 +6,12 @@ Runs on SQLite and PostgreSQL alike: the suite runs on both.
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.text import slugify
 
 from directory.search.filters import STAGES
 from directory.models import (
-    AgeRange, Intervention, Need, Organisation, SearchSynonym, Service, Status,
+    AgeRange, Intervention, Level, Need, Organisation, ReferralRoute, SearchSynonym, Service, ServiceAtLocation, Status,
+    Venue,
 )
 from directory.practitioners.presenters.search import search_query
 from directory.search.selectors import count_union, service_filter_queryset, service_search
@@ -68,15 +70,30 @@ def test_a_service_with_a_referral_route_ranks_above_one_without(client):
     found = all_found()
     with_route = set(Service.objects.filter(referral_routes__isnull=False).values_list("name", flat=True))
     flags = [name in with_route for name in found]
+    assert True in flags and False in flags  # both kinds are there to be ordered
     assert flags == sorted(flags, reverse=True)
 
 
 def test_distance_breaks_ties_within_the_same_fit(client):
+    # On the seed no two services of the same fit both have a venue: two city-wide services
+    # with a route, neither local to Hodge Hill, whose names sort the other way round.
+    organisation = Organisation.objects.first()
+    for name, venue in (("Aardvark group, far", "Good Hope Hospital"), ("Zebra group, near", "Birmingham Children's Hospital")):
+        service = Service.objects.create(organisation=organisation, name=name, slug=slugify(name), status=Status.PUBLISHED,
+                                         summary="x", focus="additional", age_range=AgeRange.ANY, coverage_type="city_wide")
+        service.levels.set([Level.objects.get(code="universal")])
+        ReferralRoute.objects.create(service=service, referrer="self")
+        ServiceAtLocation.objects.create(service=service, venue=Venue.objects.get(name=venue))
     results = service_search(data={"postcode": "B9 5SS", "age": "4"}, per_page=100)
     services = list(results.page.object_list)
+    tied = 0
     for fit in {service.fit for service in services}:
         same = [s.distance_km for s in services if s.fit == fit and s.distance_km is not None]
         assert same == sorted(same)
+        tied += len(same) > 1
+    assert tied  # at least one fit had distances to order
+    names = [s.name for s in services]
+    assert names.index("Zebra group, near") < names.index("Aardvark group, far")
 
 
 def test_name_sort_ignores_case(client):

@@ -1,9 +1,12 @@
 """PostgreSQL full-text search: the search table's tsvector and its GIN index (migration 0015)."""
+import re
+
 import pytest
 from django.db import connection
 
 from directory.search import keywords as search
-from directory.models import Service
+from directory.search import tables
+from directory.models import Need, ReferralRoute, Service
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,13 +33,24 @@ def test_it_uses_the_full_text_index():
 
 
 def test_it_weighs_the_name_above_needs_above_the_description_above_criteria():
+    # A word of its own in each part (the summary shares the needs' weight, the interventions
+    # the description's): each must carry its part's weight.
+    acacia = Service.objects.get(name="Acacia")
+    acacia.summary, acacia.description = "Marmoset groups.", "Zygomorph visits."
+    acacia.save()
+    route = acacia.referral_routes.first() or ReferralRoute(service=acacia, referrer="self")
+    route.acceptance_criteria = "Quokka families."
+    route.save()
+    need = acacia.needs.first()
+    Need.objects.filter(pk=need.pk).update(name="Wombat support")
+    tables.refresh_search_index([acacia.pk])  # an update() passes no signal
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT document FROM directory_servicesearchindex WHERE service_id = %s",
-            [Service.objects.get(name="Acacia").pk],
-        )
+        cursor.execute("SELECT document FROM directory_servicesearchindex WHERE service_id = %s", [acacia.pk])
         document = cursor.fetchone()[0]
-    assert "'acacia':1A" in document
+    # PostgreSQL prints weight D, the default, as no letter: 'quokka':18.
+    weights = {word: re.search(rf"'{word}':[0-9]+([ABC]?)", document).group(1) or "D"
+               for word in ("acacia", "wombat", "marmoset", "zygomorph", "quokka")}
+    assert weights == {"acacia": "A", "wombat": "B", "marmoset": "B", "zygomorph": "C", "quokka": "D"}, document
 
 
 def test_the_old_columns_and_indexes_are_gone():

@@ -106,6 +106,7 @@ def test_it_refuses_text_that_is_too_long_and_keeps_what_was_typed(client):
 def test_it_refuses_a_malformed_email(client):
     response = post(client, contact_email="not-an-email")
     assert response.status_code == 400 and "Enter an email address like name@example.com" in response.content.decode()
+    assert not Suggestion.objects.exists()
 
 
 @override_settings(SUGGESTIONS_PER_HOUR=2)
@@ -153,9 +154,10 @@ def test_a_suggestion_never_changes_the_public_pages(client):
         return [CSRF_INPUT.sub("", client.get(url).content.decode()) for url in pages]
 
     before = contents()
-    post(client, text=f"The service closed. {SCRIPT}")
-    post(client, parents=True, text="Moved to a new address")
-    assert contents() == before
+    assert post(client, text=f"The service closed. {SCRIPT}").status_code == 302
+    assert post(client, parents=True, text="Moved to a new address").status_code == 302
+    assert Suggestion.objects.count() == 2  # both were taken...
+    assert contents() == before  # ...and neither shows
     service = Service.objects.get(slug=SLUG)
     assert "closed" not in service.summary and service.status == Status.PUBLISHED
 
@@ -232,9 +234,11 @@ def test_rejecting_needs_a_reason(curator_client):
 def test_accepting_never_changes_the_service(curator_client):
     before = Service.objects.filter(slug=SLUG).values().get()
     suggestion, = make(text="Change the summary to: closed")
-    action(curator_client, "accept", [suggestion], apply="1", reason="")
+    assert action(curator_client, "accept", [suggestion], apply="1", reason="").status_code == 302
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.ACCEPTED  # accepted, and still...
     after = Service.objects.filter(slug=SLUG).values().get()
-    assert after == before
+    assert after == before  # ...the service is as it was
 
 
 def test_a_curator_can_reject_one_from_its_page_with_a_reason(curator_client, curator):

@@ -57,7 +57,9 @@ def test_minimum_and_maximum_age_are_oruk_bounds_in_years(api):
     assert api("/api/services?minimum_age=0.51")["total_items"] == 0
     items = all_pages(api, "/api/services?maximum_age=1")
     assert items and all(item["maximum_age"] <= 1 for item in items)
+    assert "Acacia" not in {item["name"] for item in items}  # to its second birthday: 2 years
     both = all_pages(api, "/api/services?minimum_age=0&maximum_age=2")
+    assert "Acacia" in {item["name"] for item in both}
     assert all(0 <= item["minimum_age"] and item["maximum_age"] <= 2 for item in both)
 
 

@@ -82,4 +82,8 @@ def test_every_published_object_has_its_own_id():
 def test_taxonomy_ids_are_fixed():
     # Derived from the project's namespace: the same in every database, forever.
     assert TAXONOMIES_BY_KEY["level"].id == "da361347-fc0a-5570-8464-e88ae88f74f1"
-    assert focus_term_id("specialised") == focus_term_id("specialised")
+    assert {focus: focus_term_id(focus) for focus in ("specialised", "additional", "non_specialised")} == {
+        "specialised": "c21228d4-a9a9-5933-8771-675238fb7878",
+        "additional": "e761ecd4-1d5d-5688-96fc-6bd24ac087be",
+        "non_specialised": "5762d914-d8d1-5592-b611-8c4f2c99414b",
+    }
