@@ -88,6 +88,16 @@ def test_a_viewer_reads_everything_and_can_write_nothing(page, seeded_live_serve
     expect(page.locator("select[name=action]")).to_have_count(0)  # no "Confirm" for a viewer
     check(page, "roles-viewer-5-facts")
 
+    # Everyone keeps their own name and e-mail (where review reminders would reach them).
+    page.get_by_role("link", name="Your details").click()
+    expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+    page.fill("#id_email", "vic.commissioner@example.org")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    check(page, "roles-viewer-6-your-details")
+    vic.refresh_from_db()
+    assert vic.email == "vic.commissioner@example.org"
+
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_an_organisation_editor_sees_their_own_services_and_proposes(page, seeded_live_server, django_user_model,
