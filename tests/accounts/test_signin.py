@@ -309,11 +309,16 @@ def test_only_a_superuser_makes_a_link_for_a_superuser(client, imhsg_editor, dja
     assert "/admin/2fa/enrol/" in client.post(ISSUE, {"member": root.pk}).content.decode()
 
 
-def test_no_link_for_someone_who_has_set_up_two_factor(client, imhsg_editor, viewer):
+def test_no_link_for_someone_who_has_set_up_two_factor(client, imhsg_editor, viewer, acacia_editor):
     TOTPDevice.objects.create(user=viewer, name="phone", confirmed=True)
     client.force_login(imhsg_editor)
-    assert f'value="{viewer.pk}"' not in client.get(ISSUE).content.decode()
-    assert "/admin/2fa/enrol/" not in client.post(ISSUE, {"member": viewer.pk}).content.decode()
+    form = client.get(ISSUE)
+    assert form.status_code == 200
+    assert f'value="{acacia_editor.pk}"' in form.content.decode()  # the list is there, without her
+    assert f'value="{viewer.pk}"' not in form.content.decode()
+    refused = client.post(ISSUE, {"member": viewer.pk})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert "/admin/2fa/enrol/" not in refused.content.decode()
 
 
 @pytest.mark.parametrize("role", ["viewer", "acacia_editor"])
@@ -361,6 +366,9 @@ def test_the_new_pages_have_the_policy_and_nothing_inline(client, imhsg_editor, 
              client.get(SETUP), client.get(enrolment.link_path(viewer))]
     client.get(enrolment.link_path(imhsg_editor))
     pages.append(client.get(SETUP))
+    # Each page itself: the link made for Vic is refused to Ellie with a page of its own (400).
+    assert [response.status_code for response in pages] == [200, 200, 200, 200, 400, 200]
+    assert shown_key(pages[-1])  # the set-up page with its key, not the page that asks for a link
     for response in pages:
         html = response.content.decode()
         assert_strict(response, response.request["PATH_INFO"])

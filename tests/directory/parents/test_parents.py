@@ -130,8 +130,13 @@ def test_a_topic_lists_services_by_the_needs_and_ways_of_delivery_it_maps_onto(c
 
 def test_every_topic_page_works_with_and_without_a_postcode(client):
     for topic in ParentTopic.objects.all():
-        for params in ({}, {"postcode": "B8 1AA"}, {"age": "6", "postcode": "b81aa"}):
-            assert client.get(reverse("parents:topic", args=[topic.slug]), params).status_code == 200
+        for params, answered in (({}, ""), ({"postcode": "B8 1AA"}, "near B8 1AA"),
+                                 ({"age": "6", "postcode": "b81aa"}, "near B8 1AA")):
+            response = client.get(reverse("parents:topic", args=[topic.slug]), params)
+            assert response.status_code == 200, (topic.slug, params)
+            # The topic's own page, with every answer taken (none refused).
+            assert response.context["topic"] == topic and not response.context["form"].errors, (topic.slug, params)
+            assert response.context["answers_text"].endswith(answered), (topic.slug, params)
 
 
 def test_the_support_page_counts_each_topic(client):
@@ -255,6 +260,7 @@ def test_saving_a_professionals_only_service_is_refused_kindly(client):
     response = client.post(reverse("parents:saved-change"), {"action": "add", "service": acacia.pk})
     assert response.status_code == 400
     assert "Sorry, we could not find that service." in response.content.decode()
+    assert COOKIE_NAME not in response.cookies  # not saved
 
 
 # --- Query counts ---------------------------------------------------------------------------
@@ -312,10 +318,22 @@ def test_the_admin_shows_which_published_services_lack_a_parent_description(cura
 
 
 def test_curators_edit_topics_and_urgent_help_in_the_admin(curator_client):
+    from tests.directory.curation.admin_forms import change_form_post
+
     assert curator_client.get(reverse("admin:directory_parenttopic_changelist")).status_code == 200
     topic = ParentTopic.objects.get(slug="safety-at-home")
-    assert curator_client.get(reverse("admin:directory_parenttopic_change", args=[topic.pk])).status_code == 200
-    assert curator_client.get(reverse("admin:directory_urgenthelp_add")).status_code == 200
+    url = reverse("admin:directory_parenttopic_change", args=[topic.pk])
+    page = curator_client.get(url)
+    assert page.status_code == 200
+    assert curator_client.post(url, change_form_post(page, intro="Keeping your baby safe at home.")).status_code == 302
+    assert ParentTopic.objects.get(pk=topic.pk).intro == "Keeping your baby safe at home."
+    add = reverse("admin:directory_urgenthelp_add")
+    assert curator_client.get(add).status_code == 200
+    response = curator_client.post(add, {"name": "A line added by a curator", "description": "", "phone": "",
+                                         "url": "https://example.org/line", "order": "5", "is_active": "on"})
+    assert response.status_code == 302
+    assert UrgentHelp.objects.filter(name="A line added by a curator", is_active=True).exists()
+    assert "A line added by a curator" in curator_client.get(reverse("parents:start")).content.decode()
 
 
 @pytest.mark.parametrize("address", ["javascript:alert(document.cookie)", " JavaScript:alert(1)",

@@ -1,5 +1,6 @@
 """The service page: referral pathway first, everything else, and only when published."""
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -100,7 +101,10 @@ def test_the_service_page_links_back_to_the_same_results(client):
 
 def test_the_service_page_drops_what_is_not_a_search(client):
     response = client.get(reverse("directory:service-detail", kwargs={"slug": "acacia"}) + "?services=1.2&evil=%3Cx%3E")
-    assert 'href="/search/">Find a service' in text_of(response)
+    # The back link itself (the header's "Find a service" link reads the same).
+    assert '<a class="nhsuk-back-link" href="/search/">Find a service</a>' in text_of(response)
+    # Nor do the ladder's links carry them on (the shortlist button's return address is this page's own).
+    assert not [href for href in re.findall(r'href="([^"]*)"', text_of(response)) if "evil" in href or "services=" in href]
 
 
 def text_of(response):

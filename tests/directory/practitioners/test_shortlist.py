@@ -75,7 +75,10 @@ def test_it_refuses_to_add_a_draft(client):
     draft = service("Acacia")
     draft.status = Status.DRAFT
     draft.save()
-    assert change(client, action="add", service=draft.pk).status_code == 400
+    response = change(client, action="add", service=draft.pk)
+    assert response.status_code == 400
+    assert "That service is not in the directory." in html.unescape(response.content.decode())
+    assert COOKIE_NAME not in response.cookies
 
 
 def test_it_drops_services_that_stopped_being_published(client):
