@@ -3,6 +3,7 @@
     .venv/bin/python scripts/mutation.py directory/curation/roles.py
     .venv/bin/python scripts/mutation.py directory/curation/roles.py --tests tests/directory/curation/test_curation.py
     .venv/bin/python scripts/mutation.py directory/curation/moderation.py --show      # print each survivor's diff
+    .venv/bin/python scripts/mutation.py directory/curation/moderation.py --survivors # after adding tests: survivors again
     .venv/bin/python scripts/mutation.py --list                             # the modules and their tests
 
 mutmut copies the project into `mutants/`, rewrites every function of the module with small
@@ -173,7 +174,7 @@ def pytest_configure(config):
 
 
 def summary(module):
-    """(counts by status, survivors' names) for the module's mutants after a run."""
+    """(counts by status, survivors with their status, every mutant's name) for the module after a run."""
     from mutmut.mutation.data import SourceFileMutationData
     from mutmut.stats import status_by_exit_code
 
@@ -185,7 +186,7 @@ def summary(module):
         counts[status] = counts.get(status, 0) + 1
         if status not in {"killed", "timeout"}:
             survivors.append((name, status))
-    return counts, survivors
+    return counts, survivors, set(data.exit_code_by_key)
 
 
 def main():
@@ -197,6 +198,10 @@ def main():
     parser.add_argument("--list", action="store_true", help="list the modules with default tests, and stop")
     parser.add_argument("--report", action="store_true",
                         help="print the last run's results for the module again (from mutants/), without running")
+    parser.add_argument("--survivors", action="store_true",
+                        help="after adding tests: test the last run's survivors again (and the mutants of any "
+                             "function changed since), keeping the other results")
+    parser.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)  # --survivors' first step
     args = parser.parse_args()
 
     if args.list or not args.module:
@@ -215,23 +220,34 @@ def main():
 
     os.chdir(ROOT)
     configure(module, tests)
+    if (args.report or args.survivors) and not (ROOT / "mutants" / (module + ".meta")).exists():
+        sys.exit(f"No results for {module} in mutants/: run it without --report or --survivors first.")
     if not args.report:
-        # Mutants live in mutants/ (ignored by git); a fresh copy each time, so results are never stale.
-        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        names = []
+        if args.survivors:
+            # mutmut keeps a mutant's result while its function is unchanged, and tests again
+            # the mutants it is given by name, with the tests (new ones too) that call them.
+            # First, in a run of its own, the mutants of functions changed since (not checked yet).
+            names = [name for name, _ in summary(module)[1]]
+            subprocess.run([sys.executable, __file__, module, "--keep", "--max-children", str(args.max_children),
+                            "--tests", *tests], check=True, stdout=subprocess.DEVNULL)
+            names = [name for name in names if name in summary(module)[2]]
+        elif not args.keep:
+            # Mutants live in mutants/ (ignored by git); a fresh copy each time, so results are never stale.
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         # The page tests need the test settings; the database comes from DATABASE_URL as for pytest.
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
         from mutmut.__main__ import _run
 
-        try:
-            _run([], args.max_children)
-        except SystemExit as exit_:
-            if exit_.code:
-                raise
-        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    elif not (ROOT / "mutants" / (module + ".meta")).exists():
-        sys.exit(f"No results for {module} in mutants/: run without --report first.")
+        if names or not args.survivors:
+            try:
+                _run(names, args.max_children)
+            except SystemExit as exit_:
+                if exit_.code:
+                    raise
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
-    counts, survivors = summary(module)
+    counts, survivors, _ = summary(module)
     total = sum(counts.values())
     caught = counts.get("killed", 0) + counts.get("timeout", 0)
     print()

@@ -473,3 +473,52 @@ def test_in_district_by_the_table_is_the_or_rule_for_any_service(organisation):
             transaction.set_rollback(True)
 
     run()
+
+
+# --- Small rules of directory/search_tables.py, found by mutation testing (docs/mutation.md) ------
+
+def test_rows_name_their_service_and_district(service):
+    hodge_hill = district("hodge-hill")
+    assert str(ServiceDistrict.objects.get(service=service)) == f"{service.pk} in {hodge_hill.pk} (local)"
+    service.coverage_type = CoverageType.CITY_WIDE
+    service.coverage_districts.clear()
+    service.save()
+    assert str(ServiceDistrict.objects.get(service=service, district=hodge_hill)) == (
+        f"{service.pk} in {hodge_hill.pk}")
+    assert str(ServiceSearchIndex.objects.get(service=service)) == f"search row of service {service.pk}"
+
+
+def test_refresh_takes_ids_in_any_form_and_nothing_costs_nothing(service):
+    assert search_tables._distinct_ids([3, "2", None, 3, 1]) == [1, 2, 3]
+    with CaptureQueriesContext(connection) as queries:
+        refresh([None])
+        refresh([])
+    assert queries.captured_queries == []
+    ServiceDistrict.objects.filter(service=service).delete()
+    ServiceSearchIndex.objects.filter(service=service).delete()
+    refresh([str(service.pk), None])
+    assert rows_of(service) == {(district("hodge-hill").pk, True)}
+    assert ServiceSearchIndex.objects.filter(service=service).exists()
+
+
+def test_refresh_of_more_services_than_one_statement_takes(organisation):
+    many = search_tables.CHUNK + 7
+    Service.objects.bulk_create([
+        Service(organisation=organisation, name=f"Bulk {i}", slug=f"bulk-{i}", status=Status.DRAFT,
+                summary="Bulk.", focus=Focus.ADDITIONAL, coverage_type=CoverageType.CITY_WIDE) for i in range(many)])
+    ids = list(Service.objects.filter(slug__startswith="bulk-").values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        refresh(ids)
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 4  # two chunks, two tables each
+    assert_tables_true()
+    search_tables.refresh_service_districts(ids[:3])
+    search_tables.refresh_search_index(ids[:3])
+    assert_tables_true()
+
+
+def test_only_a_save_naming_a_field_the_rows_are_made_of_refreshes_them(service):
+    service.name = "Renamed zygomorphically"
+    service.save(update_fields=["phone", "name"])
+    assert found("zygomorphically") == {"Renamed zygomorphically"}
+    assert_tables_true()
