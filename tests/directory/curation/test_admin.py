@@ -101,6 +101,30 @@ def test_the_district_filter_uses_the_in_district_rule(curator_client):
     assert "Neonatal Unit psychological support" in {s.name for s in response.context["cl"].result_list}
 
 
+def test_the_review_filters_and_the_dashboard_agree_at_the_edges(curator_client):
+    """Found by a deliberate mistake (issue 19): ReviewFilter reading "overdue" as before today
+    left a service due today in neither list, while the dashboard counted it overdue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    Service.objects.update(next_review_due=today + timedelta(days=200))
+    due = {"acacia": today, "new-baby-network": today + timedelta(days=1),
+           "anawim-birmingham-centre-for-women": today + timedelta(days=30),
+           "breaking-the-cycle": today + timedelta(days=31), "community-perinatal-mental-health-team": None}
+    for slug, date in due.items():
+        Service.objects.filter(slug=slug).update(next_review_due=date)
+    listed = {}
+    for review in ("overdue", "soon", "unscheduled"):
+        response = curator_client.get(url("directory_service_changelist") + f"?review={review}")
+        listed[review] = {service.slug for service in response.context["cl"].result_list}
+    assert listed == {"overdue": {"acacia"}, "soon": {"new-baby-network", "anawim-birmingham-centre-for-women"},
+                      "unscheduled": {"community-perinatal-mental-health-team"}}
+    counts = {c.label: c.count for c in curator_client.get(reverse("curation-dashboard")).context["counts"]}
+    assert (counts["Overdue for review"], counts["Due for review in the next 30 days"]) == (1, 2)
+
+
 def test_a_forged_district_in_the_filter_lists_nothing_rather_than_failing(curator_client):
     response = curator_client.get(url("directory_service_changelist") + "?district=atlantis")
     assert response.status_code == 200

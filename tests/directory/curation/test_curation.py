@@ -419,3 +419,128 @@ def test_an_organisation_editors_organisations_are_read_once_per_request(acacia_
 def test_a_proposed_change_names_its_service_author_and_status(acacia_editor):
     change = PendingChange.objects.create(service=acacia(), submitted_by=acacia_editor, data={"summary": ["x"]})
     assert str(change) == "Change to Acacia by omar (waiting for approval)"
+
+
+# --- Found by deliberate mistakes in directory/curation/admin (issue 19) -------------------------
+# Each test below failed when one line of records.py or workflow.py was changed, where the whole
+# suite had stayed green: the mistake is named in its docstring.
+
+def test_an_organisation_editor_cannot_set_what_the_imhsg_decides_even_on_their_own_draft(
+        client, acacia_editor, imhsg_editor):
+    """Mistake: a field dropped from ServiceAdmin.ORGANISATION_EDITOR_READONLY. A draft of their
+    own is saved directly, so a forged value would land on the record at once."""
+    from tests.directory.curation.test_admin import new_service_post
+
+    as_user(client, acacia_editor)
+    assert client.post(admin_url("directory_service_add"), new_service_post()).status_code == 302
+    draft = Service.objects.get(slug="test-parent-infant-service")
+    decided = ("status", "focus_confirmed", "owner_id", "last_reviewed", "next_review_due")
+    before = Service.objects.filter(pk=draft.pk).values(*decided).get()
+    page = client.get(admin_url("directory_service_change", draft.pk))
+    assert not {"status", "focus_confirmed", "owner", "last_reviewed", "next_review_due"} & set(
+        page.context["adminform"].form.fields)
+    forged = change_form_post(page, summary="Edited by Omar.", status="published", focus_confirmed="on",
+                              owner=str(imhsg_editor.pk), last_reviewed="2020-01-01", next_review_due="2030-01-01")
+    assert client.post(admin_url("directory_service_change", draft.pk), forged).status_code == 302
+    assert Service.objects.get(pk=draft.pk).summary == "Edited by Omar."  # the save itself went through
+    assert Service.objects.filter(pk=draft.pk).values(*decided).get() == before
+
+
+def test_only_a_superuser_chooses_who_edits_an_organisation(client, imhsg_editor, acacia_editor, django_user_model):
+    """Mistake: OrganisationAdmin.get_readonly_fields leaving `editors` editable for everyone. An
+    organisation editor's reach is a superuser's decision (issue 10)."""
+    network = Organisation.objects.get(name="New Baby Network")
+    url = admin_url("directory_organisation_change", network.pk)
+    page = as_user(client, imhsg_editor).get(url)
+    assert "editors" not in page.context["adminform"].form.fields
+    assert client.post(url, change_form_post(page, editors=[str(acacia_editor.pk)])).status_code == 302
+    assert not network.editors.exists()
+    superuser = django_user_model.objects.create_superuser("sam", "sam@example.org", "a-long-password-for-tests")
+    page = as_user(client, superuser).get(url)
+    assert client.post(url, change_form_post(page, editors=[str(acacia_editor.pk)])).status_code == 302
+    assert list(network.editors.all()) == [acacia_editor]
+
+
+def test_an_organisation_editor_is_not_shown_the_owners_e_mail(client, imhsg_editor, acacia_editor):
+    """Mistake: ServiceAdmin.owner_contact answering organisation editors too. The owner is the
+    IMHSG's curator: providers see who (the read-only field), not their e-mail."""
+    type(imhsg_editor).objects.filter(pk=imhsg_editor.pk).update(email="ellie.owner@example.org")
+    Service.objects.filter(slug="acacia").update(owner=imhsg_editor)
+    page = as_user(client, acacia_editor).get(admin_url("directory_service_change", acacia().pk))
+    assert page.status_code == 200 and page.context["owner_contact"] is None
+    assert "ellie.owner@example.org" not in page.content.decode()
+    # The IMHSG sees where reminders go.
+    assert "ellie.owner@example.org" in as_user(client, imhsg_editor).get(
+        admin_url("directory_service_change", acacia().pk)).content.decode()
+
+
+def test_an_imhsg_editor_is_not_linked_to_a_superusers_details(client, imhsg_editor, django_user_model):
+    """Mistake: ServiceAdmin.owner_contact linking an IMHSG editor to a superuser owner's details,
+    a page that answers them 403 (only a superuser changes a superuser's details)."""
+    superuser = django_user_model.objects.create_superuser("sam", "sam@example.org", "a-long-password-for-tests")
+    Service.objects.filter(slug="acacia").update(owner=superuser)
+    page = as_user(client, imhsg_editor).get(admin_url("directory_service_change", acacia().pk))
+    theirs = reverse("curator-details-of", args=[superuser.pk])
+    assert page.context["owner_contact"] == {"name": "sam", "email": "sam@example.org", "url": None}
+    assert theirs not in page.content.decode()
+    assert client.get(theirs).status_code == 403  # what the link would have led to
+
+
+def test_an_organisation_editor_sees_only_their_own_proposals_on_the_service_page(
+        client, acacia_editor, imhsg_editor, django_user_model):
+    """Mistake: ModeratedServiceMixin.change_view listing every pending proposal to an
+    organisation editor, with links to reviews they may not open (another editor's)."""
+    from django.contrib.auth.models import Group
+
+    from directory.curation.roles import ORGANISATION_EDITORS
+
+    colleague = django_user_model.objects.create_user("ola", "ola@example.org", "a-long-password-for-tests",
+                                                      is_staff=True)
+    colleague.groups.add(Group.objects.get(name=ORGANISATION_EDITORS))
+    acacia().organisation.editors.add(colleague)
+    propose(as_user(client, colleague), acacia(), summary="Ola's proposal.")
+    theirs = PendingChange.objects.get(submitted_by=colleague)
+    propose(as_user(client, acacia_editor), acacia(), phone="0121 000 0000 (Omar's proposal)")
+    mine = PendingChange.objects.get(submitted_by=acacia_editor)
+    page = client.get(admin_url("directory_service_change", acacia().pk))
+    assert page.context["pending_changes"] == [mine]
+    assert admin_url("directory_service_review_change", acacia().pk, theirs.pk) not in page.content.decode()
+    assert client.get(admin_url("directory_service_review_change", acacia().pk, theirs.pk)).status_code == 403
+    # An IMHSG editor is shown both, to review.
+    page = as_user(client, imhsg_editor).get(admin_url("directory_service_change", acacia().pk))
+    assert set(page.context["pending_changes"]) == {mine, theirs}
+
+
+def test_an_old_proposal_whose_form_no_longer_validates_cannot_be_approved(client, acacia_editor, imhsg_editor):
+    """Mistake: ModeratedServiceMixin._decide approving while the review shows errors. A proposal
+    stored before issue 18 kept only its form; when that form no longer validates, the page
+    says why and hides the button, and a POST must be refused too (it reached approve_change
+    with nothing to apply: a 500)."""
+    change = PendingChange.objects.create(service=acacia(), submitted_by=acacia_editor, changes=None,
+                                          data={"summary": ["Only the summary: the form is incomplete."]})
+    before = (acacia().summary, acacia().history.count())
+    url = admin_url("directory_service_review_change", acacia().pk, change.pk)
+    review = as_user(client, imhsg_editor).get(url)
+    assert review.context["errors"] and 'name="_approve"' not in review.content.decode()
+    response = client.post(url, {"_approve": "1"})
+    assert response.status_code == 200 and response.context["errors"]
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING
+    assert (acacia().summary, acacia().history.count()) == before
+
+
+def test_a_proposal_that_no_longer_applies_cannot_be_approved(client, acacia_editor, imhsg_editor):
+    """The page hides the button when a proposal no longer applies; a POST is refused as well
+    (by the view, and again by moderation.approve_change, which checks the proposal itself)."""
+    route = acacia().referral_routes.get()
+    propose(as_user(client, acacia_editor), acacia(), summary="Call us instead.",
+            **{"referral_routes-0-how_to_refer": "Call us."})
+    change = PendingChange.objects.get()
+    route.delete()  # meanwhile, an IMHSG editor removed that route
+    before = (acacia().summary, acacia().history.count())
+    url = admin_url("directory_service_review_change", acacia().pk, change.pk)
+    response = as_user(client, imhsg_editor).post(url, {"_approve": "1"})
+    assert response.status_code == 200 and response.context["errors"]
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING
+    assert (acacia().summary, acacia().history.count()) == before

@@ -227,6 +227,9 @@ def test_bad_answers_get_a_kind_message_and_the_rest_still_works(client, params,
             continue  # the support page has no language question
         assert message in text
         assert "<title>Error:" in text
+    # The rest still works: with a good answer beside the bad one, the list is the good answer's.
+    good = {"postcode": "B8 1AA"} if "age" in params else {"age": "p3"}
+    assert listed(client, EVERYTHING, **params, **good) == listed(client, EVERYTHING, **good)
 
 
 def test_an_unknown_topic_or_service_is_not_found(client):
