@@ -1,5 +1,7 @@
-"""Build the POST a person would send from an admin change page, from the page itself."""
+"""Build the POST a person would send from an admin change page, from the page itself; and the
+steps the curation tests share (sign in as someone, propose a change as they would)."""
 from django import forms
+from django.urls import reverse
 
 
 def _put(data, bound, name):
@@ -32,3 +34,19 @@ def change_form_post(response, **changes):
                 _put(data, inline_form[name], inline_form.add_prefix(name))
     data.update(changes)
     return data
+
+
+def admin_url(name, *args):
+    return reverse(f"admin:{name}", args=args)
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+def propose(client, service, **changes):
+    """Open a service's change page as the signed-in person and post it back with `changes`."""
+    page = client.get(admin_url("directory_service_change", service.pk))
+    assert page.status_code == 200
+    return client.post(admin_url("directory_service_change", service.pk), change_form_post(page, **changes))

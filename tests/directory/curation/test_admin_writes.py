@@ -20,28 +20,13 @@ from directory.models import ChangeStatus, PendingChange
 from directory.curation.roles import IMHSG_EDITORS
 from directory.models import Organisation, ReferralRoute, Service, Status
 from directory.models import Fact
-from tests.directory.curation.admin_forms import change_form_post
+from tests.directory.curation.admin_forms import admin_url, as_user, change_form_post, propose
 
 pytestmark = pytest.mark.django_db
 
 
-def admin_url(name, *args):
-    return reverse(f"admin:{name}", args=args)
-
-
 def acacia():
     return Service.objects.get(slug="acacia")
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def propose(client, service, **changes):
-    page = client.get(admin_url("directory_service_change", service.pk))
-    assert page.status_code == 200
-    return client.post(admin_url("directory_service_change", service.pk), change_form_post(page, **changes))
 
 
 def edit_as(client, user, service, **changes):

@@ -14,13 +14,9 @@ from django.utils import timezone
 
 from directory.models import ChangeStatus, PendingChange, ReminderSent
 from directory.models import Organisation, Service, Status, Venue
-from tests.directory.curation.admin_forms import change_form_post
+from tests.directory.curation.admin_forms import admin_url, as_user, change_form_post, propose
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_url(name, *args):
-    return reverse(f"admin:{name}", args=args)
 
 
 def acacia():
@@ -29,17 +25,6 @@ def acacia():
 
 def other():
     return Service.objects.get(slug="new-baby-network")
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def propose(client, service, **changes):
-    page = client.get(admin_url("directory_service_change", service.pk))
-    assert page.status_code == 200
-    return client.post(admin_url("directory_service_change", service.pk), change_form_post(page, **changes))
 
 
 # --- Organisation editors: their own services only -------------------------------------
