@@ -219,6 +219,27 @@ def test_a_service_needs_a_level(curator_client):
     assert not Service.objects.filter(slug="test-parent-infant-service").exists()
 
 
+def test_a_service_for_some_districts_needs_them_ticked(curator_client):
+    """Found by a deliberate mistake (issue 19): without this check a service "for some
+    districts" was saved covering none, and so found in no district's search."""
+    response = curator_client.post(url("directory_service_add"), new_service_post(coverage_type="districts"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["coverage_districts"] == [
+        "Tick the districts the service covers, or choose city-wide."]
+    assert not Service.objects.filter(slug="test-parent-infant-service").exists()
+    hodge_hill = District.objects.get(slug="hodge-hill")
+    response = curator_client.post(url("directory_service_add"), new_service_post(
+        coverage_type="districts", coverage_districts=[str(hodge_hill.pk)]))
+    assert response.status_code == 302
+    assert list(Service.objects.get(slug="test-parent-infant-service").coverage_districts.all()) == [hodge_hill]
+
+
+def test_a_summary_of_spaces_is_no_summary(curator_client):
+    response = curator_client.post(url("directory_service_add"), new_service_post(summary="   \n  "))
+    assert response.context["adminform"].form.errors["summary"] == ["A published service needs a summary."]
+    assert not Service.objects.filter(slug="test-parent-infant-service").exists()
+
+
 def test_a_forged_venue_id_is_refused(curator_client):
     response = curator_client.post(url("directory_service_add"), new_service_post(**{"service_at_locations-0-venue": "999999"}))
     assert response.status_code == 200
