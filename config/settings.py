@@ -248,6 +248,14 @@ else:
 # "Suggest a change": how many suggestions one client may send in an hour (cache-counted: per process
 # with the default local-memory cache, shared with CACHE_URL=redis://...).
 SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
+
+# Services checking their own entries (issue 20, directory/checkins/): how long a check-in
+# link opens, how many days after an invitation (or the last reminder) an unanswered contact
+# is reminded (never more than once a week whatever this says), and how many times an hour one
+# link may be submitted.
+CHECKIN_LINK_DAYS = env_int("CHECKIN_LINK_DAYS", 30)
+CHECKIN_REMINDER_DAYS = env_int("CHECKIN_REMINDER_DAYS", 10)
+CHECKIN_SUBMISSIONS_PER_HOUR = env_int("CHECKIN_SUBMISSIONS_PER_HOUR", 5)
 # The largest CSV a curator may import, in bytes (Django's upload limit does not apply to files).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 # Imports run in one transaction: the dry run is rolled back and a write is all or nothing.

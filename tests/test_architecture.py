@@ -95,7 +95,7 @@ PACKAGES_BY_PREFIX = [
     ("directory.models", "data"), ("directory.core", "core"), ("directory.search", "search"),
     ("directory.practitioners", "practitioners"), ("directory.parents", "parents"),
     ("directory.suggestions", "suggestions"), ("directory.curation", "curation"),
-    ("directory.openreferral", "openreferral"), ("directory.seed", "seed"),
+    ("directory.openreferral", "openreferral"), ("directory.seed", "seed"), ("directory.checkins", "checkins"),
     ("mapping.models", "places"), ("mapping.postcodes", "places"), ("mapping.needs", "places"),
     ("mapping", "map"), ("accounts", "accounts"),
     # Wiring: the app's start-up, its commands and template tags, the project's settings and URLs.
@@ -115,6 +115,8 @@ MAY_IMPORT = {
     "curation": {"core", "data", "places", "search"},
     "openreferral": {"core", "data", "places", "search"},
     "seed": {"core", "data", "places", "search"},
+    # Services checking their own entries: their proposals go through curation's writes.
+    "checkins": {"core", "data", "places", "search", "curation"},
     "accounts": {"curation"},
     "wiring": None,  # anything
 }

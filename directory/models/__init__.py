@@ -22,3 +22,6 @@ from directory.models.suggestions import (  # noqa: F401
 from directory.models.search import (  # noqa: F401
     ServiceDistrict, SearchDocumentField, Matches, ServiceSearchIndex,
 )
+from directory.models.checkins import (  # noqa: F401
+    CheckInContact, InvitationQuerySet, CheckInInvitation, SelfAudit,
+)

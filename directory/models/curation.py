@@ -17,7 +17,12 @@ class PendingChange(models.Model):
     and its inline routes and venues), against what they said when it was proposed."""
 
     service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="pending_changes")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who proposed it: a curator or organisation editor (`submitted_by`), or the service itself
+    # through its check-in link (`invitation`, issue 20; no account). Exactly one is set.
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    invitation = models.ForeignKey("directory.CheckInInvitation", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="pending_changes", verbose_name="check-in invitation")
     submitted_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(help_text="The submitted form, field name to list of values (kept as a record).")
     # What the author changed, field by field, each with the value it had when they made the
@@ -37,9 +42,30 @@ class PendingChange(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = "proposed change"
+        constraints = [
+            models.CheckConstraint(
+                name="pending_change_has_one_proposer",
+                condition=(models.Q(submitted_by__isnull=False, invitation__isnull=True)
+                           | models.Q(submitted_by__isnull=True, invitation__isnull=False)),
+                violation_error_message="A proposed change comes from one account or one check-in link.",
+            ),
+        ]
 
     def __str__(self):
-        return f"Change to {self.service} by {self.submitted_by} ({self.get_status_display().lower()})"
+        return f"Change to {self.service} by {self.proposed_by} ({self.get_status_display().lower()})"
+
+    @property
+    def proposed_by(self):
+        """Who proposed it, in words: a person's account, or the service through its check-in link."""
+        if self.submitted_by_id:
+            return str(self.submitted_by)
+        if self.invitation_id:
+            return f"{self.invitation.name} for the service (check-in)"
+        return "(unknown)"
+
+    @property
+    def from_the_service(self):
+        return self.invitation_id is not None
 
 
 class ReminderSent(models.Model):

@@ -92,6 +92,9 @@ class Fact(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The service itself said "still right" on its check-in page (issue 20): shown publicly as
+    # "checked by the service on <date>", never as the IMHSG's confirmation.
+    checked_by_service_on = models.DateField("checked by the service on", null=True, blank=True)
     modified = models.DateTimeField(auto_now=True)
 
     objects = FactQuerySet.as_manager()
