@@ -28,6 +28,36 @@ def pytest_addoption(parser):
                      help="rewrite tests/golden/ from what the code renders now (tests/rendered.py)")
 
 
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    flags = (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")) if marker else False
+    return bool(flags) or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def _uses_db(item):
+    return item.get_closest_marker("django_db") is not None or "db" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Refuse to run a suite in which a test that needs the seed comes after a transactional
+    one: the transactional test's flush empties the seed, and every later test fails for a
+    reason far from its own code. pytest-django puts transactional tests last, but pytest then
+    regroups tests that share a session-scoped parameter (the browser's), so one ordinary test
+    asking for Playwright's `page` fixture once pulled every browser test ahead of most of the
+    suite (CI failed with 446 "does not exist" errors)."""
+    first_transactional = next((item for item in items if _is_transactional(item)), None)
+    if first_transactional is None:
+        return
+    start = items.index(first_transactional)
+    late = [item.nodeid for item in items[start:] if _uses_db(item) and not _is_transactional(item)]
+    if late:
+        raise pytest.UsageError(
+            f"{len(late)} database test(s) would run after the transactional test {first_transactional.nodeid}, "
+            f"whose flush empties the seed; the first: {late[0]}. Does one of them use a Playwright fixture "
+            "(page, browser) or a parameter named like one?")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

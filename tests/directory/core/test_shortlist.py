@@ -82,11 +82,14 @@ def test_both_lists_follow_the_one_rule(client, view):
     assert parse_ids(response.cookies[COOKIE_NAME].value) == [live[0]]
 
 
-@pytest.mark.parametrize("page", ["directory:shortlist", "parents:saved"])
-def test_both_pages_show_a_sent_list_and_share_it_by_the_same_kind_of_link(client, page):
+# Not named `page`: that is pytest-playwright's fixture, and a parameter of that name pulls its
+# session-scoped browser parameter in, so pytest regrouped every browser test (and their
+# database flush) next to this one, ahead of most of the suite.
+@pytest.mark.parametrize("page_name", ["directory:shortlist", "parents:saved"])
+def test_both_pages_show_a_sent_list_and_share_it_by_the_same_kind_of_link(client, page_name):
     ids = published(2)
     client.cookies[COOKIE_NAME] = str(ids[0])  # a link wins over the cookie
-    response = client.get(reverse(page), {"services": f"{ids[1]}.999999.{ids[0]}"})
+    response = client.get(reverse(page_name), {"services": f"{ids[1]}.999999.{ids[0]}"})
     assert response.context["shared"] is True
-    assert response.context["share_url"] == "http://testserver" + share_path(reverse(page), [ids[1], ids[0]])
+    assert response.context["share_url"] == "http://testserver" + share_path(reverse(page_name), [ids[1], ids[0]])
     assert share_path("/shortlist/", [12, 3]) == "/shortlist/?services=12.3"
