@@ -551,7 +551,11 @@ class AboutServiceFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         value = request.GET.get(self.parameter_name, "")
         service = Service.objects.filter(pk=value).only("name").first() if value.isascii() and value.isdigit() else None
-        return [(str(service.pk), service.name)] if service else []
+        if service:
+            return [(str(service.pk), service.name)]
+        # A filter with no choices is dropped from the list, and its queryset() never runs: a
+        # forged id would then list every fact. One choice keeps it applied (to nothing).
+        return [(value, "(no such service)")] if value else []
 
     def queryset(self, request, queryset):
         value = self.value()
