@@ -265,7 +265,15 @@ class ReferralRouteInline(admin.StackedInline):
     ]
 
 
+LEVELS_REQUIRED = "Tick at least one level of need."
+
+
 class ServiceAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "levels" in self.fields:
+            self.fields["levels"].error_messages["required"] = LEVELS_REQUIRED
+
     class Meta:
         model = Service
         formfield_callback = https_formfield
@@ -279,8 +287,10 @@ class ServiceAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("levels"):
-            self.add_error("levels", "Tick at least one level of need.")
+        # The field's own "required" check already said so when nothing was ticked (its message is
+        # set to these words in __init__): one message, not two.
+        if "levels" in self.fields and not cleaned.get("levels") and "levels" not in self.errors:
+            self.add_error("levels", LEVELS_REQUIRED)
         if cleaned.get("coverage_type") == "districts" and not cleaned.get("coverage_districts"):
             self.add_error("coverage_districts", "Tick the districts the service covers, or choose city-wide.")
         # Said beside the field, and also when status is not on the form (an organisation editor's):

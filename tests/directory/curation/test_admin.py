@@ -215,7 +215,8 @@ def test_a_backwards_age_range_is_refused_in_plain_words(curator_client):
 
 def test_a_service_needs_a_level(curator_client):
     response = curator_client.post(url("directory_service_add"), new_service_post(levels=[]))
-    assert "Tick at least one level of need." in response.context["adminform"].form.errors["levels"]
+    # Said once, in these words (not also Django's "This field is required.").
+    assert response.context["adminform"].form.errors["levels"] == ["Tick at least one level of need."]
     assert not Service.objects.filter(slug="test-parent-infant-service").exists()
 
 
