@@ -529,3 +529,18 @@ def test_a_proposal_that_no_longer_applies_cannot_be_approved(client, acacia_edi
     change.refresh_from_db()
     assert change.status == ChangeStatus.PENDING
     assert (acacia().summary, acacia().history.count()) == before
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "ellie@", "@example.org", "ellie@example.org\nBcc: x@example.org",
+                                   "a" * 250 + "@example.org"])
+def test_your_details_refuses_a_bad_e_mail_in_words_and_keeps_the_old_one(client, imhsg_editor, email):
+    """The e-mail review reminders reach: a typo must not replace a working address."""
+    type(imhsg_editor).objects.filter(pk=imhsg_editor.pk).update(email="ellie.owner@example.org")
+    as_user(client, imhsg_editor)
+    response = client.post(reverse("curator-details"), {"first_name": "Ellie", "last_name": "<b>Owner</b>",
+                                                        "email": email})
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"]
+    imhsg_editor.refresh_from_db()
+    assert imhsg_editor.email == "ellie.owner@example.org" and imhsg_editor.last_name != "<b>Owner</b>"
+    assert "<b>Owner</b>" not in response.content.decode()  # what was typed comes back escaped
