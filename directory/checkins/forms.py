@@ -131,7 +131,7 @@ def service_items(service, routes, placements):
         Item("ages", "service.age_range", "Ages", _ages_text(service), "Who it is for", service, "age_range",
              targets=[(*s, "age_from_months", "ages-from"), (*s, "age_to_months", "ages-to"),
                       (*s, "parent_min_age_years", "ages-parent_min"), (*s, "parent_max_age_years", "ages-parent_max")]),
-        Item("eligibility", "service.eligibility_description", "Who it is for", service.eligibility_description,
+        Item("eligibility", "service.eligibility_description", "Parents and carers", service.eligibility_description,
              "Who it is for", service, "eligibility", targets=[(*s, "eligibility_description", "eligibility-new")]),
         Item("cost", "service.cost", "Cost", _cost_text(service), "Who it is for", service, "cost",
              targets=[(*s, "cost", "cost-new"), (*s, "fees_description", "cost-fees")]),
@@ -180,15 +180,18 @@ def _target_field(item, model_field_name):
     caps = {"summary": MEDIUM, "schedule_description": MEDIUM, "eligibility_description": LONG,
             "fees_description": MEDIUM, "how_to_refer": LONG, "acceptance_criteria": LONG, "exclusions": LONG,
             "parent_description": 3000}
+    # A box that alone says the fact: its label in a change, the fact's name where it is missing.
+    alone = item.label if item.missing else "What it should say now"
     if model_field_name in caps:
-        return text(item.label if model_field_name != "fees_description" else "Cost details",
-                    caps[model_field_name], long=True)
+        label = {"fees_description": "Cost details", "how_to_refer": "How to refer, in words"}.get(
+            model_field_name, alone)
+        return text(label, caps[model_field_name], long=True)
     if model_field_name == "phone":
-        return text("Phone", 40)
+        return text(alone, 40)
     if model_field_name == "email":
-        return forms.EmailField(label="Email", max_length=254, required=False)
+        return forms.EmailField(label=alone, max_length=254, required=False)
     if model_field_name == "url":
-        return forms.URLField(label="Website", max_length=200, required=False, assume_scheme="https",
+        return forms.URLField(label=alone, max_length=200, required=False, assume_scheme="https",
                               validators=[validate_url_scheme])
     if model_field_name == "cost":
         return radios("Cost", [choice for choice in Cost.choices if choice[0]])
@@ -214,9 +217,9 @@ def _target_field(item, model_field_name):
         return forms.ChoiceField(label="How", choices=[("", "Choose")] + [c for c in ReferralMethod.choices if c[0]],
                                  required=False)
     if model_field_name == "waiting_time":
-        return text("Typical wait", 120)
+        return text(alone, 120)
     if model_field_name == "contact":
-        return text("Referral contact", 200)
+        return text(alone, 200)
     raise KeyError(model_field_name)
 
 

@@ -1,7 +1,7 @@
 """How easy a description for parents is to read (issue 20, item 6): the Flesch reading ease
 score, with plain words for it.
 
-The same formula, word by word, is in static/js/checkin-readability.js, which shows the score
+The same formula, word by word, is in static/js/checkin-page.js, which shows the score
 as the provider types; this one shows it after a submit, so the page says it without
 JavaScript too. tests/directory/checkins/test_readability.py holds both to the same numbers.
 

@@ -1,8 +1,13 @@
 """The check-in page (issue 20): /check/<token>/, a service's personal link to check its entry.
 
 No account and no two-factor: the unguessable token is the key (directory/checkins/tokens.py).
-So every response here is private and never stored (Cache-Control: no-store), sends no
-Referer (the token is in the address), and is never put in the page cache. A forged,
+So every response here is private and never stored (Cache-Control: no-store), never lets the
+token out in a Referer (the token is in the address), and is never put in the page cache.
+
+Referrer-Policy: `no-referrer` on the pages without a form (thanks, problems). The form's page
+says `strict-origin` instead: under `no-referrer` a browser sends `Origin: null` with the form's
+POST, which Django's CSRF check rightly refuses; `strict-origin` sends only the site's origin
+(never the path, so never the token), and nothing over plain http. A forged,
 malformed, unknown, expired or revoked token raises the same Http404 as any unknown address.
 """
 from django.conf import settings
@@ -27,9 +32,9 @@ MAX_POST_BYTES = 128 * 1024
 RATE_WINDOW_SECONDS = 60 * 60
 
 
-def _private(response):
+def _private(response, referrer_policy="no-referrer"):
     patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer_policy
     return response
 
 
@@ -78,7 +83,8 @@ def check_view(request, token):
                             "This link has been used to send answers several times in the last hour. Please wait "
                             "an hour and try again, or reply to the e-mail that gave you this link.")
         rate_count(invitation)
-    return _private(_page(request, invitation))
+    response = _page(request, invitation)
+    return _private(response, "strict-origin" if response.status_code == 200 else "no-referrer")
 
 
 @csrf_protect
@@ -110,18 +116,24 @@ def _page(request, invitation):
 
 
 def error_summary(form):
-    """[(anchor, message)] for the error summary at the top of the page, in the page's order."""
+    """[(anchor, message)] for the error summary at the top of the page, in the page's order.
+    A box inside a fact is named by the fact ("Email: Enter a valid email address.")."""
     if not form.is_bound or not form.errors:
         return []
+    names = {}
+    for item in form.items:
+        title = item.label if item.group in ("About the service", "Who it is for", "Contact", "Venues",
+                                             "Description for parents") else f"{item.group}, {item.label}"
+        names.update({name: title for name in item.field_names})
     rows = [("#facts", message) for message in form.non_field_errors()]
     for name, errors in form.errors.items():
         if name == "__all__":
             continue
         field = form[name]
         anchor = field.auto_id + ("_0" if field.widget_type in ("radioselect", "checkboxselectmultiple") else "")
-        message = errors[0]
-        label = str(field.label)
-        rows.append((f"#{anchor}", message if message.startswith(label.split(" (")[0]) else f"{label}: {message}"))
+        message, label = errors[0], names.get(name, str(field.label))
+        rows.append((f"#{anchor}", message if message.startswith(label.split(",")[-1].strip())
+                     else f"{label}: {message}"))
     return rows
 
 

@@ -34,11 +34,14 @@ def test_it_shows_every_public_fact_with_still_right_or_change(client, check_url
     assert 'name="schedule-new"' in missing and 'name="languages-new"' in missing and 'name="email-new"' in missing
 
 
-def test_its_pages_are_private_never_cached_and_send_no_referrer(client, check_url):
+def test_its_pages_are_private_never_cached_and_never_send_the_token_on(client, check_url):
     response = client.get(check_url)
     cache_control = response["Cache-Control"]
     assert "no-store" in cache_control and "private" in cache_control
-    assert response["Referrer-Policy"] == "no-referrer"
+    # Only the origin, never the path: `no-referrer` would make the form's POST say `Origin: null`,
+    # which the CSRF check refuses (tests/browser/test_checkin_page.py posts it for real).
+    assert response["Referrer-Policy"] == "strict-origin"
+    assert '<meta name="referrer" content="strict-origin">' in response.content.decode()
     assert "ETag" not in response
 
 
@@ -181,7 +184,7 @@ def test_bad_values_are_refused_with_the_error_summary(client, check_url, acacia
     html = response.content.decode()
     assert "Enter a valid email address." in html
     assert "give both the youngest and the oldest age" in html
-    assert 'href="#id_email-new"' in html
+    assert '<a href="#id_email-new">Email: Enter a valid email address.</a>' in html
     assert not PendingChange.objects.exists()
 
 
@@ -349,3 +352,48 @@ def test_everything_the_service_types_is_escaped(client, check_url, acacia, invi
     for url in ("/services/acacia/", "/parents/services/acacia/"):
         public = client.get(url).content.decode()
         assert "<script>alert" not in public and "&lt;script&gt;" in public, url
+
+
+def test_notes_are_shown_to_the_editor_and_never_applied(client, check_url, acacia, invitation, imhsg_editor):
+    post(client, check_url, page_data(acacia, **{"organisation-check": "change",
+                                                  "organisation-note": "Now run by Acacia Trust"}))
+    change = PendingChange.objects.get(invitation=invitation)
+    assert change.changes == {"notes": [{"about": "Who runs it", "text": "Now run by Acacia Trust"}]}
+    row = ("Note from the service (not applied: change by hand)", "Who runs it", "", "Now run by Acacia Trust")
+    assert row in moderation.review(change).rows
+    organisation = acacia.organisation.name
+    moderation.approve_change(change=change, decided_by=imhsg_editor)
+    acacia.refresh_from_db()
+    assert acacia.organisation.name == organisation
+
+
+def test_opening_a_link_leaves_the_public_caches_alone(client, check_url):
+    from directory.core import content
+
+    before = content.current()
+    client.get(check_url)
+    content.forget()
+    assert content.current() == before
+
+
+def test_a_proposal_comes_from_one_account_or_one_link(acacia, invitation, imhsg_editor):
+    with pytest.raises(ValueError):
+        moderation.propose_change(service=acacia, changes={}, submitted_by=imhsg_editor, invitation=invitation)
+    with pytest.raises(ValueError):
+        moderation.propose_change(service=acacia, changes={})
+
+
+def test_the_audit_keeps_the_facts_as_they_will_read(client, check_url, acacia, invitation):
+    from directory.models import Language
+
+    english = Language.objects.get(code="en")
+    post(client, check_url, page_data(acacia, **{
+        "languages-new": [str(english.pk)], "interpreters": "no", "ages-check": "right", "cost-check": "right",
+        "route%d-criteria-check" % acacia.referral_routes.first().pk: "right"}))
+    audit = SelfAudit.objects.get(invitation=invitation)
+    assert audit.answers["languages"] == ["en"] and audit.english_only
+    assert (audit.answers["age_from_months"], audit.answers["age_to_months"]) == (acacia.age_from_months,
+                                                                                  acacia.age_to_months)
+    assert audit.answers["cost"] == "free" and not audit.not_free
+    assert f"route.{acacia.referral_routes.first().pk}.acceptance_criteria" in audit.facts_still_right
+    assert Fact.objects.get(route=acacia.referral_routes.first(), field="acceptance_criteria").checked_by_service_on

@@ -1,8 +1,25 @@
-// The description for parents on the check-in page: shows how easy it is to read as the
-// provider types (Flesch reading ease). The same formula is in
-// directory/checkins/readability.py, which shows the score after a submit without JavaScript.
+// The check-in page (issue 20), made easier with JavaScript; everything works without it.
+// 1. "Change this" unfolds its boxes; "Still right" folds them. (Not nhsuk-frontend's own
+//    conditional reveal: it puts aria-expanded on radio buttons, which axe rightly refuses.)
+// 2. The description for parents shows how easy it is to read as the provider types (Flesch
+//    reading ease). The same formula is in directory/checkins/readability.py, which shows the
+//    score after a submit without JavaScript.
 (function () {
   "use strict";
+  var HIDDEN = "nhsuk-radios__conditional--hidden";
+  var revealers = document.querySelectorAll("input[type=radio][data-reveals]");
+  function sync(radio) {
+    var target = document.getElementById(radio.getAttribute("data-reveals"));
+    if (target) { target.classList.toggle(HIDDEN, !radio.checked); }
+  }
+  Array.prototype.forEach.call(revealers, function (radio) {
+    sync(radio);
+    var group = document.querySelectorAll("input[type=radio][name='" + radio.name + "']");
+    Array.prototype.forEach.call(group, function (other) {
+      other.addEventListener("change", function () { sync(radio); });
+    });
+  });
+
   var WORD = /[A-Za-z]+(?:'[A-Za-z]+)*/g;
   var SENTENCE_END = /[.!?]+(?:\s|$)/g;
   var VOWEL_GROUP = /[aeiouy]+/g;
