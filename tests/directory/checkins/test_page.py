@@ -397,3 +397,22 @@ def test_the_audit_keeps_the_facts_as_they_will_read(client, check_url, acacia, 
     assert audit.answers["cost"] == "free" and not audit.not_free
     assert f"route.{acacia.referral_routes.first().pk}.acceptance_criteria" in audit.facts_still_right
     assert Fact.objects.get(route=acacia.referral_routes.first(), field="acceptance_criteria").checked_by_service_on
+
+
+@pytest.mark.parametrize("url", ["/services/acacia/", "/parents/services/acacia/"])
+def test_checked_facts_cost_the_public_pages_no_query(client, check_url, acacia, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from django.core.cache import cache
+
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    route = acacia.referral_routes.first()
+    post(client, check_url, page_data(acacia, **{
+        "phone-check": "right", "url-check": "right", "cost-check": "right", "ages-check": "right",
+        f"route{route.pk}-criteria-check": "right", f"route{route.pk}-how-check": "right"}))
+    cache.clear()
+    with CaptureQueriesContext(connection) as after:
+        assert "Checked by the service on" in client.get(url).content.decode()
+    assert len(after) == len(before)
