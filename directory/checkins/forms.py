@@ -18,7 +18,7 @@ from directory.checkins.barriers import EXCLUSION_CHECKS, YES_NO_NOT_SURE
 from directory.core.presenters import _sentences, age_range_text, coverage_text, names_text
 from directory.core.safe_urls import validate_url_scheme
 from directory.curation.moderation import current_value
-from directory.models import AgeRange, Cost, DeliveryMode, Language, ReferralMethod, Referrer
+from directory.models import AgeRange, Consent, Cost, DeliveryMode, Language, ReferralMethod, Referrer
 from mapping.postcodes import postcode_lookup
 
 RIGHT, CHANGE = "right", "change"
@@ -163,6 +163,11 @@ def service_items(service, routes, placements):
                  "waiting_time", targets=[(*r, "waiting_time", f"{prefix}-wait-new")]),
             Item(f"{prefix}-contact", f"route.{route.pk}.contact", "Referral contact (a phone number or email)",
                  route.contact, group, route, "contact", targets=[(*r, "contact", f"{prefix}-contact-new")]),
+            Item(f"{prefix}-link", f"route.{route.pk}.url", "Referral link (a web page or online form)", route.url,
+                 group, route, "url", targets=[(*r, "url", f"{prefix}-link-new")]),
+            Item(f"{prefix}-consent", f"route.{route.pk}.consent_required", "Family's consent needed",
+                 Consent(route.consent_required).label if route.consent_required else "", group,
+                 targets=[(*r, "consent_required", f"{prefix}-consent-new")]),
         ]
     for placement in placements:
         venue = placement.venue
@@ -193,6 +198,8 @@ def _target_field(item, model_field_name):
     if model_field_name == "url":
         return forms.URLField(label=alone, max_length=200, required=False, assume_scheme="https",
                               validators=[validate_url_scheme])
+    if model_field_name == "consent_required":
+        return radios(item.label, [choice for choice in Consent.choices if choice[0]])
     if model_field_name == "cost":
         return radios("Cost", [choice for choice in Cost.choices if choice[0]])
     if model_field_name == "languages":
@@ -254,6 +261,8 @@ class CheckInForm(forms.Form):
     newroute_exclusions = text("Who is not accepted", LONG, long=True)
     newroute_waiting_time = text("Typical wait", 120)
     newroute_contact = text("Referral contact (a phone number or email)", 200)
+    newroute_url = forms.URLField(label="Referral link (a web page or online form)", max_length=200, required=False,
+                                  assume_scheme="https", validators=[validate_url_scheme])
 
     def __init__(self, *args, service, routes, placements, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)

@@ -17,7 +17,7 @@ from directory.curation import moderation
 from directory.models import Fact, SelfAudit, SourceKind
 
 ROUTE_FIELDS = ("referrer", "professions", "method", "how_to_refer", "acceptance_criteria", "exclusions",
-                "waiting_time", "contact")
+                "waiting_time", "contact", "url")
 YES_NO_WORDS = {"yes": "yes", "no": "no", "not_sure": "not sure"}
 
 
