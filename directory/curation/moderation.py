@@ -314,8 +314,18 @@ def approve_change(*, change, decided_by, choices=None):
             if service._meta.get_field(name).many_to_many:
                 getattr(service, name).set(value)
         # The provider proposed it and the IMHSG approved it: the changed facts are confirmed today.
-        record_curator_edits(service, list(service_fields), decided_by)
+        _vouch(service, list(service_fields), decided_by, change)
     return change
+
+
+def _vouch(obj, fields, by, change):
+    """The approved facts come from the approving editor, confirmed today; when the service
+    itself sent them (its check-in), they are also checked by the service, on the day it did."""
+    facts = record_curator_edits(obj, fields, by)
+    if change.from_the_service and facts:
+        owner = {"Service": "service", "ReferralRoute": "route", "Venue": "venue"}[type(obj).__name__]
+        Fact.objects.filter(**{owner: obj}, field__in=facts).update(
+            checked_by_service_on=timezone.localdate(change.submitted_at))
 
 
 def _add_venues(service, entries, by, change):
@@ -333,7 +343,7 @@ def _add_venues(service, entries, by, change):
         if existing is None:
             venue._change_reason, venue._history_user = reason, by
             venue.save()
-            record_curator_edits(venue, ["address"], by)
+            _vouch(venue, ["address"], by, change)
         else:
             venue = existing
         if not ServiceAtLocation.objects.filter(service=service, venue=venue).exists():
@@ -373,7 +383,7 @@ def _apply_inline(service, key, model, entries, keep_live, by, change):
         row.save()
         if model is ReferralRoute:
             changed = list(entry["fields"]) if entry["action"] == "add" else fields
-            record_curator_edits(row, changed, by)
+            _vouch(row, changed, by, change)
 
 
 def _check(service):

@@ -416,3 +416,17 @@ def test_checked_facts_cost_the_public_pages_no_query(client, check_url, acacia,
     with CaptureQueriesContext(connection) as after:
         assert "Checked by the service on" in client.get(url).content.decode()
     assert len(after) == len(before)
+
+
+def test_approved_facts_are_confirmed_and_checked_by_the_service_and_a_later_edit_clears_the_check(
+        client, check_url, acacia, invitation, imhsg_editor):
+    from directory.core.provenance import record_curator_edits
+
+    post(client, check_url, page_data(acacia, **{"phone-check": "right", "email-new": "hello@example.org"}))
+    moderation.approve_change(change=PendingChange.objects.get(invitation=invitation), decided_by=imhsg_editor)
+    email = Fact.objects.get(service=acacia, field="email")
+    assert email.confirmed_on == timezone.localdate() and email.checked_by_service_on == timezone.localdate()
+    # A curator's later edit is a new value the service has not seen.
+    record_curator_edits(acacia, ["phone"], imhsg_editor)
+    phone = Fact.objects.get(service=acacia, field="phone")
+    assert phone.confirmed_on is not None and phone.checked_by_service_on is None
