@@ -47,6 +47,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The Open Referral UK 3.0 API (docs/adr/0011-oruk-api.md).
     path("api/", include("directory.openreferral.api.urls")),
+    # A service's personal link to check its own entry (issue 20): no account, never cached.
+    path("", include("directory.checkins.urls")),
     path("", include("directory.practitioners.urls")),
     path("", include("mapping.urls")),
 ]

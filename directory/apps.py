@@ -29,3 +29,7 @@ class DirectoryConfig(AppConfig):
         from directory.search.terms import attach_card_terms
 
         ServiceQuerySet.attach_card_terms = staticmethod(attach_card_terms)
+        # A service whose check-in changes are rejected is e-mailed the reason (issue 20).
+        from directory.checkins.notify import connect_signals as connect_checkin_signals
+
+        connect_checkin_signals()

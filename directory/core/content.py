@@ -27,7 +27,10 @@ from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 # Working records that no public page or API shows: saving them changes nothing public.
-NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "OrukImportBase", "ContentVersion"}
+NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "OrukImportBase", "ContentVersion",
+              # Services checking their entries (issue 20): private, and opening a link must not
+              # empty every public cache. Facts they mark checked are Fact rows, which do bump it.
+              "CheckInContact", "CheckInInvitation", "SelfAudit"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The version read in this request (None: not read yet), kept only while a request is being

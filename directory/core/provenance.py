@@ -27,8 +27,9 @@ def record_fact(*, owner, field, kind, user=None, confirmed=False, **source):
     owner_field = {"Service": "service", "ReferralRoute": "route", "Venue": "venue", "Organisation": "organisation"}[
         type(owner).__name__
     ]
+    # A new source is a new value: the service's "still right" (issue 20) was about the old one.
     defaults = {"kind": kind, "section": "", "source_url": "", "excerpt": "", "read_on": None, "note": "",
-                "confirmed_on": None, "confirmed_by": None, **source}
+                "confirmed_on": None, "confirmed_by": None, "checked_by_service_on": None, **source}
     if confirmed:
         defaults |= {"confirmed_on": timezone.localdate(), "confirmed_by": user}
     fact, _ = Fact.objects.update_or_create(**{owner_field: owner, "field": field}, defaults=defaults)

@@ -24,9 +24,24 @@ class SourceNote:
     confirmed: bool
     link_text: str = ""  # the source page's site, shown as a link
     link_url: str = ""
+    checked_by_service: bool = False  # the service itself said it is still right (issue 20)
 
 
 def source_note(fact):
+    note = _source_note(fact)
+    if fact is None or not fact.checked_by_service_on:
+        return note
+    # The service said "still right" on its check-in page (issue 20): said in its own words,
+    # never as the IMHSG's confirmation, which keeps its own sentence.
+    checked = f"Checked by the service on {format_date(fact.checked_by_service_on, 'j F Y')}."
+    if note.confirmed:
+        text = f"{note.text} {checked}"
+    else:
+        text = note.text.replace(NOT_CONFIRMED, f"{checked} {NOT_CONFIRMED}")
+    return SourceNote(text, note.confirmed, note.link_text, note.link_url, checked_by_service=True)
+
+
+def _source_note(fact):
     if fact is None:
         return SourceNote("Source not recorded.", confirmed=False)
     if fact.confirmed_on:

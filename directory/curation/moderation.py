@@ -19,11 +19,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from directory.models import ChangeStatus, PendingChange
-from directory.models import ReferralRoute, Service, ServiceAtLocation, Status
+from directory.models import ReferralRoute, Service, ServiceAtLocation, Status, Venue
 from directory.models import Fact
 from directory.core.provenance import record_curator_edits
 from directory.curation.review import next_review_after
@@ -32,6 +33,17 @@ from directory.curation.review import next_review_after
 INLINES = {"routes": ReferralRoute, "venues": ServiceAtLocation}
 # Never part of a proposal: who and when, not what.
 SKIPPED = {"id", "service", "DELETE", "uuid", "created", "modified"}
+# Two more kinds of entry a service's check-in can make (issue 20): notes for the editor about
+# facts no field holds ("who runs it", "area": [{"about", "text"}]), read and acted on by hand,
+# and venues new to the directory ([{"fields": {"name", "address", "postcode", "accessibility"}}],
+# each {"base": None, "new": ...}), created with the service placed there on approval.
+NOTES, NEW_VENUES = "notes", "new_venues"
+NEW_VENUE_FIELDS = ("name", "address", "postcode", "accessibility")
+
+# Sent after a proposal is rejected (the rejection is saved): `change`, with its reason. The
+# check-in package e-mails a service its reason (directory/checkins/notify.py); curation does
+# not import it.
+change_rejected = Signal()
 
 
 class AlreadyDecided(Exception):
@@ -158,18 +170,23 @@ def changes_from_forms(*, service, form, formsets):
 
 
 def is_empty(changes):
-    return not changes or not (changes.get("service") or any(changes.get(key) for key in INLINES))
+    return not changes or not (changes.get("service") or any(changes.get(key) for key in (*INLINES, NOTES, NEW_VENUES)))
 
 
-def propose_change(*, service, submitted_by, changes, data=None):
-    """Hold `changes` to a published service for approval. An earlier proposal by the same
-    person that is still waiting is replaced. Returns the new PendingChange."""
+def propose_change(*, service, changes, submitted_by=None, invitation=None, data=None):
+    """Hold `changes` to a service for approval, from a person's account (`submitted_by`) or
+    from the service itself through its check-in link (`invitation`): exactly one. An earlier
+    proposal from the same account or link that is still waiting is replaced. Returns the new
+    PendingChange."""
+    if (submitted_by is None) == (invitation is None):
+        raise ValueError("A proposal comes from one account or one check-in invitation.")
+    proposer = {"submitted_by": submitted_by} if submitted_by is not None else {"invitation": invitation}
     latest = service.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True).first()
     with transaction.atomic():
-        PendingChange.objects.filter(service_id=service.pk, submitted_by=submitted_by,
-                                     status=ChangeStatus.PENDING).update(status=ChangeStatus.SUPERSEDED)
-        return PendingChange.objects.create(service_id=service.pk, submitted_by=submitted_by, data=data or {},
-                                            changes=changes, base_history_id=latest)
+        PendingChange.objects.filter(service_id=service.pk, status=ChangeStatus.PENDING, **proposer).update(
+            status=ChangeStatus.SUPERSEDED)
+        return PendingChange.objects.create(service_id=service.pk, data=data or {}, changes=changes,
+                                            base_history_id=latest, **proposer)
 
 
 # --- Reviewing ---------------------------------------------------------------------------
@@ -229,6 +246,15 @@ def review(change):
                     result.conflicts.append(Conflict(f"{key}.{row.pk}.{name}", title, label(model, name),
                                                      shown(model, name, values["base"]), shown(model, name, live),
                                                      shown(model, name, values["new"])))
+    for entry in change.changes.get(NEW_VENUES, []):
+        for name in NEW_VENUE_FIELDS:
+            value = entry["fields"].get(name, {}).get("new")
+            if value:
+                result.rows.append(("New venue", label(Venue, name), "(none)", str(value)))
+    for note in change.changes.get(NOTES, []):
+        # Not applied by approving: the editor reads it and changes the record by hand if it is right.
+        result.rows.append(("Note from the service (not applied: change by hand)", str(note.get("about", "")),
+                            "", str(note.get("text", ""))))
     return result
 
 
@@ -250,6 +276,7 @@ def reject_change(*, change, decided_by, reason):
         raise ValidationError("Give a reason for the submitter before rejecting.")
     with transaction.atomic():
         _decide(change, ChangeStatus.REJECTED, decided_by, reason)
+    change_rejected.send(sender=PendingChange, change=change)
     return change
 
 
@@ -276,22 +303,57 @@ def approve_change(*, change, decided_by, choices=None):
                           if f"service.{name}" not in keep_live}
         for name, value in service_fields.items():
             _set(service, name, value)
-        service._change_reason = f"Approved change proposed by {change.submitted_by}"
+        service._change_reason = f"Approved change proposed by {change.proposed_by}"
         service._history_user = decided_by
         for key, model in INLINES.items():
             _apply_inline(service, key, model, change.changes.get(key, []), keep_live, decided_by, change)
+        _add_venues(service, change.changes.get(NEW_VENUES, []), decided_by, change)
         _check(service)
         service.save()
         for name, value in service_fields.items():
             if service._meta.get_field(name).many_to_many:
                 getattr(service, name).set(value)
         # The provider proposed it and the IMHSG approved it: the changed facts are confirmed today.
-        record_curator_edits(service, list(service_fields), decided_by)
+        _vouch(service, list(service_fields), decided_by, change)
     return change
 
 
+def _vouch(obj, fields, by, change):
+    """The approved facts come from the approving editor, confirmed today; when the service
+    itself sent them (its check-in), they are also checked by the service, on the day it did."""
+    facts = record_curator_edits(obj, fields, by)
+    if change.from_the_service and facts:
+        owner = {"Service": "service", "ReferralRoute": "route", "Venue": "venue"}[type(obj).__name__]
+        Fact.objects.filter(**{owner: obj}, field__in=facts).update(
+            checked_by_service_on=timezone.localdate(change.submitted_at))
+
+
+def _add_venues(service, entries, by, change):
+    """Venues new to the directory: the venue (or the one already recorded under that name and
+    postcode: venues are shared), and the service placed there unless it already is."""
+    reason = f"Approved change proposed by {change.proposed_by}"
+    for entry in entries:
+        values = {name: (entry["fields"].get(name, {}).get("new") or "") for name in NEW_VENUE_FIELDS}
+        venue = Venue(**values)
+        try:
+            venue.full_clean(validate_unique=False)  # the postcode must be known; places it on the map
+        except ValidationError as error:
+            raise ValidationError([f"New venue {values['name']}: {m}" for m in error.messages]) from error
+        existing = Venue.objects.filter(name=venue.name, postcode=venue.postcode).first()
+        if existing is None:
+            venue._change_reason, venue._history_user = reason, by
+            venue.save()
+            _vouch(venue, ["address"], by, change)
+        else:
+            venue = existing
+        if not ServiceAtLocation.objects.filter(service=service, venue=venue).exists():
+            placed = ServiceAtLocation(service=service, venue=venue)
+            placed._change_reason, placed._history_user = reason, by
+            placed.save()
+
+
 def _apply_inline(service, key, model, entries, keep_live, by, change):
-    reason = f"Approved change proposed by {change.submitted_by}"
+    reason = f"Approved change proposed by {change.proposed_by}"
     for entry in entries:
         if entry["action"] == "add":
             row = model(service=service)
@@ -321,7 +383,7 @@ def _apply_inline(service, key, model, entries, keep_live, by, change):
         row.save()
         if model is ReferralRoute:
             changed = list(entry["fields"]) if entry["action"] == "add" else fields
-            record_curator_edits(row, changed, by)
+            _vouch(row, changed, by, change)
 
 
 def _check(service):

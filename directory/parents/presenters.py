@@ -215,7 +215,8 @@ class ParentCard:
     @property
     def contacts(self):
         """(label, text, href, checked) for each way to get in touch that is recorded. `href` is ""
-        when a stored address may not be a link; `checked` is False until the IMHSG confirms it."""
+        when a stored address may not be a link; `checked` is True once the IMHSG confirms it, the
+        date the service itself said it is still right (issue 20) until then, else False."""
         service = self.service
         rows = []
         if service.phone:
@@ -228,7 +229,9 @@ class ParentCard:
 
     def _checked(self, field_name):
         fact = self.facts.get(self.service, field_name)
-        return fact is not None and fact.is_confirmed
+        if fact is None:
+            return False
+        return True if fact.is_confirmed else (fact.checked_by_service_on or False)
 
     @property
     def when(self):

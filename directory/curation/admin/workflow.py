@@ -148,7 +148,7 @@ class ModeratedServiceMixin:
             pending = PendingChange.objects.filter(service_id=object_id, status=ChangeStatus.PENDING)
             if is_organisation_editor(request.user):
                 pending = pending.filter(submitted_by=request.user)  # the only ones they may open
-            extra_context["pending_changes"] = list(pending.select_related("submitted_by")[:10])
+            extra_context["pending_changes"] = list(pending.select_related("submitted_by", "invitation")[:10])
         return super().change_view(request, object_id, form_url, extra_context)
 
     def proposal_forms(self, request, change, service):
@@ -180,7 +180,8 @@ class ModeratedServiceMixin:
         if not (str(object_id).isascii() and str(object_id).isdigit()):
             raise Http404("No such service.")
         change = get_object_or_404(
-            PendingChange.objects.select_related("submitted_by", "decided_by"), pk=change_id, service_id=object_id)
+            PendingChange.objects.select_related("submitted_by", "invitation", "decided_by"), pk=change_id,
+            service_id=object_id)
         moderator = can_moderate(request.user)
         if not (moderator or may_read_proposal(request.user, change)) or (request.method == "POST" and not moderator):
             raise PermissionDenied
@@ -247,10 +248,10 @@ class PendingChangeAdmin(admin.ModelAdmin):
     """The moderation queue. IMHSG editors see every proposal; an organisation editor sees
     their own, with the outcome and the reason."""
 
-    list_display = ["service", "submitted_by", "submitted_at", "status", "decided_by", "reason", "review_link"]
+    list_display = ["service", "proposer", "submitted_at", "status", "decided_by", "reason", "review_link"]
     list_filter = ["status"]
-    list_select_related = ["service", "submitted_by", "decided_by"]
-    search_fields = ["service__name", "submitted_by__username"]
+    list_select_related = ["service", "submitted_by", "invitation", "decided_by"]
+    search_fields = ["service__name", "submitted_by__username", "invitation__name"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -266,6 +267,11 @@ class PendingChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.display(description="proposed by", ordering="submitted_by__username")
+    def proposer(self, obj):
+        """A person's account, or the service through its check-in link (no account)."""
+        return obj.proposed_by
 
     @admin.display(description="review")
     def review_link(self, obj):
