@@ -71,8 +71,8 @@ class CheckInContactInline(ImhsgOnly, admin.StackedInline):
     fields = [("name", "email")]
     extra = 1
     max_num = 1
-    verbose_name = "check-in contact"
-    verbose_name_plural = "Check-in contact (private)"
+    # With one form at most the admin heads the inline with verbose_name.
+    verbose_name = verbose_name_plural = "Check-in contact (private)"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
