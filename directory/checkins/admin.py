@@ -107,6 +107,10 @@ class CheckInContactAdmin(ImhsgOnly, admin.ModelAdmin):
 
 # --- Invitations ------------------------------------------------------------------------------
 
+def day(moment):
+    return f"{timezone.localtime(moment):%-d %b %Y}" if moment else "-"
+
+
 class StateFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
@@ -125,8 +129,8 @@ class CheckInInvitationAdmin(SuperuserDeletesOnly, admin.ModelAdmin):
     """What was sent and what came of it. Read-only: invitations are made by `invite` (the
     service list's action, `manage.py invite_providers`); the only write here is Revoke."""
 
-    list_display = ["service", "sent_to", "created_at", "expires_at", "opened_at", "answered_at", "reminders",
-                    "revoked_at", "state"]
+    # Dates without times, and the state second, so that every column fits a laptop's width.
+    list_display = ["service", "state", "sent_to", "sent", "expires", "opened", "answered", "reminders", "revoked"]
     list_filter = [StateFilter]
     list_select_related = ["service"]
     search_fields = ["service__name", "name", "email"]
@@ -152,11 +156,31 @@ class CheckInInvitationAdmin(SuperuserDeletesOnly, admin.ModelAdmin):
     def sent_to(self, obj):
         return format_html("{}<br>{}", obj.name, obj.email)
 
+    @admin.display(description="sent", ordering="created_at")
+    def sent(self, obj):
+        return day(obj.created_at)
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, obj):
+        return day(obj.expires_at)
+
+    @admin.display(description="first opened", ordering="opened_at")
+    def opened(self, obj):
+        return day(obj.opened_at)
+
+    @admin.display(description="last answered", ordering="answered_at")
+    def answered(self, obj):
+        return day(obj.answered_at)
+
+    @admin.display(description="revoked", ordering="revoked_at")
+    def revoked(self, obj):
+        return day(obj.revoked_at)
+
     @admin.display(description="reminders", ordering="reminders_sent")
     def reminders(self, obj):
         if not obj.reminders_sent:
             return "None"
-        return f"{obj.reminders_sent} (last {timezone.localtime(obj.last_reminded_at):%-d %b %Y})"
+        return f"{obj.reminders_sent} (last {day(obj.last_reminded_at)})"
 
     @admin.display(description="state")
     def state(self, obj):
