@@ -8,6 +8,7 @@ import axes.admin  # noqa: F401,E402  (access attempts and logs)
 import accounts.admin  # noqa: F401,E402  (after axes.admin: IMHSG editors unlock sign-in under Access attempts)
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.curation.admin.records  # noqa: F401,E402
+import directory.checkins.admin  # noqa: F401,E402  (after records: adds the contact inline and the invite action)
 from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
 from directory.curation.dashboard import dashboard_view  # noqa: E402

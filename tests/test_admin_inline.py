@@ -87,6 +87,12 @@ def open_every_admin_page(client, django_user_model, acacia_editor):
     PendingChange.objects.create(service=acacia, submitted_by=acacia_editor, data={"summary": ["A new summary."]})
     Suggestion.objects.create(service=acacia, text="The phone number has changed.")
     UrgentHelp.objects.create(name="A crisis line", url="https://example.org/")
+    # A check-in contact and an invitation (issue 20), so their pages have a record to open.
+    from directory.checkins.tokens import create_invitation
+    from directory.models import CheckInContact
+
+    CheckInContact.objects.create(service=acacia, name="Cleo Contact", email="cleo@example.org")
+    create_invitation(service=acacia, name="Cleo Contact", email="cleo@example.org")
     acacia.save()  # a second history record, for the compare view
     client.force_login(superuser)
     pages, skipped = {}, []

@@ -79,3 +79,36 @@ def test_drafts_archived_and_pending_changes_never_reach_a_public_surface(django
     for service in leaky:
         assert client.get(f"/services/{service.slug}/").status_code == 404
         assert client.get(f"/parents/services/{service.slug}/").status_code == 404
+
+
+# --- Issue 20: check-in contacts and the addresses invitations went to ----------------------------
+
+CONTACT_NAME, CONTACT_EMAIL = "Quillon Leakcheckcontact", "quillon.leakcheck@example.org"
+INVITED_NAME, INVITED_EMAIL = "Ysolde Leakcheckinvited", "ysolde.leakcheck@example.org"
+
+
+def test_check_in_contacts_and_invitation_addresses_never_reach_a_public_surface(settings):
+    """Every public page, API endpoint and the CSV that shows the service, searched for the
+    contact's and the invited person's distinctive name and e-mail (issue 20, item 8)."""
+    from directory.checkins.tokens import create_invitation
+    from directory.models import CheckInContact
+
+    settings.CACHE_PAGES = False
+    client = Client()
+    acacia = Service.objects.get(slug="acacia")
+    CheckInContact.objects.create(service=acacia, name=CONTACT_NAME, email=CONTACT_EMAIL)
+    create_invitation(service=acacia, name=INVITED_NAME, email=INVITED_EMAIL)
+    urls = public_urls([acacia.pk]) + [
+        f"/services/{acacia.slug}/", f"/parents/services/{acacia.slug}/", f"/services/{acacia.slug}/suggest/",
+        f"/parents/services/{acacia.slug}/suggest/", f"/api/services/{acacia.uuid}",
+        "/search/?q=acacia", "/search/?q=leakcheck", "/search/?q=quillon", "/api/services?search=acacia",
+    ]
+    urls += [f"/api/service_at_locations/{row['id']}" for row in
+             client.get("/api/service_at_locations?per_page=200").json()["contents"]
+             if row.get("service_id") == str(acacia.uuid)]
+    shown = snapshot(client, urls)
+    assert any(acacia.name in (text if isinstance(text, str) else json.dumps(text)) for text in shown.values())
+    for url, body in shown.items():
+        text = (body if isinstance(body, str) else json.dumps(body)).lower()
+        for marker in (CONTACT_NAME, CONTACT_EMAIL, INVITED_NAME, INVITED_EMAIL, "leakcheckcontact", "leakcheckinvited"):
+            assert marker.lower() not in text, f"{marker!r} leaked on {url}"

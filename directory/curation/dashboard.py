@@ -1,6 +1,8 @@
 """The curation dashboard (/admin/curation/): what needs the IMHSG's attention, each count a link
 to the filtered list."""
 from dataclasses import dataclass
+from datetime import datetime, time
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
@@ -9,8 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.curation.review import DUE_SOON_DAYS, due_soon_q, overdue_q
-from directory.curation.roles import can_open_dashboard
-from directory.models import ChangeStatus, Fact, Focus, PendingChange, ReferralRoute, Service, Status
+from directory.curation.roles import can_open_dashboard, is_organisation_editor
+from directory.models import (
+    ChangeStatus, CheckInContact, CheckInInvitation, Fact, Focus, PendingChange, ReferralRoute, SelfAudit, Service,
+    Status,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,39 @@ class DashboardCount:
     label: str
     count: int
     url: str
+    of: int = None  # "N of M" when set
+    help: str = ""
+
+
+CHECKED_HELP = (
+    "Published services that, in the last 12 months, the IMHSG marked as checked ('Mark as checked today', "
+    "the last-checked date) or that answered a check-in (an invitation answered or a self-audit submitted). "
+    "Twelve months means on or after the same date last year. Drafts and archived services are not counted."
+)
+
+
+def one_year_before(today):
+    """The same date a year earlier; 29 February goes to 28 February."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:
+        return today.replace(year=today.year - 1, day=28)
+
+
+def checked_within_a_year_q(today):
+    """A published service "checked by the service or the IMHSG within 12 months" on `today`:
+    on or after one_year_before(today) (so exactly 12 months ago counts, a day more does not),
+    either
+    - the IMHSG marked it as checked (`last_reviewed`, set by "Mark as checked today"), or
+    - the service answered a check-in: one of its invitations has `answered_at`, or a
+      self-audit of it was submitted (`submitted_at`), on or after the start of that day
+      (local time).
+    Confirming single facts does not count: it is not a check of the whole entry."""
+    since = one_year_before(today)
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    answered = CheckInInvitation.objects.filter(service=OuterRef("pk"), answered_at__gte=start)
+    audited = SelfAudit.objects.filter(service=OuterRef("pk"), submitted_at__gte=start)
+    return Q(status=Status.PUBLISHED) & (Q(last_reviewed__gte=since) | Q(Exists(answered)) | Q(Exists(audited)))
 
 
 def missing_q(what):
@@ -28,6 +66,8 @@ def missing_q(what):
         "criteria": ~Exists(routes.exclude(acceptance_criteria="")),
         "contact": Q(phone="", email="", url=""),
         "parent_description": Q(status=Status.PUBLISHED, parent_description=""),
+        # The private contact the IMHSG asks to check the entry (issue 20).
+        "checkin_contact": ~Exists(CheckInContact.objects.filter(service=OuterRef("pk"))),
     }[what]
 
 
@@ -44,6 +84,9 @@ def dashboard_counts(today=None):
         no_parent_text=Count("pk", filter=missing_q("parent_description")),
         focus_unconfirmed=Count("pk", filter=Q(focus_confirmed=False)),
         drafts=Count("pk", filter=Q(status=Status.DRAFT)),
+        no_checkin_contact=Count("pk", filter=missing_q("checkin_contact")),
+        published=Count("pk", filter=Q(status=Status.PUBLISHED)),
+        checked=Count("pk", filter=checked_within_a_year_q(today)),
     )
     facts = Fact.objects.aggregate(unconfirmed=Count("pk", filter=Q(confirmed_on__isnull=True)))
     pending = PendingChange.objects.filter(status=ChangeStatus.PENDING).count()
@@ -67,6 +110,10 @@ def dashboard_counts(today=None):
         DashboardCount("Facts not yet confirmed", facts["unconfirmed"],
                reverse("admin:directory_fact_changelist") + "?confirmed=no"),
         DashboardCount("Drafts", services["drafts"], f"{services_url}?status__exact=draft"),
+        DashboardCount("Services without a check-in contact", services["no_checkin_contact"],
+                       f"{services_url}?missing=checkin_contact"),
+        DashboardCount("Checked by the service or the IMHSG within 12 months", services["checked"],
+                       f"{services_url}?checked=yes", of=services["published"], help=CHECKED_HELP),
     ]
 
 
@@ -77,12 +124,35 @@ class MissingFilter(admin.SimpleListFilter):
     parameter_name = "missing"
 
     def lookups(self, request, model_admin):
-        return [("route", "Referral route"), ("criteria", "Acceptance criteria"), ("contact", "Contact details"),
-                ("parent_description", "Description for parents")]
+        choices = [("route", "Referral route"), ("criteria", "Acceptance criteria"), ("contact", "Contact details"),
+                   ("parent_description", "Description for parents")]
+        # Whether a service has a check-in contact is the IMHSG's business, not its organisation editors'.
+        if not is_organisation_editor(request.user):
+            choices.append(("checkin_contact", "Check-in contact"))
+        return choices
 
     def queryset(self, request, queryset):
         if self.value() in dict(self.lookup_choices):
             return queryset.filter(missing_q(self.value()))
+        return queryset
+
+
+class CheckedFilter(admin.SimpleListFilter):
+    """Published services checked by the service or the IMHSG within 12 months, or not
+    (`checked_within_a_year_q`): the dashboard's "N of M" links here."""
+
+    title = "checked within 12 months"
+    parameter_name = "checked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Checked within 12 months"), ("no", "Published, not checked within 12 months")]
+
+    def queryset(self, request, queryset):
+        checked = checked_within_a_year_q(timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(checked)
+        if self.value() == "no":
+            return queryset.filter(status=Status.PUBLISHED).exclude(checked)
         return queryset
 
 

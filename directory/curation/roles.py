@@ -40,7 +40,8 @@ def ensure_roles(sender=None, **kwargs):
     everything = Permission.objects.filter(content_type__app_label__in=APPS).select_related("content_type")
     # Inline rows (routes, venues of a service) are removed as part of editing the service, so
     # "delete" on those two is an edit of the service; deleting a record itself is for superusers.
-    inline_deletes = {"delete_referralroute", "delete_serviceatlocation"}
+    # A service's private check-in contact (issue 20) is removed the same way, by IMHSG editors only.
+    inline_deletes = {"delete_referralroute", "delete_serviceatlocation", "delete_checkincontact"}
     editors = [p for p in everything if not p.codename.startswith("delete_") or p.codename in inline_deletes]
     viewers = [p for p in everything if p.codename.startswith("view_")]
     wanted = set(ORGANISATION_EDITOR_PERMISSIONS)

@@ -19,7 +19,7 @@ from directory.curation.admin.bulk import ServiceBulkMixin
 from directory.curation.admin.workflow import (
     CompareVersionsMixin, ModeratedServiceMixin, OrganisationScopedMixin, PendingChangeAdmin, SuperuserDeletesOnly,
 )
-from directory.curation.dashboard import MissingFilter
+from directory.curation.dashboard import CheckedFilter, MissingFilter
 from directory.curation.review import DUE_SOON_TEXT, due_soon_q, overdue_q
 from directory.curation.roles import can_moderate, curators, is_imhsg_editor, is_organisation_editor, organisation_ids
 from directory.models import (
@@ -362,7 +362,7 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
                     "next_review_due"]
     list_filter = [
         "status", "levels", "focus", "focus_confirmed", DistrictFilter, ReviewFilter, MissingFilter,
-        ParentDescriptionFilter, "needs",
+        ParentDescriptionFilter, CheckedFilter, "needs",
         ("organisation", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["organisation"]
@@ -416,6 +416,18 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("levels")
+
+    # Inlines that only IMHSG editors see, in any form: the private check-in contact, which
+    # directory/checkins/admin.py adds here (curation may not import checkins). Organisation
+    # editors and viewers never get them, so no form, proposal or review page of theirs has them.
+    imhsg_only_inlines = []
+
+    def get_inlines(self, request, obj):
+        return [*self.inlines, *(self.imhsg_only_inlines if can_moderate(request.user) else [])]
+
+    def has_invite_permission(self, request):
+        """Who may use "Send check-in invitations" (the action directory/checkins/admin.py adds)."""
+        return can_moderate(request.user) and request.user.has_perm("directory.add_checkininvitation")
 
     # --- Roles: organisation editors propose; IMHSG editors publish and moderate ---------
 

@@ -45,8 +45,10 @@ def test_the_imhsg_editors_group_has_the_directory_permissions_but_no_deletion()
     group = Group.objects.get(name=IMHSG_EDITORS)
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"add_service", "change_service", "publish_service", "moderate_service", "change_district"} <= codenames
-    # Routes and venues leave a service as part of editing it; records themselves are deleted by superusers only.
-    assert {c for c in codenames if c.startswith("delete_")} == {"delete_referralroute", "delete_serviceatlocation"}
+    # Routes, venues and the private check-in contact leave a service as part of editing it; records
+    # themselves are deleted by superusers only.
+    assert {c for c in codenames if c.startswith("delete_")} == {"delete_referralroute", "delete_serviceatlocation",
+                                                                 "delete_checkincontact"}
 
 
 def add_services(count):
@@ -131,8 +133,8 @@ def test_a_forged_district_in_the_filter_lists_nothing_rather_than_failing(curat
     assert response.context["cl"].result_count == 0 and list(response.context["cl"].result_list) == []
 
 
-CHANGE_QUERIES = 24  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
-# one listing the curators who may own the service, one reading the owner's e-mail
+CHANGE_QUERIES = 25  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
+# one listing the curators who may own the service, one reading the owner's e-mail, one for the check-in contact
 
 
 @pytest.mark.parametrize("rows", [1, 4])
@@ -173,6 +175,7 @@ def new_service_post(**overrides):
         "referral_routes-1-referrer": "self", "referral_routes-1-method": "phone", "referral_routes-1-order": "1",
         **management_form("service_at_locations", 1),
         "service_at_locations-0-venue": venue.pk, "service_at_locations-0-note": "",
+        **management_form("checkin_contact", 0),  # the private contact, on IMHSG editors' pages only
     }
     data.update(overrides)
     return data

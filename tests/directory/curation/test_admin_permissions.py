@@ -68,7 +68,9 @@ ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "s
 # become proposed changes, they never write organisations, routes or venues of published
 # services, statuses or history (a revert writes the record directly, so only those who publish
 # revert); they never see curator notes; nobody but a superuser deletes or manages people,
-# sign-in records and devices; anonymous is sent to the sign-in page.
+# sign-in records and devices; anonymous is sent to the sign-in page. Check-in contacts and
+# invitations (issue 20) are the IMHSG's: organisation editors never open them, viewers read
+# them, IMHSG editors write contacts and revoke invitations (which nobody edits or adds by hand).
 TABLE_TEXT = """
 # case                                      anonymous    viewer       own_editor   other_editor imhsg_editor superuser
 app_list[auth]                              login/login  no/no        no/no        no/no        no/no        ok/read
@@ -118,6 +120,18 @@ curator-details-of                          login/login  no/no        no/no     
 curator-details-of[superuser]               login/login  no/no        no/no        no/no        no/no        ok/saved
 enrolment-link                              login/login  no/no        no/no        no/no        ok/read      ok/read
 two-factor-enrol                            login/login  no/no        no/no        no/no        no/no        no/no
+directory_checkincontact_add                login/login  no/no        no/no        no/no        ok/saved     ok/saved
+directory_checkincontact_change             login/login  ok/no        no/no        no/no        ok/saved     ok/saved
+directory_checkincontact_changelist         login/login  ok/no        no/no        no/no        ok/saved     ok/saved
+directory_checkincontact_delete             login/login  no/no        no/no        no/no        ok/saved     ok/saved
+directory_checkincontact_history            login/login  ok/read      no/no        no/no        ok/read      ok/read
+directory_checkincontact_object             login/login  go/read      go/read      go/read      go/read      go/read
+directory_checkininvitation_add             login/login  no/no        no/no        no/no        no/no        no/no
+directory_checkininvitation_change          login/login  ok/no        no/no        no/no        ok/no        ok/no
+directory_checkininvitation_changelist      login/login  ok/no        no/no        no/no        ok/saved     ok/saved
+directory_checkininvitation_delete          login/login  no/no        no/no        no/no        no/no        ok/saved
+directory_checkininvitation_history         login/login  ok/read      no/no        no/no        ok/read      ok/read
+directory_checkininvitation_object          login/login  go/read      go/read      go/read      go/read      go/read
 directory_deliverymode_add                  login/login  no/no        no/no        no/no        ok/saved     ok/saved
 directory_deliverymode_change               login/login  ok/no        ok/no        ok/no        ok/saved     ok/saved
 directory_deliverymode_changelist           login/login  ok/no        ok/no        ok/no        ok/no        ok/saved
@@ -430,6 +444,18 @@ class World:
         return PendingChange.objects.get(service=self.published, submitted_by=self.omar)
 
     @cached_property
+    def checkincontact(self):
+        from directory.models import CheckInContact
+
+        return CheckInContact.objects.create(service=self.published, name="Cleo Matrix", email="cleo@example.org")
+
+    @cached_property
+    def checkininvitation(self):
+        from directory.checkins.tokens import create_invitation
+
+        return create_invitation(service=self.published, name="Cleo Matrix", email="cleo@example.org")[0]
+
+    @cached_property
     def suggestion(self):
         return Suggestion.objects.create(service=self.published, text="The phone number is wrong (matrix).")
 
@@ -720,6 +746,9 @@ MODELS = [
     ModelSpec("directory.suggestion", lambda w: w.suggestion, text_change("curator_reason"), "curator_reason",
               action="accept"),
     ModelSpec("directory.fact", lambda w: w.fact, text_change("note"), "note", action="confirm"),
+    ModelSpec("directory.checkincontact", lambda w: w.checkincontact, text_change("name"), "name"),
+    ModelSpec("directory.checkininvitation", lambda w: w.checkininvitation, text_change("name"), "name",
+              action="revoke"),
     ModelSpec("mapping.district", lambda w: w.first(District), text_change("name"), "name",
               unique=("name", "slug", "code")),
     ModelSpec("mapping.ward", lambda w: w.first(Ward), text_change("name"), "name", unique=("code",)),
@@ -849,6 +878,8 @@ def action_saved(spec):
             return "" if record.confirmed_on else "the fact is not confirmed"
         if spec.action == "accept":
             return "" if record.status == "accepted" else f"the suggestion is {record.status}"
+        if spec.action == "revoke":
+            return "" if record.revoked_at else "the link was not revoked"
         if spec.action == "list_editable":
             return "" if record.order == spec.target(world).order + 7 else f"the order is {record.order}"
         return f"no check for {spec.action}"
@@ -872,6 +903,8 @@ def add_changes(spec):
             new["code"] = "E08999999"
         if spec.label == "directory.searchsynonym":
             new["terms"] = "matrixone, matrixtwo"
+        if spec.label == "directory.checkincontact":
+            new["service"] = str(world.published_nbn.pk)  # one contact per service: one that has none
         if spec.label == "otp_totp.totpdevice":
             new["user"] = str(world.uma.pk)
         if spec.label == "auth.user":

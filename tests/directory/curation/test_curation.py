@@ -346,12 +346,13 @@ def test_the_three_roles_hold_exactly_their_permissions(django_assert_num_querie
     editors = role_permissions(curation.IMHSG_EDITORS)
     everything = {f"{p.content_type.app_label}.{p.codename}"
                   for p in Permission.objects.filter(content_type__app_label__in=["directory", "mapping"])}
-    # IMHSG editors: everything in the directory and the map but deleting, bar the two inline rows.
+    # IMHSG editors: everything in the directory and the map but deleting, bar the three inline rows
+    # (routes, venues and the private check-in contact of a service).
+    inline_deletes = {"directory.delete_referralroute", "directory.delete_serviceatlocation",
+                      "directory.delete_checkincontact"}
     assert {"directory.change_service", "directory.moderate_service", "mapping.change_postcode"} <= editors
-    assert {p for p in editors if ".delete_" in p} == {"directory.delete_referralroute",
-                                                         "directory.delete_serviceatlocation"}
-    assert editors == {p for p in everything if ".delete_" not in p} | {"directory.delete_referralroute",
-                                                                        "directory.delete_serviceatlocation"}
+    assert {p for p in editors if ".delete_" in p} == inline_deletes
+    assert editors == {p for p in everything if ".delete_" not in p} | inline_deletes
     # Viewers: every view permission there, and nothing else.
     viewers = role_permissions(curation.VIEWERS)
     assert "directory.view_service" in viewers and "mapping.view_district" in viewers
