@@ -43,6 +43,7 @@ def report_view(request):
     context = _context(
         request, "Self-audit report", form=form, filters=filters, rows=rows, headline=report.headline(filters),
         barrier_counts=report.barrier_counts(filters), query=query,
+        chosen=[words for key, words in BARRIERS.items() if key in filters.barriers],
         csv_url=reverse("self-audit-report-csv") + (f"?{query}" if query else ""),
         filtered=bool(filters.barriers or filters.year or filters.district))
     return TemplateResponse(request, "admin/checkins/report.html", context)

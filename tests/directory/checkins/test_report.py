@@ -162,6 +162,7 @@ def test_several_barriers_show_services_with_every_one(viewer_client):
     audit(c, when(2026), **NOT_FREE)
     response = viewer_client.get(REPORT, {"barrier": ["not_free", "excludes_under_twos"]})
     assert rows_of(response) == [b.name]
+    assert "Answered services showing babies under two excluded and not free: 1</caption>" in response.content.decode()
 
 
 def test_a_barrier_of_an_older_audit_no_longer_counts(viewer_client):
