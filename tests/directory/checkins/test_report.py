@@ -561,3 +561,29 @@ def test_the_number_of_queries_does_not_grow_with_services_or_audits(viewer_clie
     assert few == many
     sign_in = queries(viewer_client, reverse("admin:password_change_done"))
     assert many - sign_in == EXPECTED[name]
+
+
+# --- Fuzz: no query string gives a server error -------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+VALUES = st.one_of(st.text(max_size=30), st.integers().map(str), st.sampled_from(
+    ["not_free", "english_only", "2026", "1999", "0", "-1", "1e9", "9" * 30, "", " ", "\x00", "<x>"]))
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(barrier=st.lists(VALUES, max_size=3), year=st.lists(VALUES, max_size=2), district=st.lists(VALUES, max_size=2),
+       earlier=VALUES, later=VALUES)
+def test_no_query_string_makes_a_server_error(viewer_client, barrier, year, district, earlier, later):
+    acacia = service("acacia")
+    if not SelfAudit.objects.filter(service=acacia).exists():
+        audit(acacia, when(2025), cost="paid")
+        audit(acacia, when(2026), cost="free")
+    query = {"barrier": barrier, "year": year, "district": district}
+    for url, data in ((REPORT, query), (CSV, query),
+                      (reverse("self-audit-compare", args=[acacia.pk]), {"earlier": earlier, "later": later})):
+        response = viewer_client.get(url, data)
+        assert response.status_code in (200, 404), (url, data, response.status_code)
+        assert b"<x>" not in response.content or url == CSV
