@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET
 
 from directory.checkins import report
 from directory.checkins.barriers import BARRIERS, QUESTIONS
-from directory.curation.roles import is_organisation_editor
 from directory.models import SelfAudit, Service
 
 
@@ -141,7 +140,7 @@ class SelfAuditAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return report.can_see_self_audits(request.user) and not is_organisation_editor(request.user)
+        return report.can_see_self_audits(request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("service", "invitation", "pending_change")

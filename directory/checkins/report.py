@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 
 from directory.checkins.barriers import (
@@ -67,9 +68,7 @@ class Filters:
     errors: list = field(default_factory=list)
 
     def query(self):
-        """The filters as a query string (for the CSV link and the history pages' way back)."""
-        from django.http import QueryDict
-
+        """The filters as a query string (for the CSV link)."""
         query = QueryDict(mutable=True)
         query.setlist("barrier", self.barriers)
         if self.year:

@@ -91,6 +91,14 @@ def test_a_viewer_reads_the_self_audit_report_filters_it_downloads_it_and_compar
     expect(history.nth(1)).to_contain_text("4 May 2025")
     check(page, "audit-report-3-history")
 
+    # One self-audit in the admin: read-only, its answers in words.
+    page.locator("#self-audit-history tbody tr").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="View self-audit")).to_be_visible()
+    expect(page.get_by_role("row", name="Do you accept referrals for babies under two?")).to_contain_text("No")
+    expect(page.locator("input[name=_save]")).to_have_count(0)
+    check(page, "audit-report-3a-audit")
+    page.go_back()
+
     # And the two compared, question by question, the changes said in words.
     page.get_by_role("button", name="Compare").click()
     expect(page.get_by_role("heading", name="Compare self-audits of Acacia")).to_be_visible()
@@ -108,3 +116,9 @@ def test_a_viewer_reads_the_self_audit_report_filters_it_downloads_it_and_compar
     page.goto(f"{url}/admin/self-audits/?year=abc&barrier=forged")
     expect(page.get_by_role("alert")).to_contain_text("There is no barrier called “forged”")
     check(page, "audit-report-6-bad-filters")
+
+    # The self-audits' list in the admin, filtered on a barrier.
+    page.goto(f"{url}/admin/directory/selfaudit/?english_only__exact=1")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    expect(page.locator("#result_list")).to_contain_text("English only")
+    check(page, "audit-report-7-admin-list")
