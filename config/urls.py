@@ -15,6 +15,7 @@ from directory.curation.dashboard import dashboard_view  # noqa: E402
 from directory.curation.people import curator_details_view  # noqa: E402
 import directory.suggestions.admin  # noqa: F401,E402
 import directory.search.admin  # noqa: F401,E402
+from directory.checkins import admin_report  # noqa: E402  (also registers self-audits in the admin)
 import mapping.admin  # noqa: F401,E402
 
 admin.site.site_header = "IMHSG curation"
@@ -42,6 +43,14 @@ urlpatterns = [
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
     path("admin/account/", admin.site.admin_view(curator_details_view), name="curator-details"),
     path("admin/curators/<int:user_id>/", admin.site.admin_view(curator_details_view), name="curator-details-of"),
+    # The IMHSG's self-audit report (issue 20): read-only, GET only.
+    path("admin/self-audits/", admin.site.admin_view(admin_report.report_view), name="self-audit-report"),
+    path("admin/self-audits/report.csv", admin.site.admin_view(admin_report.report_csv_view),
+         name="self-audit-report-csv"),
+    path("admin/self-audits/<int:service_id>/", admin.site.admin_view(admin_report.history_view),
+         name="self-audit-history"),
+    path("admin/self-audits/<int:service_id>/compare/", admin.site.admin_view(admin_report.compare_view),
+         name="self-audit-compare"),
     path("admin/", admin.site.urls),
     path("parents/", include("directory.parents.urls")),
     # set_language, for the parents' switcher once a complete translation exists.

@@ -4,6 +4,7 @@ included) is opened as a superuser, and the sign-in pages as others; no page may
 no template file a page was rendered from may have inline script or handlers in any of its
 branches (the export page's "select all" is only shown when there are fields to choose)."""
 import re
+from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from directory.models import PendingChange, Service, Suggestion, UrgentHelp
+from directory.models import PendingChange, SelfAudit, Service, Suggestion, UrgentHelp
 from tests.test_csp import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,9 @@ def fill(route, name, superuser):
         parameter = match.group("name") or match.group("group") or "positional"
         if parameter == "app_label":
             return "directory"
+        if parameter == "service_id":  # the self-audit report's history and comparison (issue 20)
+            audit = SelfAudit.objects.first()
+            return str(audit.service_id) if audit else None
         if parameter == "change_id":
             change = PendingChange.objects.first()
             return str(change.pk) if change else None
@@ -94,6 +98,9 @@ def open_every_admin_page(client, django_user_model, acacia_editor):
     CheckInContact.objects.create(service=acacia, name="Cleo Contact", email="cleo@example.org")
     create_invitation(service=acacia, name="Cleo Contact", email="cleo@example.org")
     acacia.save()  # a second history record, for the compare view
+    for year in (2025, 2026):  # two self-audits, for their history and comparison
+        SelfAudit.objects.create(service=acacia, submitted_at=datetime(year, 5, 4, tzinfo=dt_timezone.utc),
+                                 answers={"cost": "paid", "venues": [{"name": "A hall"}]}, not_free=True)
     client.force_login(superuser)
     pages, skipped = {}, []
     for route, name in admin_patterns():

@@ -11,3 +11,12 @@ def can_open_dashboard(user):
     """{% if request.user|can_open_dashboard %}: link to the curation dashboard only for those
     it opens for, never to a 403."""
     return curation.can_open_dashboard(user)
+
+
+@register.filter
+def can_see_self_audits(user):
+    """{% if request.user|can_see_self_audits %}: link to the self-audit report only for those
+    it opens for (directory/checkins/report.py)."""
+    from directory.checkins.report import can_see_self_audits as rule
+
+    return rule(user)

@@ -34,6 +34,7 @@ To see what today's code does for every cell (e.g. when adding a route), run wit
 MATRIX_PRINT=1 and -s: each case prints its observed row in the table's format.
 """
 import os
+from datetime import timedelta
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,7 +59,7 @@ from directory.models import (
     ReferralRoute, SearchSynonym, Service, ServiceAtLocation, Status, UrgentHelp, Venue,
 )
 from directory.models import Fact
-from directory.models import Suggestion
+from directory.models import SelfAudit, Suggestion
 from mapping.models import District, NeedsModelSettings, Postcode, Ward
 
 ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "superuser")
@@ -118,8 +119,6 @@ curation-dashboard                          login/login  ok/read      no/no     
 curator-details                             login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
 curator-details-of                          login/login  no/no        no/no        no/no        ok/saved     ok/saved
 curator-details-of[superuser]               login/login  no/no        no/no        no/no        no/no        ok/saved
-enrolment-link                              login/login  no/no        no/no        no/no        ok/read      ok/read
-two-factor-enrol                            login/login  no/no        no/no        no/no        no/no        no/no
 directory_checkincontact_add                login/login  no/no        no/no        no/no        ok/saved     ok/saved
 directory_checkincontact_change             login/login  ok/no        no/no        no/no        ok/saved     ok/saved
 directory_checkincontact_changelist         login/login  ok/no        no/no        no/no        ok/saved     ok/saved
@@ -208,6 +207,12 @@ directory_searchsynonym_changelist          login/login  ok/no        no/no     
 directory_searchsynonym_delete              login/login  no/no        no/no        no/no        no/no        ok/saved
 directory_searchsynonym_history             login/login  ok/read      no/no        no/no        ok/read      ok/read
 directory_searchsynonym_object              login/login  go/read      go/read      go/read      go/read      go/read
+directory_selfaudit_add                     login/login  no/no        no/no        no/no        no/no        no/no
+directory_selfaudit_change                  login/login  ok/no        no/no        no/no        ok/no        ok/no
+directory_selfaudit_changelist              login/login  ok/no        no/no        no/no        ok/no        ok/saved
+directory_selfaudit_delete                  login/login  no/no        no/no        no/no        no/no        ok/saved
+directory_selfaudit_history                 login/login  ok/read      no/no        no/no        ok/read      ok/read
+directory_selfaudit_object                  login/login  go/read      go/read      go/read      go/read      go/read
 directory_service_add                       login/login  no/no        ok/saved     ok/no        ok/saved     ok/saved
 directory_service_change                    login/login  ok/no        ok/held      no/no        ok/saved     ok/saved
 directory_service_change[archived]          login/login  ok/no        ok/saved     no/no        ok/saved     ok/saved
@@ -257,6 +262,7 @@ directory_venue_history[draft]              login/login  ok/read      ok/read   
 directory_venue_object                      login/login  go/read      go/read      go/read      go/read      go/read
 directory_venue_simple_history              login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_venue_simple_history[draft]       login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
+enrolment-link                              login/login  no/no        no/no        no/no        ok/read      ok/read
 index                                       login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 jsi18n                                      login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 login                                       ok/read      go/read      go/read      go/read      go/read      go/read
@@ -295,6 +301,11 @@ otp_totp_totpdevice_object                  login/login  go/read      go/read   
 otp_totp_totpdevice_qrcode                  login/login  no/no        no/no        no/no        no/no        ok/read
 password_change                             login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
 password_change_done                        login/login  ok/read      ok/read      ok/read      ok/read      ok/read
+self-audit-compare                          login/login  ok/read      no/no        no/no        ok/read      ok/read
+self-audit-history                          login/login  ok/read      no/no        no/no        ok/read      ok/read
+self-audit-report                           login/login  ok/read      no/no        no/no        ok/read      ok/read
+self-audit-report-csv                       login/login  ok/read      no/no        no/no        ok/read      ok/read
+two-factor-enrol                            login/login  no/no        no/no        no/no        no/no        no/no
 two-factor-setup                            login/login  ok/no        ok/no        ok/no        ok/no        ok/no
 two-factor-verify                           login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 view_on_site                                login/login  go/read      go/read      go/read      go/read      go/read
@@ -458,6 +469,19 @@ class World:
     @cached_property
     def suggestion(self):
         return Suggestion.objects.create(service=self.published, text="The phone number is wrong (matrix).")
+
+    @cached_property
+    def selfaudit(self):
+        """Acacia's self-audit (issue 20): read-only in the admin, deleted by superusers only."""
+        return SelfAudit.objects.create(service=self.published, answered_by="Pat (matrix)",
+                                        answers={"cost": "paid"}, not_free=True)
+
+    @cached_property
+    def selfaudits(self):
+        """Two self-audits of Acacia, to compare."""
+        older = SelfAudit.objects.create(service=self.published, answered_by="Pat (matrix)", answers={"cost": "free"},
+                                         submitted_at=self.selfaudit.submitted_at - timedelta(days=365))
+        return older, self.selfaudit
 
     @cached_property
     def fact(self):
@@ -749,6 +773,7 @@ MODELS = [
     ModelSpec("directory.checkincontact", lambda w: w.checkincontact, text_change("name"), "name"),
     ModelSpec("directory.checkininvitation", lambda w: w.checkininvitation, text_change("name"), "name",
               action="revoke"),
+    ModelSpec("directory.selfaudit", lambda w: w.selfaudit, text_change("answered_by"), "answered_by"),
     ModelSpec("mapping.district", lambda w: w.first(District), text_change("name"), "name",
               unique=("name", "slug", "code")),
     ModelSpec("mapping.ward", lambda w: w.first(Ward), text_change("name"), "name", unique=("code",)),
@@ -1027,6 +1052,17 @@ def special_cases():
           for model_name, name in (("service", "owner"), ("service", "organisation"), ("service", "needs"),
                                    ("serviceatlocation", "venue"))],
         Case("curation-dashboard", "curation-dashboard", lambda w: reverse("curation-dashboard"), own_form=False),
+        # The self-audit report (issue 20): IMHSG editors and viewers read it; organisation editors never.
+        Case("self-audit-report", "self-audit-report", lambda w: reverse("self-audit-report") + "?barrier=not_free",
+             own_form=False, prepare=lambda w: w.selfaudits),
+        Case("self-audit-report-csv", "self-audit-report-csv", lambda w: reverse("self-audit-report-csv"),
+             own_form=False, prepare=lambda w: w.selfaudits),
+        Case("self-audit-history", "self-audit-history",
+             lambda w: reverse("self-audit-history", args=[w.published.pk]), own_form=False,
+             prepare=lambda w: w.selfaudits),
+        Case("self-audit-compare", "self-audit-compare",
+             lambda w: reverse("self-audit-compare", args=[w.published.pk]) + "?earlier={}&later={}".format(
+                 *(audit.pk for audit in w.selfaudits)), own_form=False),
         # Everyone's own name and e-mail; an IMHSG editor's of another curator, never a superuser's.
         Case("curator-details", "curator-details", lambda w: reverse("curator-details"), target=lambda w, u: u,
              model=world_user_model(), needs="email", submit=None),
@@ -1120,7 +1156,7 @@ def test_every_admin_url_is_in_the_table():
 
 # --- Running one case -------------------------------------------------------------------------
 
-COUNTED = [PendingChange, LogEntry, Fact, Suggestion, Service, Organisation, Venue, ReferralRoute, ServiceAtLocation,
+COUNTED = [PendingChange, LogEntry, Fact, Suggestion, SelfAudit, Service, Organisation, Venue, ReferralRoute, ServiceAtLocation,
            Service.history.model, Organisation.history.model, Venue.history.model, ReferralRoute.history.model,
            ServiceAtLocation.history.model]
 
