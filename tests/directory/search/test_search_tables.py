@@ -551,9 +551,15 @@ def _disconnect_search_tables_receivers():
 
 @pytest.fixture
 def receivers_connected_afresh(service):
+    # The many-to-many receivers are made when the module is imported: made again here, so
+    # that what _m2m_receiver makes is tested too.
+    made_at_import = search_tables._coverage_changed, search_tables._terms_changed
     _disconnect_search_tables_receivers()
+    search_tables._coverage_changed = search_tables._m2m_receiver(districts=True, search=False)
+    search_tables._terms_changed = search_tables._m2m_receiver(districts=False, search=True)
     yield
     _disconnect_search_tables_receivers()
+    search_tables._coverage_changed, search_tables._terms_changed = made_at_import
     search_tables.connect_signals()
 
 
