@@ -656,3 +656,116 @@ def test_the_triggers_are_installed_again_after_migrate_and_the_version_renewed(
     assert renewed != before
     Service.objects.filter(slug="acacia").update(name="Noticed")
     assert content.current() != renewed
+
+
+def test_a_version_made_afresh_is_a_random_one_not_the_columns_default(monkeypatch):
+    # The column's default is 1: every new database (and every restore that lost the row)
+    # would then share one version, and caches outlive the data they were built from.
+    monkeypatch.setattr(content, "new_value", lambda: 424242)
+    ContentVersion.objects.all().delete()
+    assert content.current() == "424242"
+
+
+def test_install_triggers_on_the_default_database_puts_back_a_dropped_trigger():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER content_changed_directory_venue_update")
+        else:
+            cursor.execute('DROP TRIGGER "content_changed_directory_venue" ON "directory_venue"')
+    before = content.current()
+    Venue.objects.update(name="Unnoticed")
+    assert content.current() == before
+    content.install_triggers()  # no database named: the default one
+    Venue.objects.update(name="Noticed")
+    assert content.current() != before
+
+
+def test_a_content_table_not_created_yet_is_skipped_and_the_others_still_get_triggers(monkeypatch):
+    # Migrating backwards (or part-way) ends with post_migrate while some content tables
+    # do not exist: they are passed over, not the end of the list.
+    from django.db import connection
+
+    real = content.content_tables()
+    monkeypatch.setattr(content, "content_tables", lambda: ["directory_aaa_not_created_yet", *real])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER content_changed_directory_venue_update")
+        else:
+            cursor.execute('DROP TRIGGER "content_changed_directory_venue" ON "directory_venue"')
+    content.install_triggers()
+    before = content.current()
+    Venue.objects.update(name="Noticed")
+    assert content.current() != before
+
+
+@pytest.fixture
+def signals_connected_afresh():
+    """Every receiver content.connect_signals connects, disconnected, so that the test connects
+    them itself; connected again (by the same function) afterwards."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+    def disconnect():
+        for app_label in content.CONTENT_APPS:
+            for model in apps.get_app_config(app_label).get_models():
+                post_save.disconnect(sender=model, dispatch_uid=f"content-save-{model._meta.label}")
+                post_delete.disconnect(sender=model, dispatch_uid=f"content-delete-{model._meta.label}")
+        m2m_changed.disconnect(dispatch_uid="content-m2m")
+        post_migrate.disconnect(dispatch_uid="content-migrate")
+
+    disconnect()
+    yield
+    disconnect()
+    content.connect_signals()
+
+
+def in_a_request(view):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    def wrapped(request):
+        view()
+        return HttpResponse()
+
+    content.ContentVersionMiddleware(wrapped)(RequestFactory().get("/"))
+
+
+def test_connect_signals_forgets_the_version_on_public_saves_deletes_and_m2m_changes_only(
+        signals_connected_afresh, django_user_model, django_assert_num_queries):
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from directory.models import Level
+
+    content.connect_signals()
+    service = acacia()
+    author = django_user_model.objects.create_user("pat")
+    level = Level.objects.exclude(pk__in=service.levels.all()).first()
+    seen = {}
+
+    def view():
+        # A curator's working record is not public: saving or deleting it keeps the memo.
+        content.current()
+        proposal = PendingChange.objects.create(service=service, submitted_by=author, data={})
+        with django_assert_num_queries(0):
+            content.current()
+        proposal.delete()
+        with django_assert_num_queries(0):
+            content.current()
+        for name, change in (("save", lambda: service.save()),
+                             ("m2m", lambda: service.levels.add(level)),
+                             ("delete", lambda: service.referral_routes.first().delete())):
+            memo = content.current()
+            change()  # the trigger changed the version in the database
+            seen[name] = (memo, content.current(), str(ContentVersion.objects.get(pk=1).value))
+
+    in_a_request(view)
+    for name, (memo, after, stored) in seen.items():
+        assert memo != after == stored, name
+    # And a migrate of the directory app installs the triggers and renews the version.
+    before = content.current()
+    post_migrate.send(sender=apps.get_app_config("directory"), app_config=apps.get_app_config("directory"),
+                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])
+    assert content.current() != before

@@ -522,3 +522,69 @@ def test_only_a_save_naming_a_field_the_rows_are_made_of_refreshes_them(service)
     service.save(update_fields=["phone", "name"])
     assert found("zygomorphically") == {"Renamed zygomorphically"}
     assert_tables_true()
+
+
+# --- connect_signals itself --------------------------------------------------------------
+# It runs once, when the app is ready, before any test; a mistake in it would go unnoticed by
+# the tests above unless one of them connects the receivers again through it (as here).
+
+def _disconnect_search_tables_receivers():
+    from django.db.models import signals
+
+    uid = "search_tables"
+    signals.post_save.disconnect(sender=Service, dispatch_uid=f"{uid}.service_saved")
+    signals.post_delete.disconnect(sender=Service, dispatch_uid=f"{uid}.service_deleted")
+    for model in (ReferralRoute, ServiceAtLocation):
+        signals.pre_save.disconnect(sender=model, dispatch_uid=f"{uid}.{model.__name__}.old")
+        signals.post_save.disconnect(sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
+        signals.post_delete.disconnect(sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")
+    signals.post_save.disconnect(sender=Venue, dispatch_uid=f"{uid}.venue_saved")
+    signals.post_save.disconnect(sender=District, dispatch_uid=f"{uid}.district_saved")
+    for model in (Need, Intervention):
+        signals.post_save.disconnect(sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
+        signals.pre_delete.disconnect(sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleting")
+        signals.post_delete.disconnect(sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")
+    signals.m2m_changed.disconnect(sender=Service.coverage_districts.through, dispatch_uid=f"{uid}.coverage")
+    for through in (Service.needs.through, Service.interventions.through):
+        signals.m2m_changed.disconnect(sender=through, dispatch_uid=f"{uid}.{through.__name__}")
+
+
+@pytest.fixture
+def receivers_connected_afresh(service):
+    # The many-to-many receivers are made when the module is imported: made again here, so
+    # that what _m2m_receiver makes is tested too.
+    made_at_import = search_tables._coverage_changed, search_tables._terms_changed
+    _disconnect_search_tables_receivers()
+    search_tables._coverage_changed = search_tables._m2m_receiver(districts=True, search=False)
+    search_tables._terms_changed = search_tables._m2m_receiver(districts=False, search=True)
+    yield
+    _disconnect_search_tables_receivers()
+    search_tables._coverage_changed, search_tables._terms_changed = made_at_import
+    search_tables.connect_signals()
+
+
+def test_connect_signals_connects_a_receiver_for_every_kind_of_change(receivers_connected_afresh, service):
+    service.name = "Renamed while disconnected"
+    service.save()
+    assert found("disconnected") == set()  # nothing keeps the tables true now
+    search_tables.connect_signals()
+    search_tables.connect_signals()  # twice: still one receiver each (a refresh per change)
+    with CaptureQueriesContext(connection) as queries:
+        service.save(update_fields=["name"])
+    assert found("disconnected") == {"Renamed while disconnected"}
+    refreshes = [q for q in queries.captured_queries if q["sql"].startswith("DELETE FROM") and "search" in q["sql"]]
+    assert len(refreshes) == 1
+    service.name = "Test service"
+    service.save()
+    # Every kind of change above, each rolled back after it.
+    for scenario in (test_coverage_added_removed_and_cleared_from_either_side,
+                     test_needs_and_interventions_added_removed_and_cleared_from_either_side,
+                     test_a_renamed_or_deleted_need_or_intervention,
+                     test_referral_routes_added_changed_moved_and_deleted,
+                     test_venues_placed_changed_and_removed,
+                     test_a_venue_moved_to_another_district,
+                     test_a_deleted_service_leaves_no_rows,
+                     test_a_new_district_holds_every_city_wide_service_and_a_deleted_one_nothing):
+        with transaction.atomic():
+            scenario(*([service] if scenario.__code__.co_argcount else []))
+            transaction.set_rollback(True)
