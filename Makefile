@@ -77,5 +77,5 @@ clean:
 # Refresh the translation catalogue (locale/django.pot) after changing any marked string.
 # Needs Debian's gettext. Translators copy it to locale/<lang>/LC_MESSAGES/django.po.
 messages:
-	$(RUN_ENV) $(BIN)/python manage.py makemessages -l en_GB --keep-pot --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=screenshots
+	$(RUN_ENV) $(BIN)/python manage.py makemessages -l en_GB --keep-pot --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=screenshots --ignore=mutants
 	rm -rf locale/en_GB
