@@ -156,7 +156,11 @@ def preview_rows(result, resource_class):
             for column, said in messages.items():
                 column = "" if column == NON_FIELD_ERRORS else column
                 for message in said:
-                    preview.problems.append((column, message, help_for.get(column, "")))
+                    fix = help_for.get(column, "")
+                    # A message that already lists what is allowed needs no second telling.
+                    if fix and fix.lower().removeprefix("one of: ").rstrip(".") in message.lower():
+                        fix = ""
+                    preview.problems.append((column, message, fix))
         elif preview.action in ("create", "update"):
             preview.changes = list(row.diff or [])
         rows.append(preview)
