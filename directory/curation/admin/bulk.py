@@ -226,10 +226,15 @@ class ServiceBulkMixin(ImportExportMixin):
     def process_import(self, request, **kwargs):
         """The confirmation. The file is read before anything is written, so when it is gone
         nothing has changed. The library indexes its list of formats with the posted `format`
-        unchecked (a 500 for "abc" or "7"): a forged one is answered like a spent file."""
+        unchecked (a 500 for "abc" or "7"), and its resources with `resource`: a forged one is
+        answered like a spent file."""
         chosen = request.POST.get("format", "")
+        kind = request.POST.get("resource", "") or "0"
         if request.method == "POST" and not (chosen.isascii() and chosen.isdigit()
-                                             and int(chosen) < len(self.get_import_formats())):
+                                             and int(chosen) < len(self.get_import_formats())
+                                             # and the kind of file: "9" was an IndexError (a 500)
+                                             and kind.isascii() and kind.isdigit()
+                                             and int(kind) < len(self.get_import_resource_classes(request))):
             if not self.has_import_permission(request):
                 raise PermissionDenied
             messages.error(request, ALREADY_CONFIRMED)

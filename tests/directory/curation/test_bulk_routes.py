@@ -349,3 +349,44 @@ def test_the_preview_of_routes_runs_a_fixed_number_of_queries_per_row(client, im
 # around the row, its insert and its history row, and for each of the four facts it fills
 # (referrer, method, how to refer, waiting time) a look-up and an insert in a savepoint.
 PER_ROUTE_ROW = 25
+
+
+@pytest.mark.parametrize("kind", ["9", "-1", "abc", "1.0"])
+def test_a_forged_kind_of_file_at_confirmation_changes_nothing(client, imhsg_editor, kind):
+    client.force_login(imhsg_editor)
+    preview = upload(client, write([ROUTE]), ROUTES)
+    form = preview.context["confirm_form"]
+    before = state()
+    body = {name: form.initial[name] for name in ("import_file_name", "original_file_name", "format")}
+    response = client.post(PROCESS, {**body, "resource": kind})
+    assert response.status_code == 302 and state() == before
+
+
+def test_a_routes_file_confirmed_as_services_imports_nothing(client, imhsg_editor):
+    client.force_login(imhsg_editor)
+    preview = upload(client, write([ROUTE]), ROUTES)
+    form = preview.context["confirm_form"]
+    before, services = state(), list(Service.objects.values())
+    body = {name: form.initial[name] for name in ("import_file_name", "original_file_name", "format")}
+    response = client.post(PROCESS, {**body, "resource": SERVICES}, follow=True)
+    assert "Nothing was imported" in text_of(response) or "already confirmed" in text_of(response)
+    assert state() == before and list(Service.objects.values()) == services
+
+
+# --- The preview of services, in words ----------------------------------------------------------
+
+def test_a_services_file_with_a_bad_row_says_so_beside_the_row_without_a_wide_table(client, imhsg_editor):
+    client.force_login(imhsg_editor)
+    text = ("slug,name,levels,email\r\nacacia,Acacia,universal,\r\n"
+            "new-test-service,New test service,everyone,not-an-address\r\n")
+    before = list(Service.objects.order_by("pk").values())
+    preview = upload(client, text, SERVICES)
+    html = preview.content.decode()
+    said = text_of(preview)
+    assert "import-preview" not in html and "validation-error-count" not in html  # the library's wide table
+    assert "Row 3: New test service — Refused" in said
+    row = said.split("Row 3: New test service — Refused", 1)[1]
+    assert "Column ‘levels’: 'everyone' is not a known level code." in row
+    assert "Column ‘email’:" in row and "How to fix: An e-mail address like name@example.org." in row
+    assert "Row 2: Acacia — Will be changed" in said
+    assert list(Service.objects.order_by("pk").values()) == before
