@@ -108,7 +108,12 @@ def test_no_none_where_a_reason_a_person_or_a_value_is_empty(client, imhsg_edito
     page_client = as_user(client, acacia_editor)
     propose(page_client, service, summary="A summary proposed for the no-none test.")
     change = PendingChange.objects.filter(service=service, status=ChangeStatus.PENDING).latest("pk")
+    # A suggestion with no name, e-mail or curator's reason.
+    from directory.suggestions.handling import suggestion_create
+
+    suggestion = suggestion_create(service=service, text="The phone number has changed (no-none test).")
     pages = [
+        admin_url("directory_suggestion_change", suggestion.pk),
         admin_url("directory_service_history", service.pk),
         admin_url("directory_referralroute_history", route.pk),
         admin_url("directory_service_review_change", service.pk, change.pk),
