@@ -72,7 +72,9 @@ def issue_view(request):
                "hours": settings.ENROLMENT_LINK_HOURS}
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data["member"]
-        link = request.build_absolute_uri(enrolment.link_path(member))
+        # The site's public address, as in every e-mail: the host this request came in on may be
+        # an internal name behind the proxy (README, Configure: SITE_URL).
+        link = f"{settings.SITE_URL}{enrolment.link_path(member)}"
         if form.cleaned_data["by_email"] and not _send(request, member, link):
             form.add_error("by_email", "The e-mail could not be sent just now: untick this to be shown the link.")
             return _render(request, "admin/enrolment_link.html", context)

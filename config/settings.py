@@ -214,8 +214,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "directory@localhost")
-# Where links in e-mails point, e.g. https://directory.example.org (no trailing slash).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Where links in e-mails point, e.g. https://directory.example.org. The default suits a
+# curator's own machine only: with DEBUG off, `check --deploy` fails until it is set
+# (config/checks.py, directory.E001). A trailing slash is dropped: paths start with one.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Caches (docs/adr/0013-content-version-cache.md). Public pages cache what only changes when
 # curators save, under a content version stored in the database, so a save in one process
 # is seen by every other at once whatever the backend. CACHE_URL unset: local memory in each

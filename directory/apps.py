@@ -16,6 +16,8 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_roles, sender=self)
+        # `check --deploy` refuses a SITE_URL that e-mailed links could not follow.
+        import config.checks  # noqa: F401
         from directory.core import content
 
         content.connect_signals()

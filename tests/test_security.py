@@ -159,14 +159,37 @@ def test_admin_sessions_end_after_a_working_day_and_errors_reach_admins(client, 
     assert client.session.get_expiry_age() == 8 * 60 * 60
 
 
-def test_the_deployment_checks_stay_clean():
+def deploy_check(**env):
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+                   if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL")}
     environment.update({"SECRET_KEY": "k" * 60 + "-Aa1", "ALLOWED_HOSTS": "directory.example.org",
-                        "DJANGO_SETTINGS_MODULE": "config.settings"})
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=environment, capture_output=True, text=True)
+                        "DJANGO_SETTINGS_MODULE": "config.settings", **env})
+    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                          cwd=ROOT, env=environment, capture_output=True, text=True)
+
+
+def test_the_deployment_checks_stay_clean():
+    result = deploy_check(SITE_URL="https://directory.example.org")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("site_url", [None, "", "http://127.0.0.1:8000", "https://localhost", "http://directory.example.org",
+                                      "directory.example.org", "https://directory.example.org/admin/"])
+def test_the_deployment_checks_refuse_a_site_url_e_mailed_links_cannot_follow(site_url):
+    result = deploy_check(**({} if site_url is None else {"SITE_URL": site_url}))
+    said = result.stdout + result.stderr
+    assert result.returncode != 0 and "directory.E001" in said and "SITE_URL=https://directory.example.org" in said
+
+
+def test_a_development_run_keeps_the_local_site_url():
+    result = deploy_check(DEBUG="1")
+    assert "directory.E001" not in result.stdout + result.stderr
+
+
+def test_the_makefile_check_deploy_names_a_site_url():
+    makefile = (Path(ROOT) / "Makefile").read_text()
+    line = next(line for line in makefile.splitlines() if "check --deploy" in line)
+    assert "SITE_URL=https://" in line
 
 
 # --- Health, request ids, JSON logs ----------------------------------------------------------------

@@ -18,13 +18,18 @@ Built on django-import-export (docs/adr/0009-bulk-data-and-suggestions.md):
 - Every fact a row sets or changes (phone, email, website, ages, cost, languages...) is recorded
   as the importing curator's word, confirmed that day, as an edit in the admin would be.
 
-Referral routes and venues are not in the CSV yet: they are edited in the admin.
+Referral routes and venues have CSVs of their own (directory/curation/bulk_routes.py), offered beside
+this one. `preview_rows` says what each row of any of the three would do, in words, for the
+preview (templates/admin/import_export/import.html).
 """
+from dataclasses import dataclass, field as dataclass_field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.core.exceptions import NON_FIELD_ERRORS
 from import_export import fields, resources, widgets
+from import_export.resources import Diff
 from import_export.results import RowResult
 
 from directory.models import (
@@ -47,7 +52,119 @@ def can_import(user):
 
 
 
+# The reason in the history of every record an import writes.
+IMPORTED_REASON = "Imported from a CSV file"
 
+
+def check_headers(headers, columns, required=("slug",)):
+    """The file's column names, trimmed; a ValueError in words when one is unknown, repeated or missing."""
+    headers = [str(h or "").strip() for h in (headers or [])]
+    problems = []
+    unknown = [h for h in headers if h not in columns]
+    if unknown:
+        problems.append("Unknown column" + ("s" if len(unknown) > 1 else "") + ": "
+                        + ", ".join(f"'{h}'" for h in unknown) + f". The columns are: {', '.join(columns)}.")
+    duplicates = sorted({h for h in headers if headers.count(h) > 1})
+    if duplicates:
+        problems.append("Columns named more than once: " + ", ".join(duplicates) + ".")
+    missing = [name for name in required if name not in headers]
+    if missing:
+        problems.append("The file needs the column" + ("s " if len(missing) > 1 else " ")
+                        + ", ".join(f"'{name}'" for name in missing) + ".")
+    if problems:
+        raise ValueError(" ".join(problems))
+    return headers
+
+
+def clean_row(row):
+    """Cells as a curator meant them: spreadsheet-escaped formulas unescaped, spaces trimmed."""
+    for key, value in row.items():
+        value = unescape_cell(value)
+        row[key] = value.strip() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Change:
+    column: str
+    before: str
+    after: str
+
+
+class WordsDiff(Diff):
+    """What a row changes: (column, before, after) for each column whose value changes, or, for a new
+    record, each column it fills. The library's HTML diff of every column made a 4,000-pixel table."""
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        self.columns = [f.column_name for f in resource.get_import_fields()]
+
+    def as_html(self):  # the library's name for "what the preview shows"
+        return [Change(column, "" if self.new else str(before or ""), str(after or ""))
+                for column, before, after in zip(self.columns, self.left, self.right)
+                # A new row's id is the dry run's, rolled back: not worth saying.
+                if column != "id" and (after not in (None, "") if self.new else str(before or "") != str(after or ""))]
+
+
+class WordsDiffMixin:
+    def get_diff_class(self):
+        return WordsDiff
+
+
+@dataclass
+class PreviewRow:
+    """One row of an uploaded file, as the preview says it."""
+
+    number: int  # the row in the spreadsheet: row 1 names the columns
+    name: str
+    action: str  # "create", "update", "unchanged" or "refused"
+    problems: list = dataclass_field(default_factory=list)  # [(column or "", what is wrong, how to fix)]
+    changes: list = dataclass_field(default_factory=list)  # [Change]
+
+    ACTIONS = {"create": "Will be added", "update": "Will be changed", "unchanged": "No change",
+               "refused": "Refused"}
+
+    @property
+    def action_label(self):
+        return self.ACTIONS[self.action]
+
+    @property
+    def anchor(self):
+        return f"row-{self.number}"
+
+
+_ACTION = {RowResult.IMPORT_TYPE_NEW: "create", RowResult.IMPORT_TYPE_UPDATE: "update",
+           RowResult.IMPORT_TYPE_SKIP: "unchanged"}
+
+
+def preview_rows(result, resource_class):
+    """Every row of an import's result, in file order, in words. Reads nothing from the database."""
+    rows = []
+    help_for = getattr(resource_class, "HELP", {})
+    for number, row in enumerate(result.rows, 1):
+        values = row.row_values or {}
+        name = resource_class.row_label(values) if hasattr(resource_class, "row_label") else (
+            row.object_repr or "")
+        preview = PreviewRow(number + 1, name or "(no name)", _ACTION.get(row.import_type, "refused"))
+        if row.errors:
+            preview.action = "refused"
+            preview.problems = [("", f"This row could not be read ({error.error}).", "Check the row's cells.")
+                                for error in row.errors]
+        elif row.validation_error is not None:
+            preview.action = "refused"
+            error = row.validation_error
+            messages = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+            for column, said in messages.items():
+                column = "" if column == NON_FIELD_ERRORS else column
+                for message in said:
+                    fix = help_for.get(column, "")
+                    # A message that already lists what is allowed needs no second telling.
+                    if fix and fix.lower().removeprefix("one of: ").rstrip(".") in message.lower():
+                        fix = ""
+                    preview.problems.append((column, message, fix))
+        elif preview.action in ("create", "update"):
+            preview.changes = list(row.diff or [])
+        rows.append(preview)
+    return rows
 
 
 class KnownForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -103,8 +220,29 @@ M2M_COLUMNS = ["levels", "needs", "interventions", "delivery_modes", "languages"
 FACT_FIELDS = [name for name in FORM_FIELD_FACTS["Service"] if name in COLUMNS]
 
 
-class ServiceResource(resources.ModelResource):
+class ServiceResource(WordsDiffMixin, resources.ModelResource):
     """Every service, every editable field: the curators' export and import."""
+
+    HELP = {
+        "slug": "The end of the service's address; a new slug adds a service.",
+        "organisation": "An organisation's slug, as in an export.",
+        "status": "One of: draft, published, archived.",
+        "levels": "Level codes separated by commas: universal, targeted, statutory, specialist.",
+        "needs": "Need codes separated by commas, as in an export.",
+        "interventions": "Intervention codes separated by commas, as in an export.",
+        "delivery_modes": "Delivery codes separated by commas, as in an export.",
+        "languages": "Language codes separated by commas, as in an export.",
+        "coverage_districts": "District slugs separated by commas, as in an export.",
+        "locality_district": "A district's slug, as in an export.",
+        "owner": "A curator's username.",
+        "age_from_months": "A whole number of months.",
+        "age_to_months": "A whole number of months.",
+        "last_reviewed": "A date like 2026-03-31.",
+        "next_review_due": "A date like 2026-03-31.",
+        "focus_confirmed": "1 for yes, 0 for no.",
+        "url": "A full web address starting https://.",
+        "email": "An e-mail address like name@example.org.",
+    }
 
     organisation = _fk("organisation", Organisation, "slug")
     locality_district = _fk("locality_district", District, "slug")
@@ -125,6 +263,7 @@ class ServiceResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         store_instance = True
+        store_row_values = True
         use_transactions = True
         name = "Services (every field, keyed by slug)"
 
@@ -147,26 +286,17 @@ class ServiceResource(resources.ModelResource):
         with deferred_refresh():
             return super().import_data_inner(*args, **kwargs)
 
+    COLUMNS, REQUIRED = COLUMNS, ["slug"]
+
+    @staticmethod
+    def row_label(values):
+        return values.get("name") or values.get("slug") or ""
+
     def before_import(self, dataset, **kwargs):
-        headers = [str(h or "").strip() for h in (dataset.headers or [])]
-        problems = []
-        unknown = [h for h in headers if h not in COLUMNS]
-        if unknown:
-            problems.append("Unknown column" + ("s" if len(unknown) > 1 else "") + ": "
-                            + ", ".join(f"'{h}'" for h in unknown) + f". The columns are: {', '.join(COLUMNS)}.")
-        duplicates = sorted({h for h in headers if headers.count(h) > 1})
-        if duplicates:
-            problems.append("Columns named more than once: " + ", ".join(duplicates) + ".")
-        if "slug" not in headers:
-            problems.append("The file needs a 'slug' column: it says which service each row is.")
-        if problems:
-            raise ValueError(" ".join(problems))
-        dataset.headers = headers
+        dataset.headers = check_headers(dataset.headers, COLUMNS)
 
     def before_import_row(self, row, **kwargs):
-        for key, value in row.items():
-            value = unescape_cell(value)
-            row[key] = value.strip() if isinstance(value, str) else value
+        clean_row(row)
 
     def after_init_instance(self, instance, new, row, **kwargs):
         instance._facts_before = {} if new else self._fact_values(instance)
@@ -181,7 +311,7 @@ class ServiceResource(resources.ModelResource):
             try:
                 self.import_field(field, instance, row, **kwargs)
             except (ValueError, ArithmeticError, TypeError) as error:
-                errors[field.attribute] = [_cell_message(field, row[field.column_name], error)]
+                errors[field.attribute] = [cell_message(field, row[field.column_name], error)]
         lists = {}
         for name in M2M_COLUMNS:
             if name in row:
@@ -220,9 +350,9 @@ class ServiceResource(resources.ModelResource):
         return values
 
 
-def _cell_message(field, value, error):
+def cell_message(field, value, error):
     """A cell the widget could not read, in plain words."""
-    if isinstance(field.widget, KnownForeignKeyWidget):
+    if isinstance(field.widget, KnownForeignKeyWidget) or getattr(field.widget, "says_why", False):
         return str(error)
     if isinstance(field.widget, (widgets.IntegerWidget, widgets.DecimalWidget, widgets.FloatWidget)):
         return f"'{value}' is not a whole number."

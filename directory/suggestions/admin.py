@@ -82,7 +82,7 @@ class SuggestionAdmin(admin.ModelAdmin):
 
     @admin.display(description="contact")
     def contact(self, obj):
-        return ", ".join(part for part in (obj.contact_name, obj.contact_email) if part) or "None given"
+        return ", ".join(part for part in (obj.contact_name, obj.contact_email) if part) or "Not given"
 
     @admin.display(description="service")
     def service_links(self, obj):

@@ -274,26 +274,31 @@ def test_the_key_is_never_shown_twice(client, imhsg_editor):
 
 # --- Issuing links ---------------------------------------------------------------------------
 
-def test_an_imhsg_editor_makes_a_link_for_a_member_of_staff_shown_once(client, imhsg_editor, viewer):
+def test_an_imhsg_editor_makes_a_link_for_a_member_of_staff_shown_once(client, imhsg_editor, viewer, settings):
+    settings.SITE_URL = "https://directory.example.org"
     client.force_login(imhsg_editor)
     form = client.get(ISSUE)
     assert form.status_code == 200 and f'value="{viewer.pk}"' in form.content.decode()
     made = client.post(ISSUE, {"member": viewer.pk})
-    link = re.search(r'>(http://testserver/admin/2fa/enrol/[^<]+)</textarea>', made.content.decode()).group(1)
+    # The site's public address (SITE_URL), not the host the request came in on.
+    link = re.search(r'>' + re.escape(settings.SITE_URL) + r'(/admin/2fa/enrol/[^<]+)</textarea>',
+                     made.content.decode()).group(1)
     assert LogEntry.objects.filter(object_id=str(viewer.pk), change_message="Issued a two-factor set-up link",
                                    user=imhsg_editor).exists()
-    assert link.split("testserver")[1] not in client.get(ISSUE).content.decode()  # not shown again
+    assert link not in client.get(ISSUE).content.decode()  # not shown again
     client.force_login(viewer)
     assert client.get(link)["Location"] == SETUP
     assert shown_key(client.get(SETUP))
 
 
-def test_a_link_can_be_e_mailed_instead(client, imhsg_editor, viewer, mailoutbox):
+def test_a_link_can_be_e_mailed_instead(client, imhsg_editor, viewer, mailoutbox, settings):
+    settings.SITE_URL = "https://directory.example.org"
     client.force_login(imhsg_editor)
     response = client.post(ISSUE, {"member": viewer.pk, "by_email": "on"})
     assert "on its way" in response.content.decode() and "/admin/2fa/enrol/" not in response.content.decode()
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["vic@example.org"]
-    link = re.search(r"http://testserver(/admin/2fa/enrol/\S+)", mailoutbox[0].body).group(1)
+    assert "testserver" not in mailoutbox[0].body and "127.0.0.1" not in mailoutbox[0].body
+    link = re.search(re.escape(settings.SITE_URL) + r"(/admin/2fa/enrol/\S+)", mailoutbox[0].body).group(1)
     client.force_login(viewer)
     assert client.get(link)["Location"] == SETUP
 

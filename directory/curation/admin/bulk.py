@@ -1,7 +1,9 @@
-"""CSV import and export of services in the admin (django-import-export; docs/adr/0009).
+"""CSV import and export of services, their referral routes and their venues in the admin
+(django-import-export; docs/adr/0009).
 
 `ServiceBulkMixin` is mixed into `ServiceAdmin` (directory/curation/admin/records.py): it adds *Import* and
-*Export* to the service list. Import is a dry run first: the file is checked (size, encoding,
+*Export* to the service list, each offering three files: services, referral routes, venues. The
+routes and venues exported are those of the services in the (filtered) list. Import is a dry run first: the file is checked (size, encoding,
 columns, every row) and a row-by-row preview or list of errors is shown; nothing is written
 until the curator confirms, and then every row is written or none is. Between the two the file
 waits in the temporary folder (`ImportStorage`), and only one confirmation can import it.
@@ -19,15 +21,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from import_export.tmp_storages import TempFolderStorage
 
-from directory.curation.bulk import COLUMNS, ServiceResource, can_import
+from directory.curation.bulk import COLUMNS, ServiceResource, can_import, preview_rows
+from directory.curation.bulk_routes import RouteResource, VenueResource
+
+RESOURCES = [ServiceResource, RouteResource, VenueResource]
 
 
-def check_csv(data):
+def check_csv(data, columns=COLUMNS, required=("slug",)):
     """What is wrong with an uploaded CSV file as a whole, in plain words, or "" if nothing is.
     Rows are checked one by one later, by the import itself."""
     if not data.strip():
@@ -46,13 +52,24 @@ def check_csv(data):
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as error:
         return f"The file is not a well-formed CSV file ({error})."
+    if columns is None:
+        return ""  # the file as a whole is sound; its columns are checked against the chosen kind
     headers = [h.strip() for h in rows[0]] if rows else []
-    unknown = [h for h in headers if h not in COLUMNS]
+    unknown = [h for h in headers if h not in columns]
     if unknown:
+        needed = " and ".join(f"'{name}'" for name in required)
         return ("Unknown column" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(f"'{h}'" for h in unknown)
-                + ". Use the column names of an export; every column but 'slug' may be left out.")
-    if "slug" not in headers:
-        return "The first row must name the columns, including 'slug'."
+                + f". Use the column names of an export; every column but {needed} may be left out. "
+                  "(Is this the right kind of file? Choose services, referral routes or venues above.)")
+    missing = [name for name in required if name not in headers]
+    if missing:
+        return ("The first row must name the columns, including " + ", ".join(f"'{name}'" for name in missing)
+                + ". (Is this the right kind of file? Choose services, referral routes or venues above.)")
+    duplicates = sorted({h for h in headers if headers.count(h) > 1})
+    if duplicates:
+        return "Columns named more than once: " + ", ".join(f"'{h}'" for h in duplicates) + ". Keep one of each."
+    if len(rows) < 2:
+        return "The file names its columns but has no rows under them."
     short = [number for number, row in enumerate(rows[1:], 2) if row and len(row) != len(headers)]
     if short:
         return (f"Row{'s' if len(short) > 1 else ''} {', '.join(map(str, short[:10]))} "
@@ -63,6 +80,28 @@ def check_csv(data):
 class ServiceImportForm(ImportForm):
     """The library's upload form, with the file checked before anything is read into the import."""
 
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.resource_classes = resources
+        self.fields["resource"].label = "What the file holds"
+
+    def clean(self):
+        cleaned = super().clean()
+        data = getattr(self, "_data", None)
+        if data is None:
+            return cleaned
+        try:
+            chosen = self.resource_classes[int(cleaned.get("resource") or 0)]
+        except (ValueError, IndexError):
+            chosen = None
+        if chosen is None:
+            self.add_error("resource", "Choose what the file holds: services, referral routes or venues.")
+            return cleaned
+        problem = check_csv(data, chosen.COLUMNS, chosen.REQUIRED)
+        if problem:
+            self.add_error("import_file", problem)
+        return cleaned
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         limit = settings.IMPORT_MAX_BYTES
@@ -72,9 +111,10 @@ class ServiceImportForm(ImportForm):
                 "Split it into smaller files."
             )
         data = b"".join(upload.chunks())
-        problem = check_csv(data)
+        problem = check_csv(data, columns=None)
         if problem:
             raise forms.ValidationError(problem)
+        self._data = data  # its columns are checked in clean(), against the kind of file chosen
         upload.seek(0)
         return upload
 
@@ -130,7 +170,7 @@ class ImportStorage(TempFolderStorage):
 
 
 class ServiceBulkMixin(ImportExportMixin):
-    resource_classes = [ServiceResource]
+    resource_classes = RESOURCES
     formats = [CSV]
     import_form_class = ServiceImportForm
     tmp_storage_class = ImportStorage
@@ -150,6 +190,35 @@ class ServiceBulkMixin(ImportExportMixin):
         chosen = super().get_export_queryset(request).values("pk")
         return ServiceResource().get_queryset().filter(pk__in=chosen)
 
+    def get_data_for_export(self, request, queryset, **kwargs):
+        """Routes and venues: those of the services in the (filtered) list, fetched in two queries."""
+        chosen = self.choose_export_resource_class(kwargs.get("export_form"), request)
+        request._export_form = kwargs.get("export_form")  # for the file's name
+        if chosen is not ServiceResource:
+            queryset = chosen().get_queryset().filter(service__in=queryset.values("pk"))
+        return super().get_data_for_export(request, queryset, **kwargs)
+
+    def get_export_filename(self, request, queryset, file_format):
+        names = {ServiceResource: "services", RouteResource: "referral-routes", VenueResource: "venues"}
+        form = getattr(request, "_export_form", None)
+        chosen = self.choose_export_resource_class(form, request) if form is not None else ServiceResource
+        return f"{names.get(chosen, 'services')}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def import_action(self, request, **kwargs):
+        """The library's dry run, and the preview in words: each row's number, name, what will
+        happen and, beside it, what is wrong with it (templates/admin/import_export/import.html)."""
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None and context.get("result") is not None:
+            form = context["form"]
+            try:
+                chosen = self.get_import_resource_classes(request)[int(form.cleaned_data.get("resource") or 0)]
+            except (ValueError, IndexError, AttributeError):
+                chosen = ServiceResource
+            rows = preview_rows(context["result"], chosen)
+            context.update(preview_context(rows, chosen))
+        return response
+
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing on the confirmed write too, should the data have changed since the dry run.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
@@ -157,10 +226,15 @@ class ServiceBulkMixin(ImportExportMixin):
     def process_import(self, request, **kwargs):
         """The confirmation. The file is read before anything is written, so when it is gone
         nothing has changed. The library indexes its list of formats with the posted `format`
-        unchecked (a 500 for "abc" or "7"): a forged one is answered like a spent file."""
+        unchecked (a 500 for "abc" or "7"), and its resources with `resource`: a forged one is
+        answered like a spent file."""
         chosen = request.POST.get("format", "")
+        kind = request.POST.get("resource", "") or "0"
         if request.method == "POST" and not (chosen.isascii() and chosen.isdigit()
-                                             and int(chosen) < len(self.get_import_formats())):
+                                             and int(chosen) < len(self.get_import_formats())
+                                             # and the kind of file: "9" was an IndexError (a 500)
+                                             and kind.isascii() and kind.isdigit()
+                                             and int(kind) < len(self.get_import_resource_classes(request))):
             if not self.has_import_permission(request):
                 raise PermissionDenied
             messages.error(request, ALREADY_CONFIRMED)
@@ -180,3 +254,22 @@ class ServiceBulkMixin(ImportExportMixin):
                                     "longer valid. Import the file again to see why.")
             return HttpResponseRedirect(reverse("admin:directory_service_import"))
         return super().process_result(result, request)
+
+
+def preview_context(rows, resource_class):
+    """The preview's counts and the rows to list: every refused or changing row; the unchanged
+    ones by name only, folded away (a re-imported export is mostly unchanged rows)."""
+    counts = {action: sum(1 for row in rows if row.action == action) for action in PREVIEW_ORDER}
+    return {
+        "preview_rows": [row for row in rows if row.action != "unchanged"],
+        "unchanged_rows": [row for row in rows if row.action == "unchanged"],
+        "refused_rows": [row for row in rows if row.action == "refused"],
+        "preview_counts": [(action, counts[action], WORDS[action]) for action in PREVIEW_ORDER],
+        "preview_total": len(rows),
+        "preview_kind": KINDS.get(resource_class, "rows"),
+    }
+
+
+PREVIEW_ORDER = ["create", "update", "unchanged", "refused"]
+WORDS = {"create": "to add", "update": "to change", "unchanged": "unchanged", "refused": "refused"}
+KINDS = {ServiceResource: "services", RouteResource: "referral routes", VenueResource: "venues of services"}

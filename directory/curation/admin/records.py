@@ -20,6 +20,7 @@ from directory.curation.admin.workflow import (
     CompareVersionsMixin, ModeratedServiceMixin, OrganisationScopedMixin, PendingChangeAdmin, SuperuserDeletesOnly,
 )
 from directory.curation.dashboard import CheckedFilter, MissingFilter
+from directory.curation.history import WordsContextHelper, related_changes
 from directory.curation.review import DUE_SOON_TEXT, due_soon_q, overdue_q
 from directory.curation.roles import can_moderate, curators, is_imhsg_editor, is_organisation_editor, organisation_ids
 from directory.models import (
@@ -116,6 +117,11 @@ class HistoryAdmin(SuperuserDeletesOnly, CompareVersionsMixin, SimpleHistoryAdmi
     # Not admin/directory/object_history.html: Django would pick that name for every directory
     # model, and models without simple-history (needs, facts...) have no compare page to link to.
     object_history_template = "admin/directory/simple_history_object_history.html"
+    # The versions in words: no "None" for an empty reason, person or value (directory/curation/history.py).
+    object_history_list_template = "admin/directory/object_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return WordsContextHelper(self.model, historical_record)
 
     def get_urls(self):
         from django.urls import path
@@ -496,6 +502,14 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
                 instance = route_form.instance
                 if instance.pk and route_form.has_changed() and route_form not in formset.deleted_forms:
                     record_edits(request, instance, route_form.changed_data)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The service's own versions, then what happened to its routes and venues, in words."""
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            entries, total = related_changes(obj)
+            extra_context = {**(extra_context or {}), "related_changes": entries, "related_total": total}
+        return super().history_view(request, object_id, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "owner_contact": self.owner_contact(request, object_id)}

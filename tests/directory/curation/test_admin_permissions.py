@@ -230,8 +230,10 @@ directory_service_history[archived]         login/login  ok/read      ok/read   
 directory_service_history[draft]            login/login  ok/read      ok/read      no/no        ok/read      ok/read
 directory_service_history[nbn]              login/login  ok/read      ok/read      no/no        ok/read      ok/read
 directory_service_import                    login/login  no/no        no/no        no/no        ok/read      ok/read
+directory_service_import[routes]            login/login  no/no        no/no        no/no        ok/read      ok/read
 directory_service_object                    login/login  go/read      go/read      go/read      go/read      go/read
 directory_service_process_import            login/login  no/no        no/no        no/no        no/saved     no/saved
+directory_service_process_import[routes]    login/login  no/no        no/no        no/no        no/saved     no/saved
 directory_service_review_change             login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_service_simple_history            login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_service_simple_history[archived]  login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
@@ -997,6 +999,30 @@ def confirm_body(world, superuser_client):
     return form.body()
 
 
+def routes_csv(world):
+    """The published service's first route with a new waiting time, as the routes CSV says it (issue 20)."""
+    route = world.route
+    return (f"id,service,referrer,waiting_time\r\n{route.pk},{world.published.slug},{route.referrer},"
+            f"{renamed(route.waiting_time)}\r\n").encode()
+
+
+def routes_import_body(world, superuser_client):
+    return {"format": "0", "resource": "1",
+            "import_file": SimpleUploadedFile("routes.csv", routes_csv(world), content_type="text/csv")}
+
+
+def routes_confirm_body(world, superuser_client):
+    preview = superuser_client.post(admin("directory_service_import"), routes_import_body(world, superuser_client))
+    form = main_form(preview, action="process_import/")
+    assert form is not None, "the superuser's dry run of routes shows no confirm form"
+    return form.body()
+
+
+def route_renamed(world, user, before, after):
+    route = ReferralRoute.objects.get(pk=world.route.pk)
+    return "" if route.waiting_time.endswith("(matrix)") else "the route's waiting time was not changed"
+
+
 def renamed_acacia(world, user, before, after):
     return "" if Service.objects.get(pk=world.published.pk).name == renamed(world.published.name) else \
         "the service was not renamed"
@@ -1087,6 +1113,13 @@ def special_cases():
         Case("directory_service_process_import", "directory_service_process_import",
              lambda w: admin("directory_service_process_import"), target=service, model=Service, own_form=False,
              fresh_form=confirm_body, submit=None, saved=renamed_acacia),
+        # Referral routes through the same import (issue 20): the record is the route.
+        Case("directory_service_import[routes]", "directory_service_import", lambda w: admin("directory_service_import"),
+             target=lambda w, u: w.route, model=ReferralRoute, own_form=False, fresh_form=routes_import_body,
+             submit=None),
+        Case("directory_service_process_import[routes]", "directory_service_process_import",
+             lambda w: admin("directory_service_process_import"), target=lambda w, u: w.route, model=ReferralRoute,
+             own_form=False, fresh_form=routes_confirm_body, submit=None, saved=route_renamed),
         Case("directory_service_export", "directory_service_export", lambda w: admin("directory_service_export"),
              target=service, model=Service, submit=None),
         Case("auth_user_password_change", "auth_user_password_change",

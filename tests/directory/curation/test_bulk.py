@@ -167,7 +167,7 @@ def test_a_clean_file_is_previewed_and_nothing_is_written_until_confirmed(curato
     preview = upload(curator_client, new_file({}))
     assert preview.status_code == 200
     assert "confirm_form" in preview.context, preview.content.decode()[:3000]
-    assert "New" in preview.content.decode() and "Imported baby group" in preview.content.decode()
+    assert "Will be added" in preview.content.decode() and "Imported baby group" in preview.content.decode()
     assert snapshot() == before  # the dry run wrote nothing
 
     response = confirm(curator_client, preview)
