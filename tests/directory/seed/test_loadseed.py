@@ -308,3 +308,43 @@ def test_every_contact_comes_from_a_public_page_and_none_is_the_reports_address(
                 assert fact.kind == SourceKind.PUBLIC_PAGE and fact.source_url.startswith("http")
                 assert fact.excerpt and fact.confirmed_on is None
     assert not Venue.objects.exclude(address="").exists()
+
+
+# --- Gaps the mutation run of the loader found (docs/mutation.md) ------------------------
+
+@pytest.mark.django_db
+def test_a_recreated_service_joins_its_renamed_organisation_not_a_new_one_by_the_old_name():
+    """The seeded organisation is found by its seed record, not its name: a curator's rename
+    must not make the next load create a second "Acacia Family Support"."""
+    Organisation.objects.filter(name="Acacia Family Support").update(name="Acacia Family Support CIO")
+    Service.objects.filter(slug="acacia").delete()
+    SeedRecord.objects.filter(key="service:acacia").delete()  # so the loader creates it again
+    organisations = Organisation.objects.count()
+    loadseed()
+    assert Organisation.objects.count() == organisations
+    assert Service.objects.get(slug="acacia").organisation.name == "Acacia Family Support CIO"
+
+
+@pytest.mark.django_db
+def test_a_new_slug_never_takes_one_in_use_and_a_name_without_letters_still_gets_one():
+    taken = Organisation.objects.get(name="Acacia Family Support").slug
+    assert seed._unique_slug(Organisation, "Acacia Family Support") == f"{taken}-2"
+    Organisation.objects.create(name="Acacia Family Support (2)", slug=f"{taken}-2")
+    assert seed._unique_slug(Organisation, "Acacia Family Support") == f"{taken}-3"
+    assert seed._unique_slug(Organisation, "!!! ???") == "item"
+    assert seed._unique_slug(Organisation, "x" * 300) == "x" * 190
+
+
+def test_a_seed_error_lists_each_problem_and_at_most_fifty():
+    error = seed.SeedError(["a.yaml, service 1, field 'levels': wrong", "b.csv, row 2: wrong"])
+    assert error.problems == ["a.yaml, service 1, field 'levels': wrong", "b.csv, row 2: wrong"]
+    assert str(error) == ("The seed files have problems; nothing was written:\n"
+                          "  - a.yaml, service 1, field 'levels': wrong\n  - b.csv, row 2: wrong")
+    checker = seed._Checker()
+    for n in range(53):
+        checker.add("c.csv", f"row {n}", "name" if n % 2 else "", "empty")
+    with pytest.raises(seed.SeedError) as raised:
+        checker.raise_if_any()
+    assert len(raised.value.problems) == 51 and raised.value.problems[-1] == "... and 3 more"
+    assert raised.value.problems[:2] == ["c.csv, row 0: empty", "c.csv, row 1, field 'name': empty"]
+    seed._Checker().raise_if_any()  # no problems, no error
