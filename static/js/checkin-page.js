@@ -58,7 +58,7 @@
   function update() {
     var score = readingEase(box.value);
     out.textContent = score === null ? "Start writing to see how easy it is to read."
-      : "Reading ease: " + score + " out of 100. " + words(score);
+      : "Reading ease score: " + score + ". " + words(score);
   }
   box.addEventListener("input", update);
   update();

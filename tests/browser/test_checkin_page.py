@@ -54,7 +54,7 @@ def test_a_provider_checks_their_entry_from_the_link(page, seeded_live_server, s
     hint = page.locator("#reading-ease")
     expect(hint).to_have_text("Start writing to see how easy it is to read.")
     page.locator("#id_parent_description-new").fill(PLAIN)
-    expect(hint).to_contain_text("Reading ease: 106.2 out of 100. Very easy to read.")  # as Python scores it
+    expect(hint).to_contain_text("Reading ease score: 106.2. Very easy to read.")  # as Python scores it
     page.get_by_label("Your name").fill("Pat Example")
     screenshot(page, "checkin-3-filled")
     assert_no_axe_violations(page)
@@ -87,6 +87,6 @@ def test_without_javascript_the_boxes_are_there_and_the_score_comes_after_sendin
     page.locator("#id_email-new").fill("not an email")
     page.get_by_role("button", name="Send to the IMHSG").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("Enter a valid email address")
-    expect(page.locator("#reading-ease")).to_contain_text("Reading ease: 106.2 out of 100.")
+    expect(page.locator("#reading-ease")).to_contain_text("Reading ease score: 106.2.")
     screenshot(page, "checkin-5-no-javascript")
     context.close()
