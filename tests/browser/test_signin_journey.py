@@ -57,8 +57,10 @@ def sign_in_with_code(page, url, user):
 
 
 def test_a_new_colleague_sets_up_two_factor_with_a_link_an_imhsg_editor_made(
-        watched, seeded_live_server, two_factor_on, imhsg_editor, acacia_editor, browser, viewport):
+        watched, seeded_live_server, two_factor_on, imhsg_editor, acacia_editor, browser, viewport, settings):
     page, url = watched, seeded_live_server.url
+    # Links start with the site's public address (SITE_URL), never the request's host: here, this server.
+    settings.SITE_URL = url
     # Given Ellie, an IMHSG editor, has signed in with her code
     sign_in_with_code(page, url, imhsg_editor)
     check(page, "signin-admin-home")
