@@ -13,7 +13,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from directory.models import ChangeStatus, PendingChange, SelfAudit, Service
-from tests.conftest import DESKTOP, PHONE, assert_no_axe_violations, screenshot
+from tests.browser.steps import check, sign_in
+from tests.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-password-for-tests"
@@ -21,18 +22,8 @@ WHO_FOR = "Parents and carers of babies under two in Birmingham, and parents-to-
 FOR_PARENTS = "You and your baby can come to our group. It is free. We meet on Tuesdays. You can ask us to visit you."
 
 
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(base + "/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def check(page, name):
-    screenshot(page, name)
-    assert_no_axe_violations(page)
 
 
 def dashboard_row(page, words):

@@ -10,24 +10,15 @@ from playwright.sync_api import expect
 
 from directory.checkins import tokens
 from directory.models import CheckInContact, CheckInInvitation, Service
-from tests.conftest import DESKTOP, PHONE, assert_no_axe_violations, screenshot
+from tests.browser.steps import check, sign_in
+from tests.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-password-for-tests"
 
 
-def sign_in(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(live_server.url + "/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def check(page, name):
-    screenshot(page, name)
-    assert_no_axe_violations(page)
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])

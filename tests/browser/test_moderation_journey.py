@@ -4,19 +4,13 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.models import Service
+from tests.browser.steps import sign_in
 from tests.conftest import assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_SUMMARY = "Friendly groups and one-to-one support for mums and dads who feel low, in pregnancy or with a baby."
 
 
-def sign_in(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(live_server.url + "/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "a-long-password-for-tests")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_a_proposed_change_is_approved_published_recorded_and_reverted(page, seeded_live_server, django_user_model):

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from directory.models import Service
+from tests.browser.steps import sign_in
 from tests.conftest import DESKTOP, PHONE, assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,13 +17,6 @@ PASSWORD = "a-long-password-for-tests"
 NOTE = "Private to the IMHSG: check the funding in March."
 
 
-def sign_in(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(live_server.url + "/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def every_link_opens(page):
