@@ -47,7 +47,7 @@ vendor:
 
 # Django's deployment checks, and collectstatic as the Dockerfile runs it, with production settings.
 check-deploy:
-	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=directory.example.org SITE_URL=https://directory.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+	SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=directory.example.org SITE_URL=https://directory.example.org DEFAULT_FROM_EMAIL=directory@directory.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 	tmp=$$(mktemp -d) && SECRET_KEY=collectstatic-only STATIC_ROOT=$$tmp $(BIN)/python manage.py collectstatic --noinput -v0 && rm -rf $$tmp && echo "collectstatic: OK"
 
 # Back up the database named by DATABASE_URL (SQLite by default) to backups/; restore one into an

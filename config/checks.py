@@ -35,3 +35,23 @@ def check_site_url(app_configs=None, **kwargs):
         hint="Set SITE_URL to the site's public address, e.g. SITE_URL=https://directory.example.org (README, Configure).",
         id="directory.E001",
     )]
+
+
+@register(Tags.security, deploy=True)
+def check_from_email(app_configs=None, **kwargs):
+    """Invitations to services (issue 20) tell the reader to reply to, or write to,
+    DEFAULT_FROM_EMAIL with questions; its default, directory@localhost, reaches nobody."""
+    if settings.DEBUG:
+        return []
+    address = (settings.DEFAULT_FROM_EMAIL or "").strip()
+    # "Name <address>" is allowed; the domain is what matters.
+    domain = address.rsplit("@", 1)[-1].rstrip(">").strip().lower() if "@" in address else ""
+    if domain and "." in domain and domain not in LOCAL_HOSTS and not domain.endswith((".localhost", ".local")):
+        return []
+    return [Error(
+        f"DEFAULT_FROM_EMAIL is {address!r}: the e-mails to services and curators give it as the address "
+        "for replies and questions, and it reaches nobody.",
+        hint="Set DEFAULT_FROM_EMAIL to an address the IMHSG reads, e.g. "
+             "DEFAULT_FROM_EMAIL=directory@directory.example.org (README, Configure).",
+        id="directory.E002",
+    )]

@@ -161,15 +161,19 @@ def test_admin_sessions_end_after_a_working_day_and_errors_reach_admins(client, 
 
 def deploy_check(**env):
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL")}
+                   if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL",
+                                  "DEFAULT_FROM_EMAIL")}
     environment.update({"SECRET_KEY": "k" * 60 + "-Aa1", "ALLOWED_HOSTS": "directory.example.org",
                         "DJANGO_SETTINGS_MODULE": "config.settings", **env})
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=ROOT, env=environment, capture_output=True, text=True)
 
 
+FROM = "directory@directory.example.org"
+
+
 def test_the_deployment_checks_stay_clean():
-    result = deploy_check(SITE_URL="https://directory.example.org")
+    result = deploy_check(SITE_URL="https://directory.example.org", DEFAULT_FROM_EMAIL=FROM)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -184,12 +188,27 @@ def test_the_deployment_checks_refuse_a_site_url_e_mailed_links_cannot_follow(si
 def test_a_development_run_keeps_the_local_site_url():
     result = deploy_check(DEBUG="1")
     assert "directory.E001" not in result.stdout + result.stderr
+    assert "directory.E002" not in result.stdout + result.stderr
 
 
-def test_the_makefile_check_deploy_names_a_site_url():
+@pytest.mark.parametrize("sender", [None, "", "directory@localhost", "root@localhost", "directory", "a@b",
+                                    "Directory <directory@localhost>", "x@127.0.0.1", "x@box.local"])
+def test_the_deployment_checks_refuse_a_sender_replies_cannot_reach(sender):
+    result = deploy_check(SITE_URL="https://directory.example.org", **({} if sender is None else {"DEFAULT_FROM_EMAIL": sender}))
+    said = result.stdout + result.stderr
+    assert result.returncode != 0 and "directory.E002" in said, said
+
+
+@pytest.mark.parametrize("sender", [FROM, "IMHSG directory <imhsg@nhs.example.org>"])
+def test_the_deployment_checks_take_a_real_sender(sender):
+    result = deploy_check(SITE_URL="https://directory.example.org", DEFAULT_FROM_EMAIL=sender)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_makefile_check_deploy_names_a_site_url_and_a_sender():
     makefile = (Path(ROOT) / "Makefile").read_text()
     line = next(line for line in makefile.splitlines() if "check --deploy" in line)
-    assert "SITE_URL=https://" in line
+    assert "SITE_URL=https://" in line and "DEFAULT_FROM_EMAIL=" in line
 
 
 # --- Health, request ids, JSON logs ----------------------------------------------------------------
