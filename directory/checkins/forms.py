@@ -14,7 +14,7 @@ from dataclasses import dataclass, field as dataclass_field
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from directory.checkins.barriers import EXCLUSION_CHECKS, YES_NO_NOT_SURE
+from directory.checkins.barriers import EXCLUSION_CHECKS, QUESTIONS, YES_NO_NOT_SURE
 from directory.core.presenters import _sentences, age_range_text, coverage_text, names_text
 from directory.core.safe_urls import validate_url_scheme
 from directory.curation.moderation import current_value
@@ -234,8 +234,10 @@ class CheckInForm(forms.Form):
     """The whole page. `items` are the facts, in order, with their bound fields."""
 
     # The under-2s self-audit (directory/checkins/barriers.py names the answers).
-    accepts_pregnancy = radios("Do you accept referrals during pregnancy?", YES_NO_NOT_SURE)
-    accepts_under_twos = radios("Do you accept referrals for babies under two?", YES_NO_NOT_SURE)
+    # The report's words for these two are the page's (barriers.QUESTIONS); the others are
+    # shorter there, as column headings.
+    accepts_pregnancy = radios(QUESTIONS["accepts_pregnancy"], YES_NO_NOT_SURE)
+    accepts_under_twos = radios(QUESTIONS["accepts_under_twos"], YES_NO_NOT_SURE)
     age_limit_applies_to = radios("If you have an age limit, is it the baby's age or the parent's?", LIMIT_APPLIES_TO)
     exclusion_checks = ticks(
         "Could any of these keep babies out without meaning to?", list(EXCLUSION_CHECKS.items()),

@@ -17,7 +17,6 @@ from tests.browser.steps import check, sign_in
 from tests.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-password-for-tests"
 WHO_FOR = "Parents and carers of babies under two in Birmingham, and parents-to-be."
 FOR_PARENTS = "You and your baby can come to our group. It is free. We meet on Tuesdays. You can ask us to visit you."
 
@@ -30,15 +29,9 @@ def dashboard_row(page, words):
     return page.locator("#curation-counts tr").filter(has_text=words)
 
 
-def test_a_service_checks_its_entry_from_invitation_to_public_page(page, seeded_live_server, django_user_model,
+def test_a_service_checks_its_entry_from_invitation_to_public_page(page, seeded_live_server, imhsg_editor,
                                                                     settings):
-    from django.contrib.auth.models import Group
-
-    from directory.curation.roles import IMHSG_EDITORS
-
     settings.SITE_URL = seeded_live_server.url  # the link in the e-mail opens this test's server
-    ellie = django_user_model.objects.create_user("ellie", "ellie@example.org", PASSWORD, is_staff=True)
-    ellie.groups.add(Group.objects.get(name=IMHSG_EDITORS))
     acacia = Service.objects.get(slug="acacia")
     base = seeded_live_server.url
     page.set_viewport_size(DESKTOP)

@@ -14,7 +14,6 @@ from tests.browser.steps import check, sign_in
 from tests.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-password-for-tests"
 
 
 
@@ -22,15 +21,10 @@ PASSWORD = "a-long-password-for-tests"
 
 
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_an_imhsg_editor_sets_a_contact_and_sends_an_invitation(page, seeded_live_server, django_user_model,
+def test_an_imhsg_editor_sets_a_contact_and_sends_an_invitation(page, seeded_live_server, imhsg_editor,
                                                                  settings, size):
-    from django.contrib.auth.models import Group
-
-    from directory.curation.roles import IMHSG_EDITORS
-
     settings.SITE_URL = "https://directory.example.org"
-    ellie = django_user_model.objects.create_user("ellie", "ellie@example.org", PASSWORD, is_staff=True)
-    ellie.groups.add(Group.objects.get(name=IMHSG_EDITORS))
+    ellie = imhsg_editor  # tests/conftest.py: Ellie, an IMHSG editor, who signs in below
     service = Service.objects.get(slug="acacia")
     base = seeded_live_server.url
     page.set_viewport_size(size)
