@@ -292,6 +292,12 @@ class Service(models.Model):
         "child age range", max_length=10, choices=AgeRange.choices, default=AgeRange.NOT_STATED,
         help_text="'Not stated' keeps the service in every age search, marked 'age range not recorded'.",
     )
+    # The months below are what search filters on; they cannot say "28 days". When the source
+    # words an age range more finely, pages show these words instead (docs/adr/0018-citations-and-ages.md).
+    age_words = models.CharField(
+        "ages in the source's words", max_length=120, blank=True,
+        help_text="Only where the months cannot say it, e.g. 'pregnancy to 28 days after birth'. Shown instead of the range.",
+    )
     age_from_months = models.SmallIntegerField(
         "from (months)", null=True, blank=True,
         help_text="Baby's age in months; pregnancy counts as negative months (-9 = from conception, 0 = birth).",
@@ -311,6 +317,17 @@ class Service(models.Model):
     )
     delivery_modes = models.ManyToManyField(DeliveryMode, blank=True, related_name="services")
     languages = models.ManyToManyField(Language, blank=True, related_name="services")
+
+    # The needs assessment: "children's centres or health visitors are the preferred referral route
+    # to access parent-infant relationship support". A way *into other support*, not a route into
+    # this service: parents' pages and search offer these when nothing else fits or a family is unsure.
+    first_step = models.BooleanField(
+        "a first step into other support", default=False,
+        help_text=(
+            "Tick only where a source names the service as a preferred first route for families into other "
+            "support (the needs assessment names health visitors and children's centres)."
+        ),
+    )
 
     cost = models.CharField(max_length=6, choices=Cost.choices, blank=True, default=Cost.NOT_STATED)
     fees_description = models.TextField("cost details", blank=True)

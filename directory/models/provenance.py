@@ -13,11 +13,16 @@ class SourceKind(models.TextChoices):
     PROVIDER = "provider", "The provider"
     CURATOR = "curator", "An IMHSG curator"
     INFERRED = "inferred", "Inferred (no source states it)"
+    # Words the directory team wrote from sourced facts (descriptions for parents): not a source
+    # of new facts, and said so on the page until the service or a curator checks them.
+    DIRECTORY_TEAM = "directory_team", "Written by the directory team"
 
 
 # The facts tracked for each kind of record: {field code: label}. The codes are
 # not always model field names: "referrer" vouches for a route existing at all.
 SERVICE_FACTS = {
+    "summary": "summary",
+    "parent_description": "description for parents",
     "organisation": "who runs it",
     "phone": "phone",
     "email": "email",

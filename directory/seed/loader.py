@@ -32,6 +32,7 @@ from directory.models import (
 )
 from directory.models import SERVICE_FACTS, SeedRecord, SourceKind
 from directory.core.provenance import record_fact
+from directory.seed.citations import AgeWordsError, SourceText, entry_citations, transcribe_ages
 from directory.search.tables import deferred_refresh
 from mapping.models import District, Postcode, Ward
 from mapping.postcodes import normalise_postcode
@@ -39,6 +40,8 @@ from mapping.postcodes import normalise_postcode
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SERVICES_FILE = "seed_services.yaml"
 PUBLIC_FILE = "public_sources.yaml"
+PARENTS_FILE = "parent_descriptions.yaml"
+SOURCE_FILE = "needs_assessment.md"
 
 # Delivery modes used by the seed, with their labels.
 DELIVERY_MODES = {
@@ -211,12 +214,20 @@ def read_seed_files():
         postcodes[row["postcode"]] = (lat, lon, row["district"] or None)
     services = _read_yaml(SERVICES_FILE, check)
     public = _read_yaml(PUBLIC_FILE, check)
+    parents = _read_yaml(PARENTS_FILE, check)
+    try:
+        source = SourceText((FIXTURES / SOURCE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        check.add(SOURCE_FILE, "", "", f"cannot be read: {exc}")
     check.raise_if_any()
     _check_services(services, district_names, postcodes, check)
     _check_public(public, services, check)
+    _check_parents(parents, services, check)
+    if not check.problems:
+        _check_citations(services, source, check)
     check.raise_if_any()
     return {"districts": districts, "figures": figures, "wards": wards, "postcodes": postcodes,
-            "services": services, "public": public}
+            "services": services, "public": public, "parents": parents, "source": source}
 
 
 def _check_services(data, district_names, postcodes, check):
@@ -240,8 +251,8 @@ def _check_services(data, district_names, postcodes, check):
         for required in ("key", "name", "organisation", "sector", "levels", "focus", "summary", "coverage"):
             if not entry.get(required):
                 bad(required, "is required")
-        if "child_age_months" not in entry:
-            bad("child_age_months", "is required (null when the source does not say)")
+        if "child_age_months" not in entry and "ages" not in entry:
+            bad("child_age_months", "is required (null when the source does not say), or the source's words in ages")
         key = entry.get("key")
         if key and (key in keys or slugify(key) != key):
             bad("key", f"{key!r} must be unique and a slug")
@@ -259,6 +270,13 @@ def _check_services(data, district_names, postcodes, check):
             for code in values:
                 if code not in known:
                     bad(fieldname, f"{code!r} is not a known code")
+        if "ages" in entry and entry.get("child_age_months") is not None:
+            bad("ages", "give the source's words (ages) or months (child_age_months, inferred), not both")
+        elif entry.get("ages") is not None:
+            try:
+                transcribe_ages(entry["ages"])
+            except AgeWordsError as exc:
+                bad("ages", str(exc))
         ages = entry.get("child_age_months")
         if ages is not None and not (
             isinstance(ages, list) and len(ages) == 2 and all(type(a) is int for a in ages) and -9 <= ages[0] <= ages[1]
@@ -289,6 +307,35 @@ def _check_services(data, district_names, postcodes, check):
                 bad("venue", "needs a name and a postcode")
             elif (normalise_postcode(venue.get("postcode")) or "") not in postcodes:
                 bad("venue", f"{venue.get('postcode')!r} is not a Birmingham postcode in birmingham_postcodes.csv")
+
+
+def _check_parents(data, services, check):
+    keys = {entry.get("key") for entry in services.get("services") or [] if isinstance(entry, dict)}
+    descriptions = data.get("descriptions")
+    if not isinstance(descriptions, dict):
+        check.add(PARENTS_FILE, "", "descriptions", "is missing or not a mapping of service key to words")
+        return
+    for key, words in descriptions.items():
+        if key not in keys:
+            check.add(PARENTS_FILE, key, "", f"{key!r} is not a key in {SERVICES_FILE}")
+        elif not isinstance(words, str) or not words.strip():
+            check.add(PARENTS_FILE, key, "", "needs the words for parents")
+
+
+def _check_citations(data, source, check):
+    """Every fact the seed takes from the needs assessment quotes it word for word, from the
+    place it names (for Table 3, the service's own entry). docs/adr/0018."""
+    for number, entry in enumerate(data["services"], start=1):
+        record = f"service {number} ({entry.get('name')})"
+        title = entry.get("table3")
+        if title and source.cell(title) is None:
+            check.add(SERVICES_FILE, record, "table3", f"{title!r} is not the bold title of an entry in Table 3")
+            continue
+        for citation in entry_citations(entry, source):
+            if citation.kind != SourceKind.NEEDS_ASSESSMENT:
+                continue
+            for problem in source.problems(citation.section, citation.excerpt, entry_title=title):
+                check.add(SERVICES_FILE, record, citation.label, problem)
 
 
 def _check_public(data, services, check):
@@ -361,8 +408,9 @@ def load_seed(*, only_if_empty=False):
         _load_wards(report, seeds, data, districts)
         _load_postcodes(report, seeds, data)
         _load_taxonomies(report, seeds, data["services"])
-        _load_services(report, seeds, data["services"])
+        _load_services(report, seeds, data["services"], data["source"])
         _load_public_facts(report, seeds, data)
+        _load_parent_descriptions(report, seeds, data)
     return report
 
 
@@ -503,15 +551,7 @@ def _organisation(seeds, entry):
     return organisation, created
 
 
-def _source(entry, fact, section=None):
-    """The provenance of one seeded fact: stated by the needs assessment, or inferred."""
-    why = (entry.get("inferred") or {}).get(fact)
-    if why:
-        return {"kind": SourceKind.INFERRED, "note": why}
-    return {"kind": SourceKind.NEEDS_ASSESSMENT, "section": section or entry.get("section") or NEEDS_ASSESSMENT_SECTION}
-
-
-def _load_services(report, seeds, data):
+def _load_services(report, seeds, data, source):
     levels = {level.code: level for level in Level.objects.all()}
     needs = {term.code: term for term in Need.objects.all()}
     interventions = {term.code: term for term in Intervention.objects.all()}
@@ -532,7 +572,7 @@ def _load_services(report, seeds, data):
         organisations_created += created
         # Reviews spread over the first six months, a week apart, not all due on day one.
         review_due = timezone.localdate() + timedelta(days=7 * (position + 1))
-        service = _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due)
+        service = _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due, source)
         seeds.remember(key, service)
         services_created += 1
     report.add("organisations", Organisation.objects.count(), organisations_created)
@@ -552,8 +592,13 @@ def _coverage_fields(coverage, districts):
 SEED_REASON = "Loaded from the seed files (loadseed)"
 
 
-def _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due):
-    ages = entry["child_age_months"]
+def _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due, source):
+    age_words = ""
+    if entry.get("ages"):
+        start, end, age_words = transcribe_ages(entry["ages"])  # the one transcription (docs/adr/0018)
+        ages = [start, end]
+    else:
+        ages = entry.get("child_age_months")
     coverage, coverage_districts = _coverage_fields(entry["coverage"], districts)
     parent_ages = entry.get("parent_age_years") or [None, None]
     routes = entry.get("referral") or []
@@ -579,6 +624,8 @@ def _create_service(entry, organisation, districts, levels, needs, interventions
         age_range=AgeRange.RANGE if ages else AgeRange.NOT_STATED,
         age_from_months=ages[0] if ages else None,
         age_to_months=ages[1] if ages else None,
+        age_words=age_words,
+        first_step=bool(entry.get("first_step")),
         **coverage,
     )
     service.full_clean()
@@ -590,26 +637,18 @@ def _create_service(entry, organisation, districts, levels, needs, interventions
     service.delivery_modes.set([modes[code] for code in entry.get("delivery", []) if code in modes])
     service.coverage_districts.set(coverage_districts)
 
-    facts = {"organisation": True, "age_range": ages, "eligibility": entry.get("parent"), "cost": entry.get("cost"),
-             "delivery_modes": entry.get("delivery"), "coverage": True, "interventions": entry.get("interventions"),
-             "email": entry.get("email")}
-    for fact, present in facts.items():
-        if present:
-            section = entry.get("age_section") if fact == "age_range" else None
-            record_fact(owner=service, field=fact, **_source(entry, fact, section))
+    citations = entry_citations(entry, source)
+    for citation in citations:
+        if citation.owner == "service" and citation.fact in SERVICE_FACTS:
+            record_fact(owner=service, field=citation.fact, **citation.source())
     for position, item in enumerate(routes):
         route = ReferralRoute.objects.create(
             service=service, referrer=REFERRERS[item["referrer"]], order=position,
             is_preferred=bool(item.get("preferred")), acceptance_criteria=item.get("criteria", ""),
         )
-        source = ({"kind": SourceKind.INFERRED, "note": item["inferred"]} if item.get("inferred") else
-                  {"kind": SourceKind.NEEDS_ASSESSMENT, "section": item.get("section") or entry.get("section") or NEEDS_ASSESSMENT_SECTION})
-        if item.get("note"):
-            source["note"] = (source.get("note", "") + " " + item["note"]).strip()
-        record_fact(owner=route, field="referrer", **source)
-        if item.get("criteria"):
-            record_fact(owner=route, field="acceptance_criteria", kind=SourceKind.NEEDS_ASSESSMENT,
-                        section=entry.get("section") or NEEDS_ASSESSMENT_SECTION)
+        for citation in citations:
+            if citation.owner == f"route {position}":
+                record_fact(owner=route, field=citation.fact, **citation.source())
     venues = ([entry["venue"]] if entry.get("venue") else []) + entry.get("other_venues", [])
     for item in venues:
         venue, created = _venue(item["name"], item["postcode"])
@@ -636,6 +675,29 @@ def _venue(name, postcode):
 
 # --- Facts from public web pages ----------------------------------------------------
 
+def _load_parent_descriptions(report, seeds, data):
+    """Each description once, into an empty field (a curator's or the service's words win)."""
+    loaded = 0
+    for key, words in data["parents"]["descriptions"].items():
+        record_key = f"parents:{key}:{_sha1(words)[:12]}"
+        if record_key in seeds:
+            continue
+        service = seeds.get(f"service:{key}", Service)
+        applied = service is not None and not service.parent_description.strip()
+        if applied:
+            service.parent_description = " ".join(words.split())
+            service._change_reason = PARENTS_REASON
+            service.save(update_fields=["parent_description"])
+            record_fact(owner=service, field="parent_description", kind=SourceKind.DIRECTORY_TEAM,
+                        note=data["parents"].get("source", ""))
+        seeds.remember(record_key, service if applied else None)
+        loaded += applied
+    report.add("descriptions for parents", Service.objects.exclude(parent_description="").count(), loaded)
+
+
+PARENTS_REASON = "A description for parents written by the directory team (loadseed, fixtures/parent_descriptions.yaml)"
+
+
 def _load_public_facts(report, seeds, data):
     """Each fact once, unconfirmed, with its source; only into an empty field (a curator's value wins)."""
     read_on = data["public"].get("retrieved")
@@ -648,7 +710,8 @@ def _load_public_facts(report, seeds, data):
         service = seeds.get(f"service:{fact['service']}", Service)
         source = {"kind": SourceKind.PUBLIC_PAGE, "source_url": fact["source_url"], "excerpt": fact.get("excerpt", ""),
                   "read_on": read_on, "note": fact.get("note", "")}
-        applied = service is not None and _apply_public_fact(service, fact, source, seed_entries[fact["service"]])
+        applied = service is not None and _apply_public_fact(service, fact, source, seed_entries[fact["service"]],
+                                                             data["source"])
         seeds.remember(key, service if applied else None)
         loaded += bool(applied)
         kept += service is not None and not applied
@@ -662,7 +725,7 @@ def _load_public_facts(report, seeds, data):
 PUBLIC_REASON = "A fact from a public web page (loadseed, fixtures/public_sources.yaml)"
 
 
-def _apply_public_fact(service, fact, source, entry):
+def _apply_public_fact(service, fact, source, entry, source_text):
     target = fact["target"]
     if target == "route":
         route = ReferralRoute(service=service, order=service.referral_routes.count(), **fact["route"])
@@ -673,9 +736,8 @@ def _apply_public_fact(service, fact, source, entry):
         for name in ("referrer", "how_to_refer", "acceptance_criteria", "exclusions", "contact", "url"):
             if getattr(route, name):
                 stated = name == "acceptance_criteria" and route.acceptance_criteria == entry.get("criteria")
-                record_fact(owner=route, field=name, **(
-                    {"kind": SourceKind.NEEDS_ASSESSMENT, "section": entry.get("section") or NEEDS_ASSESSMENT_SECTION}
-                    if stated else source))
+                criteria = next(c for c in entry_citations(entry, source_text) if c.owner == "public route") if stated else None
+                record_fact(owner=route, field=name, **(criteria.source() if stated else source))
         if service.no_referral_route_reason == NO_ROUTE_REASON:
             service.no_referral_route_reason = ""
             service._change_reason = PUBLIC_REASON

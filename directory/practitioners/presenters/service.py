@@ -85,6 +85,14 @@ class ServicePage(ServiceCard):
     facts: FactIndex = field(default_factory=FactIndex)
 
     @property
+    def summary_source(self):
+        return self.facts.note(self.service, "summary") if self.facts.get(self.service, "summary") else None
+
+    @property
+    def quotes(self):
+        return self.facts.quotes(self.service)
+
+    @property
     def routes(self):
         return [RouteView(route, self.facts) for route in self.service.referral_routes.all()]
 

@@ -178,7 +178,7 @@ def test_errata_misreadings_are_corrected():
     assert [level.code for level in st_basils.levels.all()] == ["specialist"]  # 11
     ftb = Service.objects.get(slug="forward-thinking-birmingham-under-2s-infant-mental-health")
     assert (ftb.age_from_months, ftb.age_to_months) == (-9, 23)  # 12: the first 1001 days
-    assert "1001 days" in facts_of(ftb.slug, "age_range").section
+    assert "first 1001 days" in facts_of(ftb.slug, "age_range").excerpt
     all_saints = Service.objects.get(slug="all-saints-youth-project")
     assert all_saints.locality == "Kings Heath" and all_saints.locality_district is None  # 13
     assert not Service.objects.filter(focus_confirmed=True).exists()  # 14
