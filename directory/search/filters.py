@@ -208,8 +208,13 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # Kept for ranking, so the synonyms are read once per search.
-        self.keyword_groups = search.keyword_groups(value)
-        return search.keyword_filter(queryset, value, self.keyword_groups)
+        reading = search.keyword_reading(value)
+        self.keyword_groups, self.keyword_corrections = reading.groups, reading.corrections
+        # People type sentences ("lost my kids to adoption"): with three words or more, a service
+        # needs more than half of them, and those with all come first (issue 22). Two words are
+        # both needed.
+        self.keyword_any = len(self.keyword_groups) > 2
+        return search.keyword_filter(queryset, value, self.keyword_groups, any_group=self.keyword_any)
 
     def filter_postcode(self, queryset, name, value):
         return queryset.in_district(value.district)

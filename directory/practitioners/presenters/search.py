@@ -55,6 +55,8 @@ class SearchCard(ServiceCard):
                 reasons.append(f"Works in {self.place.name}.")
             else:
                 reasons.append(f"City-wide, so it covers {self.place.name}.")
+        if service.named_group_only:
+            reasons.append("Only for a named group (see who it is for), so it is listed after services open to the family.")
         if not getattr(service, "age_fits", 1):
             reasons.append("Age range not recorded, so it is included: check the age with the service.")
         return reasons
