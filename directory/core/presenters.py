@@ -22,6 +22,28 @@ class Tag:
     explanation: str
 
 
+# A service flagged `first_step` (Service.first_step): what the needs assessment means by the
+# "preferred referral route" (a way into other support, not a route into the service). The tag,
+# its explanation and the source's own words live here only; the search cards, the zero-results
+# offer and the service page read them.
+FIRST_STEP_SECTION = "What we learned from services"
+FIRST_STEP_WORDS = (
+    "We heard from most services that children's centres or health visitors are the preferred referral route "
+    "to access parent-infant relationship support for families."
+)
+FIRST_STEP_SOURCE = (f"The needs assessment (May 2022), {FIRST_STEP_SECTION}", FIRST_STEP_WORDS)
+FIRST_STEP_TAG = Tag(
+    "First step into other support", "white",
+    "Most services told the needs assessment that health visitors and children's centres are the preferred "
+    "route for families to reach parent-infant relationship support.",
+)
+
+
+def first_step_tag(service):
+    """The first-step tag for a service flagged as one, else None."""
+    return FIRST_STEP_TAG if service.first_step else None
+
+
 MILES_PER_KM = 0.621371
 
 
@@ -51,14 +73,35 @@ def month_text(months):
     return f"{months} month{'s' if months != 1 else ''}"
 
 
+# Words a source's age range may start with that read as the start of a range ("pregnancy to
+# 28 days after birth" -> "From pregnancy to 28 days after birth").
+_STARTS = ("pregnancy", "conception", "birth")
+
+
+def age_words_text(words):
+    """A stated range in the source's words (Service.age_words), as a line of a page: 'From ...'
+    where the words start where a range starts, otherwise the words with a capital."""
+    words = " ".join(words.split()).rstrip(".")
+    if words.lower().split(" ", 1)[0] in _STARTS:
+        return f"From {words}"
+    return words[:1].upper() + words[1:]
+
+
 def age_range_text(service):
-    """Plain words for a service's child age range; never hides 'not recorded'."""
+    """Plain words for a service's child age range; never hides 'not recorded'.
+
+    A stated range is shown in the source's words when it has them (`age_words`: months cannot
+    say "28 days after birth"), else from its months. `age_to_months` is inclusive and month 0 is
+    the first month after birth: 0..59 is "From birth to 5 years", -9..-1 "During pregnancy",
+    -9..0 "From pregnancy to 1 month"."""
     if service.age_range == AgeRange.ANY:
         return "Any age"
     if service.age_range == AgeRange.NOT_STATED:
         return "Age range not recorded"
+    if service.age_words.strip():
+        return age_words_text(service.age_words)
     start, end = service.age_from_months, service.age_to_months
-    if end <= 0:
+    if end < 0:
         return "During pregnancy" if start <= -9 else f"From {month_text(start)} to birth"
     # to_months is inclusive: 23 means "up to the second birthday".
     upper = month_text(end + 1)
@@ -97,7 +140,9 @@ def focus_tag(service):
 
 
 def how_to_refer_line(service):
-    """The first line of how to refer, for a result card."""
+    """The first line of how to refer, for a result card. It says what the recorded routes say
+    and no more: a service with only professional routes recorded reads "Referral by a
+    professional.", not "... only" (no source says the family may not get in another way)."""
     routes = list(service.referral_routes.all())
     if not routes:
         return "How to refer is not recorded yet."
@@ -106,12 +151,13 @@ def how_to_refer_line(service):
         return "Families can contact the service themselves, or a professional can refer."
     if Referrer.SELF in referrers:
         return "Families can contact the service themselves."
-    if Referrer.AUTOMATIC in referrers and Referrer.PROFESSIONAL not in referrers:
+    if Referrer.PROFESSIONAL not in referrers:
         return "Offered to every family."
     professions = ", ".join(route.professions for route in routes if route.professions)
-    if professions:
-        return f"Referral by a professional ({professions})."
-    return "Referral by a professional only."
+    referral = f"Referral by a professional ({professions})." if professions else "Referral by a professional."
+    if Referrer.AUTOMATIC in referrers:
+        return f"Offered to every family. {referral}"
+    return referral
 
 
 @dataclass
@@ -151,6 +197,11 @@ class ServiceCard:
     @property
     def ages(self):
         return age_range_text(self.service)
+
+    @property
+    def first_step(self):
+        """The "first step into other support" tag (a Tag), or None."""
+        return first_step_tag(self.service)
 
     @property
     def age_not_recorded(self):
