@@ -91,9 +91,11 @@ def age_range_text(service):
     """Plain words for a service's child age range; never hides 'not recorded'.
 
     A stated range is shown in the source's words when it has them (`age_words`: months cannot
-    say "28 days after birth"), else from its months. `age_to_months` is inclusive and month 0 is
-    the first month after birth: 0..59 is "From birth to 5 years", -9..-1 "During pregnancy",
-    -9..0 "From pregnancy to 1 month"."""
+    say "28 days after birth"), else from its months. `age_to_months` is inclusive: 0..59 is "From
+    birth to 5 years", 0..23 "to 2 years". A range that starts in pregnancy and stops at month 0
+    ends "to birth": the seed stores "pre-birth" as -9..0 (docs/adr/0018), and the page claims no
+    month after birth that no source printed (the API's maximum_age is 0 for it too). Where a
+    source says more ("28 days after birth"), its words are shown."""
     if service.age_range == AgeRange.ANY:
         return "Any age"
     if service.age_range == AgeRange.NOT_STATED:
@@ -101,8 +103,10 @@ def age_range_text(service):
     if service.age_words.strip():
         return age_words_text(service.age_words)
     start, end = service.age_from_months, service.age_to_months
-    if end < 0:
-        return "During pregnancy" if start <= -9 else f"From {month_text(start)} to birth"
+    if end < 0 or (end == 0 and start < 0):
+        if start <= -9:
+            return "During pregnancy" if end < 0 else "From pregnancy to birth"
+        return f"From {month_text(start)} to birth"
     # to_months is inclusive: 23 means "up to the second birthday".
     upper = month_text(end + 1)
     if start <= -9:
@@ -147,17 +151,16 @@ def how_to_refer_line(service):
     if not routes:
         return "How to refer is not recorded yet."
     referrers = {route.referrer for route in routes}
+    # Every kind of route recorded is said, the one every family gets first.
+    lines = ["Offered to every family."] if Referrer.AUTOMATIC in referrers else []
     if Referrer.SELF in referrers and Referrer.PROFESSIONAL in referrers:
-        return "Families can contact the service themselves, or a professional can refer."
-    if Referrer.SELF in referrers:
-        return "Families can contact the service themselves."
-    if Referrer.PROFESSIONAL not in referrers:
-        return "Offered to every family."
-    professions = ", ".join(route.professions for route in routes if route.professions)
-    referral = f"Referral by a professional ({professions})." if professions else "Referral by a professional."
-    if Referrer.AUTOMATIC in referrers:
-        return f"Offered to every family. {referral}"
-    return referral
+        lines.append("Families can contact the service themselves, or a professional can refer.")
+    elif Referrer.SELF in referrers:
+        lines.append("Families can contact the service themselves.")
+    elif Referrer.PROFESSIONAL in referrers:
+        professions = ", ".join(route.professions for route in routes if route.professions)
+        lines.append(f"Referral by a professional ({professions})." if professions else "Referral by a professional.")
+    return " ".join(lines)
 
 
 @dataclass

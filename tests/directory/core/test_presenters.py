@@ -38,9 +38,12 @@ def ages(start, end, words="", age_range=AgeRange.RANGE):
     (0, 23, "From birth to 2 years"),  # "under 2 years"
     (-9, 11, "From pregnancy to 1 year"),  # "antenatal to age 12 months"
     (-9, 23, "From pregnancy to 2 years"),  # "the first 1001 days"
-    (-9, 0, "From pregnancy to 1 month"),  # month 0 is the first month after birth, not birth itself
+    # "pre-birth" is stored -9..0 (docs/adr/0018): it ends at birth, and no month after birth is claimed.
+    (-9, 0, "From pregnancy to birth"),
     (-9, -1, "During pregnancy"),
     (-3, -1, "From 6 months pregnant to birth"),
+    (-3, 0, "From 6 months pregnant to birth"),
+    (0, 0, "From birth to 1 month"),
     (-9, 12, "From pregnancy to 13 months"),
     (6, 29, "From 6 months to 2 years 6 months"),
 ])
@@ -91,7 +94,9 @@ def test_every_mix_of_routes_is_said_as_recorded(routes):
     assert routes(Referrer.SELF, Referrer.PROFESSIONAL) == (
         "Families can contact the service themselves, or a professional can refer.")
     assert routes(Referrer.AUTOMATIC) == "Offered to every family."
-    # Offered to every family and a professional can refer: both are said.
+    # Offered to every family, and another way in: both are said, every family's first.
     assert routes(Referrer.AUTOMATIC, Referrer.PROFESSIONAL) == "Offered to every family. Referral by a professional."
+    assert routes(Referrer.SELF, Referrer.AUTOMATIC) == (
+        "Offered to every family. Families can contact the service themselves.")
     for referrers in ([Referrer.PROFESSIONAL], [Referrer.AUTOMATIC, Referrer.PROFESSIONAL], [Referrer.SELF]):
         assert "only" not in routes(*referrers)

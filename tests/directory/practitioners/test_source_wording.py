@@ -42,7 +42,7 @@ def test_the_card_the_service_page_and_the_shortlist_show_the_sources_words(clie
 
 def test_without_words_the_months_are_shown(client, midwives):
     Service.objects.filter(pk=midwives.pk).update(age_words="")
-    assert "From pregnancy to 1 month" in text(client.get(midwives.get_absolute_url()))
+    assert "From pregnancy to birth" in text(client.get(midwives.get_absolute_url()))
 
 
 def test_the_csv_carries_the_months_and_the_words():
