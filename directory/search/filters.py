@@ -49,7 +49,9 @@ STAGES_BY_VALUE = {stage.value: stage for stage in STAGES}
 
 REFERRAL_CHOICES = [
     ("self", "Families can contact the service themselves"),
-    ("professional", "Referral by a professional only"),
+    # What the filter finds: a professional route and no self-referral recorded. Not "only": no
+    # source says a family cannot get in another way (issue 21).
+    ("professional", "Referral by a professional (no self-referral recorded)"),
 ]
 FREE_CHOICES = [("1", "Free services only")]
 AUDIENCE_CHOICES = [

@@ -277,6 +277,17 @@ def _page_number(raw, paginator):
     return number, ""
 
 
+def service_list_first_steps(*, district=None):
+    """Published services flagged as a first step into other support (Service.first_step), by
+    name, with their organisations; only those working in `district` when one is given. For a
+    search that found nothing. 1 query."""
+    services = Service.objects.published().filter(first_step=True)
+    if district is not None:
+        services = services.in_district(district)
+    return list(services.select_related("organisation").only("name", "slug", "organisation__name")
+                .order_by(Lower("name"), "pk"))
+
+
 # --- One service --------------------------------------------------------------
 
 def service_get_published(*, slug):

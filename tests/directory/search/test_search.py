@@ -284,8 +284,9 @@ def test_it_shows_the_count_and_the_card_essentials(client):
     page = text(search(client, q="perinatal mental health team"))
     assert "1 service found" in page
     for wanted in (CPMHT, "Specialist", "Needs a specialist skill set", "Specialised", "From pregnancy to 1 year",
-                   "City-wide", "Referral by a professional only."):
+                   "City-wide", "Referral by a professional."):
         assert wanted in page
+    assert "Referral by a professional only" not in page  # no source says "only" (issue 21)
 
 
 def test_it_explains_an_empty_result_and_offers_wider_searches(client):
