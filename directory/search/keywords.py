@@ -29,7 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from directory.search import understand
-from directory.search.terms import synonym_table
+from directory.search.terms import per_version, synonym_table
 
 CONFIG = "english"
 TSQUERY = "websearch_to_tsquery('english', %s)"
@@ -77,7 +77,8 @@ def keyword_reading(q, table=None, vocab=None):
     words = [word for word in words if word and not re.fullmatch(r"\d+s?", word)][:MAX_WORDS]
     fixed = []
     for word in words:
-        fix = understand.correction(word, vocab) if word not in table and word not in STOP_WORDS else None
+        fix = (understand.correction(word, vocab, matches=None if vocab is not None else word_matches)
+               if word not in table and word not in STOP_WORDS else None)
         if fix:
             corrections[word] = fix
         fixed.append(fix or word)
@@ -113,6 +114,20 @@ def _synonyms(phrase, table):
                 alternatives += understand.word_forms(term) if " " not in term else [term]
             return list(dict.fromkeys([phrase] + alternatives))
     return None
+
+
+def word_matches(word):
+    """Does any published service have this word (in any of its forms)? Remembered per content
+    version in this process, so a word costs one indexed EXISTS query the first time it is seen
+    after a change and none after."""
+    known = per_version("matched words", dict)
+    if word not in known:
+        from directory.models import Service
+
+        # The word's own forms, not its root: "depresion" starts no word, though "depres" would.
+        known[word] = keyword_filter(Service.objects.published(), word,
+                                     [understand.word_forms(word, root=False)]).exists()
+    return known[word]
 
 
 def keyword_groups(q, table=None):
