@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from directory.core.caching import cached_page, content_etag
-from directory.practitioners.autocomplete import keyword_suggestions, published_service_names
+from directory.practitioners.autocomplete import keyword_suggestions
 from directory.search import selectors
 from directory.search.filters import SORT_CHOICES, STAGES
 from directory.core.shortlist import ShortlistChangeForm
@@ -37,8 +37,7 @@ def classification_context():
 @cached_page
 def home(request):
     """A start page: the directory grows past what one page can list, so it leads to search."""
-    # The names the keywords box suggests, counted: no query of its own (one per content version).
-    count = len(published_service_names())
+    count = selectors.service_list_published().count()
     return render(request, "practitioners/home.html", {
         "search_url": reverse("directory:search"),
         "browse_text": f"Browse all {count} service{pluralize(count)}",
