@@ -27,6 +27,7 @@ from directory.models import (
     DeliveryMode, Fact, Intervention, Language, Level, Need, Organisation, ParentTopic, PendingChange, ReferralRoute,
     Service, ServiceAtLocation, ServiceCapacity, SourceKind, Status, UrgentHelp, Venue,
 )
+from directory.core.numbers import WholeNumberField, decimal_number
 from directory.core.provenance import record_curator_edits, record_fact
 from mapping.models import District
 
@@ -281,10 +282,20 @@ class ReferralRouteInline(admin.StackedInline):
 CAPACITY_WTE_MAX = 100
 
 
+class AsciiDecimalField(forms.DecimalField):
+    """A DecimalField that reads ASCII digits only (Django's reads "٣" as 3; directory/core/numbers.py)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and decimal_number(value) is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class ServiceCapacityForm(forms.ModelForm):
     class Meta:
         model = ServiceCapacity
         fields = ["district", "practitioner_wte", "families_per_year", "as_of", "note"]
+        field_classes = {"practitioner_wte": AsciiDecimalField, "families_per_year": WholeNumberField}
         error_messages = {
             "district": {
                 "invalid_choice": "Choose one of Birmingham's 10 districts.",
@@ -295,15 +306,17 @@ class ServiceCapacityForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         wte = self.fields["practitioner_wte"]
-        wte.min_value, wte.max_value = 0, CAPACITY_WTE_MAX
         wte.error_messages.update({
             "invalid": "Enter practitioner time as a number of whole-time equivalents, like 0.8.",
+            "min_value": "Practitioner time cannot be less than 0.",
             "max_decimal_places": "Give practitioner time to at most 2 decimal places, like 0.25.",
             "max_digits": "Practitioner time is too long a number: give whole-time equivalents, like 0.8.",
+            "max_whole_digits": "Practitioner time is too long a number: give whole-time equivalents, like 0.8.",
         })
         wte.widget.attrs.update({"min": "0", "step": "0.01"})
         families = self.fields["families_per_year"]
-        families.error_messages.update({"invalid": "Enter families a year as a whole number, like 52."})
+        families.error_messages.update({"invalid": "Enter families a year as a whole number, like 52.",
+                                        "min_value": "Families a year cannot be less than 0."})
 
     def clean_practitioner_wte(self):
         value = self.cleaned_data.get("practitioner_wte")
