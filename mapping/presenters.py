@@ -11,7 +11,7 @@ from django.urls import reverse
 from directory.core.presenters import (  # noqa: F401
     MILES_PER_KM, focus_explanations, focus_tag, how_to_refer_line, level_tags,
 )
-from mapping.capacity import AT_MOST, KNOWN, NO_SERVICE, NOT_KNOWN, wte_text
+from mapping.capacity import AT_MOST, NO_SERVICE, NOT_KNOWN, wte_text
 from mapping.needs import PARAMETERS, TABLE_1, whole
 
 
@@ -216,8 +216,9 @@ class GapRow:
 
 
 def _gap_words(area):
+    """The gap in words, and a hint only where the figure alone could mislead."""
     if area.state == NOT_KNOWN:
-        return "Not known yet", "No specialised service here has recorded its practitioner time."
+        return "Not known yet", ""
     gap = area.gap
     if area.state == NO_SERVICE:
         return wte_text(gap), "No specialised service covers this district: none of the need is met."
@@ -225,8 +226,8 @@ def _gap_words(area):
         return "None", (f"{wte_text(-gap)} more practitioner time recorded than needed." if gap < 0
                         else "The recorded time matches the need.")
     if area.state == AT_MOST:
-        return f"Up to {wte_text(gap)}", "Not every specialised service here has recorded its time, so the gap may be smaller."
-    return wte_text(gap), "Every specialised service here has recorded its time."
+        return f"Up to {wte_text(gap)}", "Not every specialised service has recorded its time: the gap may be smaller."
+    return wte_text(gap), ""
 
 
 def _services_words(area, *, city=False):

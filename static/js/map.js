@@ -51,6 +51,7 @@
     var present = values.filter(function (v) { return v !== null && v !== undefined; });
     if (!present.length) return null;
     var min = Math.min.apply(null, present), max = Math.max.apply(null, present);
+    if (min === max) return [min, max];  // one value (say, one district's gap): one band, not five alike
     var breaks = [];
     for (var i = 0; i <= COLOURS.length; i++) breaks.push(min + (max - min) * i / COLOURS.length);
     return breaks;
@@ -93,10 +94,14 @@
       return breaksFor(features.map(function (f) { return f.properties[measureKey]; }));
     }
 
+    function bandColour(step, breaks) {
+      if (breaks.length === 2) return COLOURS[2];  // a single band: a middle shade, clearly not "none"
+      return measure().low ? COLOURS[COLOURS.length - 1 - step] : COLOURS[step];
+    }
+
     function colourFor(value, breaks) {
       var step = stepFor(value, breaks);
-      if (step < 0) return NONE_FILL;
-      return measure().low ? COLOURS[COLOURS.length - 1 - step] : COLOURS[step];
+      return step < 0 ? NONE_FILL : bandColour(step, breaks);
     }
 
     // A gap resting on some services' records but not all: its outline is dashed ("up to").
@@ -153,10 +158,11 @@
         var box = el("div", { "class": "app-legend" });
         box.appendChild(el("p", { "class": "app-legend__title" }, measure().label));
         var list = el("ul", { "class": "app-legend__list" });
-        if (breaks) {
+        if (breaks && breaks.length === 2) {
+          list.appendChild(swatchItem("", bandColour(0, breaks), rounded(breaks[0])));
+        } else if (breaks) {
           for (var i = 0; i < COLOURS.length; i++) {
-            list.appendChild(swatchItem("", measure().low ? COLOURS[COLOURS.length - 1 - i] : COLOURS[i],
-                                        rounded(breaks[i]) + " to " + rounded(breaks[i + 1])));
+            list.appendChild(swatchItem("", bandColour(i, breaks), rounded(breaks[i]) + " to " + rounded(breaks[i + 1])));
           }
         }
         // "No figure" is its own entry, hatched, so it is never read as the lowest band.
