@@ -243,15 +243,40 @@ def _services_words(area, *, city=False):
     return text, (said[:1].upper() + said[1:] + ".") if said else ""
 
 
+def gap_row(area, *, city=False):
+    """One district's (or the city's) need against recorded capacity, in words."""
+    gap, gap_hint = _gap_words(area)
+    services, services_hint = _services_words(area, city=city)
+    needed = f"{area.needed:.0f}" if city else f"{area.needed:.1f}"
+    recorded = "Not recorded" if area.state == NOT_KNOWN else wte_text(area.recorded)
+    return GapRow(area.name, area.slug, area.state, needed, recorded, gap, gap_hint, services, services_hint)
+
+
+def _services(n):
+    return f"{n} specialised service{'s' if n != 1 else ''}"
+
+
+def gap_sentence(area):
+    """One district's gap as a sentence, for its panel on the map."""
+    if area.state == NOT_KNOWN:
+        if area.comparable == 1:
+            return f"Not known yet: the specialised service covering {area.name} has not recorded its practitioner time."
+        return (f"Not known yet: none of the {_services(area.comparable)} covering {area.name} has recorded "
+                "its practitioner time.")
+    if area.state == NO_SERVICE:
+        return f"All {area.needed:.1f} practitioners: no specialised service covers {area.name}."
+    recorded = f"{wte_text(area.recorded)} practitioner time recorded by {area.recorded_by} of {_services(area.comparable)}"
+    gap = area.gap
+    if gap <= 0:
+        return f"None: {recorded}, for {area.needed:.1f} needed."
+    if area.state == AT_MOST:
+        return f"Up to {wte_text(gap)} practitioners ({recorded}, for {area.needed:.1f} needed)."
+    return f"{wte_text(gap)} practitioners ({recorded}, for {area.needed:.1f} needed)."
+
+
 def gap_rows(gaps):
     """The gap table's rows, one per district: ([rows], city row)."""
-    def row(area, *, city=False):
-        gap, gap_hint = _gap_words(area)
-        services, services_hint = _services_words(area, city=city)
-        needed = f"{area.needed:.0f}" if city else f"{area.needed:.1f}"
-        recorded = "Not recorded" if area.state == NOT_KNOWN else wte_text(area.recorded)
-        return GapRow(area.name, area.slug, area.state, needed, recorded, gap, gap_hint, services, services_hint)
-    return [row(area) for area in gaps.districts], row(gaps.total, city=True)
+    return [gap_row(area) for area in gaps.districts], gap_row(gaps.total, city=True)
 
 
 @dataclass(frozen=True)

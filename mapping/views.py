@@ -168,6 +168,7 @@ def _panel_context(built, district, levels):
     return {
         "district": district,
         "figures": built.properties(district),
+        "gap": presenters.gap_sentence(built.gaps.for_slug(district.slug)),
         "ladder": presenters.ladder(services, levels),
         "service_count": len(services),
     }

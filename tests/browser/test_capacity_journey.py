@@ -102,6 +102,13 @@ def test_a_commissioner_reads_the_gap_on_the_needs_page_and_the_map(page, seeded
     expect(page.locator("td[data-gap='hodge-hill']").first).to_contain_text("5.4")
     close_up(page, ".app-map-wrapper", "close-map-gap-legend")
     check(page, "map-gap-legend")
+    # And choosing Hodge Hill on the map says its gap in words in the district's panel
+    page.locator("path[data-district='hodge-hill']").dispatch_event("click")
+    panel = page.locator("#district-panel")
+    panel.get_by_role("heading", name="Hodge Hill", exact=True).wait_for()
+    expect(panel.locator("[data-panel-gap]")).to_contain_text(
+        "5.4 practitioners (1.0 practitioner time recorded by 1 of 1 specialised service, for 6.4 needed).")
+    close_up(page, "#district-panel dl", "close-map-panel-gap")
 
     # And districts with no local service are hatched, with their own legend entry, not the lowest band
     page.select_option("#measure", "families_per_local_service")

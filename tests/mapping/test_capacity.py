@@ -312,3 +312,31 @@ def test_the_map_says_how_many_districts_have_no_local_service(client):
     rows = [{"name": "A", "families_per_local_service": 10.0}, {"name": "B", "families_per_local_service": None}]
     assert map_summary(rows, measure_get("families_per_local_service")).endswith(
         "Lowest: A (10). No local service in 1 district.")
+
+
+def test_a_cached_needs_page_and_geojson_show_a_new_record_at_once(client, settings):
+    import uuid
+
+    settings.CACHE_PAGES = True  # as in production
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": f"test-{uuid.uuid4().hex}"}}
+    assert cell(text(client.get(NEEDS)), "gap", "hodge-hill") == "Not known yet"
+    client.get(GEOJSON)
+    # ServiceCapacity is public content: its table's trigger bumps the content version (ADR 13)
+    record(FTB, "hodge-hill", "1.0")
+    assert cell(text(client.get(NEEDS)), "gap", "hodge-hill") == "5.4"
+    hodge_hill = next(f["properties"] for f in client.get(GEOJSON).json()["features"]
+                      if f["properties"]["slug"] == "hodge-hill")
+    assert hodge_hill["practitioner_gap"] == 5.4
+
+
+def test_a_districts_panel_says_its_gap_in_words(client):
+    panel = reverse("mapping:district-panel", args=["hodge-hill"])
+    assert "Not known yet: the specialised service covering Hodge Hill has not recorded its practitioner time." \
+        in text(client.get(panel))
+    record(FTB, "hodge-hill", "1.0")
+    assert "5.4 practitioners (1.0 practitioner time recorded by 1 of 1 specialised service, for 6.4 needed)." \
+        in text(client.get(panel))
+    specialised_service("Hodge Hill relationship team", districts=["hodge-hill"])
+    assert "Up to 5.4 practitioners (1.0 practitioner time recorded by 1 of 2 specialised services, for 6.4 needed)." \
+        in text(client.get(panel))
