@@ -367,7 +367,10 @@
             var value = p[measureKey];
             var said = value === null || value === undefined ? (measure().none || "no figure").toLowerCase()
               : (isPartial(feature) ? measure().partialPrefix : "") + formatNumber(value);
-            return el("span", {}, p.name + ": " + said + " (" + measure().label.toLowerCase() + ")");
+            // A gap never without how much of it rests on records.
+            var records = measure().partialLegend ? "; " + p.capacity_services_recorded + " of " +
+              p.capacity_services_comparable + " specialised services have recorded their time" : "";
+            return el("span", {}, p.name + ": " + said + " (" + measure().label.toLowerCase() + records + ")");
           }, { sticky: true });
           layer.on("click", function () { selectDistrict(p.slug, true); });
           if (layer.getElement && layer.getElement()) layer.getElement().setAttribute("data-district", p.slug);

@@ -102,6 +102,11 @@ def test_a_commissioner_reads_the_gap_on_the_needs_page_and_the_map(page, seeded
     expect(page.locator("td[data-gap='hodge-hill']").first).to_contain_text("5.4")
     close_up(page, ".app-map-wrapper", "close-map-gap-legend")
     check(page, "map-gap-legend")
+    # And pointing at Yardley says its gap is not known and why
+    page.locator("path[data-district='yardley']").dispatch_event("mouseover")
+    expect(page.locator(".leaflet-tooltip").filter(has_text="Yardley")).to_have_text(
+        "Yardley: no capacity recorded: gap not known (gap: practitioners needed less time recorded; 0 of 1 "
+        "specialised services have recorded their time)")
     # And choosing Hodge Hill on the map says its gap in words in the district's panel
     page.locator("path[data-district='hodge-hill']").dispatch_event("click")
     panel = page.locator("#district-panel")
