@@ -221,7 +221,7 @@ def _gap_words(area):
         return "Not known yet", ""
     gap = area.gap
     if area.state == NO_SERVICE:
-        return wte_text(gap), "No specialised service covers this district: none of the need is met."
+        return wte_text(gap), "No specialised service is mapped here: none of the need is met."
     if gap <= 0:
         return "None", (f"{wte_text(-gap)} more practitioner time recorded than needed." if gap < 0
                         else "The recorded time matches the need.")

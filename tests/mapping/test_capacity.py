@@ -201,7 +201,7 @@ def test_with_no_capacity_recorded_the_page_says_the_gap_cannot_be_known(client)
     assert "based solely on the proportion of total 0-2 year olds by district (using 2020 figures); and not taking " \
            "into account additional factors such as levels of adversity" in page
     assert "around 340 of the 2760 families" in page
-    assert "current 0.8 WTE Clinical Psychologist and a temporary 1.0 WTE Assistant Psychologist" in page
+    assert "a clinical psychologist working 0.8 of full time and a temporary full-time assistant psychologist" in page
 
 
 def test_it_shows_the_gap_where_the_comparable_service_has_recorded_its_time(client):
