@@ -1,11 +1,13 @@
 """Journey 3: a parent on a phone. "What's on for me and my baby near me?"
 
 Chooses "I am a parent", answers the two questions, opens a topic, opens a service, saves
-two services and shares the list; every page ends with an axe check and a screenshot.
+two services and shares the list; every page ends with an axe check and a screenshot. And a
+parent in a hurry, who skips the questions and reaches a service with no contact details.
 """
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import check
 from tests.conftest import DESKTOP, PHONE, assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,3 +87,35 @@ def test_every_parent_page_looks_right_and_passes_axe_on_a_desktop(page, seeded_
     name = "parents-desktop-" + (path.strip("/").split("?")[0].replace("/", "-") or "home")
     screenshot(page, name + ("-error" if "zz9" in path else ""))
     assert_no_axe_violations(page)
+
+
+def test_a_hurried_parent_reaches_a_service_without_contact_details(page, seeded_live_server, viewport):
+    """Issue 21: no phone number or email is recorded for health visiting. The page says so, says
+    what a parent can do, and never tells them to ask their health visitor."""
+    from directory.core.sources import DIRECTORY_TEAM_NOTE
+    from directory.models import Service
+
+    Service.objects.filter(slug__in=[
+        "birmingham-forward-steps-health-visiting", "birmingham-forward-steps-early-years-and-family-support",
+    ]).update(first_step=True)
+    Service.objects.filter(slug="birmingham-forward-steps-health-visiting").update(phone="", email="", url="")
+    page.set_viewport_size(viewport)
+    # Given a parent in a hurry, who skips the two questions
+    page.goto(seeded_live_server.url + "/parents/")
+    page.get_by_role("link", name="Everything for you and your baby").click()
+
+    # When they are not sure where to start
+    offer = page.get_by_role("region", name="Not sure where to start?")
+    expect(offer).to_be_visible()
+    check(page, "parents-hurried-1-everything")
+    offer.get_by_role("link", name=HEALTH_VISITING).click()
+
+    # Then the service's page says what is known and what is not, and no circle
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEALTH_VISITING)
+    how = page.locator(".nhsuk-inset-text")
+    expect(how).to_contain_text("We do not have a phone number or email for this service yet.")
+    expect(how).to_contain_text("You can ask at your GP practice.")
+    expect(how).not_to_contain_text("health visitor")
+    expect(page.get_by_text(DIRECTORY_TEAM_NOTE)).to_be_visible()
+    expect(page.get_by_text("Most services in Birmingham say this is a good way in")).to_be_visible()
+    check(page, "parents-hurried-2-service")
