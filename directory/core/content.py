@@ -30,7 +30,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "OrukImportBase", "ContentVersion",
               # Services checking their entries (issue 20): private, and opening a link must not
               # empty every public cache. Facts they mark checked are Fact rows, which do bump it.
-              "CheckInContact", "CheckInInvitation", "SelfAudit"}
+              "CheckInContact", "CheckInInvitation", "SelfAudit",
+              # What people searched for (issue 22): written by searches, read by curators only.
+              "SearchRecord"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The version read in this request (None: not read yet), kept only while a request is being

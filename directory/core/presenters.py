@@ -57,6 +57,8 @@ def age_range_text(service):
         return "Any age"
     if service.age_range == AgeRange.NOT_STATED:
         return "Age range not recorded"
+    if service.age_words:  # the source's own words, where months cannot say it (docs/adr/0018)
+        return f"From {service.age_words}"
     start, end = service.age_from_months, service.age_to_months
     if end <= 0:
         return "During pregnancy" if start <= -9 else f"From {month_text(start)} to birth"

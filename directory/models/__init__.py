@@ -7,7 +7,7 @@ from directory.models.core import (  # noqa: F401
     Sector, Organisation, TaxonomyTerm, Level, Need, Intervention, DeliveryMode, Language, Status, Focus,
     FOCUS_EXPLANATIONS, AgeRange, Cost, Audience, CoverageType, age_q, in_district_q, local_in_district_q,
     ServiceQuerySet, Service, Referrer, ReferralMethod, Consent, ReferralRoute, Venue, ServiceAtLocation,
-    ParentTopic, UrgentHelp, SearchSynonym, NeedStep, ContentVersion,
+    ServiceCapacity, ParentTopic, UrgentHelp, SearchSynonym, NeedStep, ContentVersion,
 )
 from directory.models.provenance import (  # noqa: F401
     SourceKind, SERVICE_FACTS, ROUTE_FACTS, VENUE_FACTS, ORGANISATION_FACTS, FACT_FIELDS, FactQuerySet, Fact,
@@ -20,7 +20,7 @@ from directory.models.suggestions import (  # noqa: F401
     TEXT_MAX, SuggestionStatus, SuggestionPage, Suggestion,
 )
 from directory.models.search import (  # noqa: F401
-    ServiceDistrict, SearchDocumentField, Matches, ServiceSearchIndex,
+    ServiceDistrict, SearchDocumentField, Matches, ServiceSearchIndex, SearchRecord,
 )
 from directory.models.checkins import (  # noqa: F401
     CheckInContact, InvitationQuerySet, CheckInInvitation, SelfAudit,

@@ -558,6 +558,42 @@ class ServiceAtLocation(models.Model):
 
 # --- The parents' view -----------------------------------------------------------
 
+class ServiceCapacity(models.Model):
+    """A service's capacity for work on the parent-infant relationship in one district it serves
+    (issue 22, recommendation 8e: where need is least met). Recorded by the IMHSG or the service,
+    with its source like any fact (the service's "capacity" Fact). Either measure may be given;
+    practitioner time compares with Table 2's "practitioners for specialised support"."""
+
+    service = models.ForeignKey("directory.Service", on_delete=models.CASCADE, related_name="capacities")
+    district = models.ForeignKey("mapping.District", on_delete=models.CASCADE, related_name="capacities")
+    practitioner_wte = models.DecimalField(
+        "practitioner time (whole-time equivalent)", max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text="Practitioners' time for parent-infant relationship work in this district, e.g. 0.8.",
+    )
+    families_per_year = models.PositiveIntegerField(
+        "families a year", null=True, blank=True, help_text="Families the service can support in a year here.",
+    )
+    as_of = models.DateField("figures for", null=True, blank=True, help_text="The date or year the figures describe.")
+    note = models.CharField(max_length=300, blank=True, help_text="Caveats, e.g. 'shared with Solihull'.")
+
+    class Meta:
+        verbose_name_plural = "service capacities"
+        ordering = ["district__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "district"], name="capacity_one_per_district"),
+            models.CheckConstraint(
+                name="capacity_has_a_figure",
+                condition=Q(practitioner_wte__isnull=False) | Q(families_per_year__isnull=False),
+                violation_error_message="Give the practitioner time, the families a year, or both.",
+            ),
+            models.CheckConstraint(name="capacity_wte_not_negative",
+                                   condition=Q(practitioner_wte__isnull=True) | Q(practitioner_wte__gte=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.service} in {self.district}"
+
+
 class ParentTopic(models.Model):
     """A warm, plain heading the parents' view groups services under ("Feeding, sleep and
     crying"), curated by the IMHSG and mapped onto the needs taxonomy, so it uses the same

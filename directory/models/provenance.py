@@ -35,6 +35,7 @@ SERVICE_FACTS = {
     "coverage": "area covered",
     "schedule": "opening times",
     "interventions": "interventions and approaches",
+    "capacity": "capacity",
 }
 
 

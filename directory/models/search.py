@@ -68,3 +68,26 @@ class ServiceSearchIndex(models.Model):
 
     def __str__(self):
         return f"search row of service {self.service_id}"
+
+
+class SearchRecord(models.Model):
+    """What people searched for and how many results they got (issue 22), one row per day,
+    normalised query, filters and result count, with how many times. Nothing that identifies
+    anyone: no address (a postcode is kept as its district), no cookie, no user, no time of
+    day. Kept SEARCH_RECORD_DAYS days (directory/search/record.py). Private: not content, so
+    writing one never empties the public caches (directory/core/content.py NOT_PUBLIC)."""
+
+    day = models.DateField(db_index=True)
+    audience = models.CharField(max_length=12, help_text="practitioners or parents")
+    query = models.CharField(max_length=200, blank=True, help_text="The keywords, lower-cased, spaces collapsed.")
+    filters = models.CharField(max_length=300, blank=True, help_text="The other choices, e.g. 'age=4 district=hodge-hill'.")
+    results = models.PositiveIntegerField()
+    searches = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "audience", "query", "filters", "results"],
+                                               name="searchrecord_unique_day")]
+        ordering = ["-day", "results", "query"]
+
+    def __str__(self):
+        return f"{self.day}: {self.query!r} {self.filters} -> {self.results} ({self.searches}x)"

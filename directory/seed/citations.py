@@ -85,6 +85,14 @@ class SourceText:
         # A heading used twice (e.g. "References") keeps both bodies.
         self.sections[name] = f"{self.sections[name]} {text}" if name in self.sections else text
 
+    def abbreviations(self):
+        """{'BCT': "Birmingham Children's Trust", ...}: the source's own list."""
+        found = {}
+        for line in self.raw.split("## Abbreviations", 1)[-1].split("\n#", 1)[0].splitlines():
+            if (m := re.match(r"<b>(\w+)</b>\t(.+)$", line.strip())):
+                found[m[1]] = normalise(m[2])
+        return found
+
     def cell(self, title):
         """Table 3's entry with this bold title, or None."""
         return next((cell for cell in self.cells if cell.title == title), None)
@@ -105,7 +113,8 @@ class SourceText:
         found = []
         for part in parts(excerpt):
             if part not in self.sections[section]:
-                where = [name for name, text in self.sections.items() if part in text]
+                where = sorted((name for name, text in self.sections.items() if part in text),
+                               key=lambda name: len(self.sections[name]))  # the narrowest place first
                 hint = f" (it is in {where[0]!r})" if where else " (it is nowhere in the source)"
                 found.append(f"{part[:80]!r} is not in {section}{hint}")
             elif section == TABLE_3 and entry_title:
@@ -155,6 +164,8 @@ def transcribe_ages(words):
         return 0, number * _UNIT_MONTHS[m[2] or "years"] - 1, ""
     if m := re.fullmatch(r"(?:pregnancy|antenatal)(?: to age | to |-)(\d+) (months|years)(?: postnatal)?", text):
         return -9, int(m[1]) * _UNIT_MONTHS[m[2]] - 1, ""
+    if text == "pre-birth":
+        return -9, 0, ""
     if re.fullmatch(r"(?:the )?first 1001 days", text):
         return -9, 23, ""  # the source's glossary: "from conception to a child's second birthday"
     if m := re.fullmatch(r"(?:pregnancy|antenatal)(?: to age | to |-)(\d+) days(?: postnatal)?", text):
@@ -243,19 +254,34 @@ def organisation_names(name):
     return {n for n in names if n}
 
 
-def supports(fact, value, excerpt):
+def entry_ages(entry):
+    """(from_months, to_months, words_to_show) for a seed entry that gives the source's words
+    (`ages`, and `ages_from_pregnancy` where the same entry also says the service starts in
+    pregnancy, e.g. Health Visitors "(0-5 years)" with "1 antenatal" contact)."""
+    start, end, shown = transcribe_ages(entry["ages"])
+    if entry.get("ages_from_pregnancy"):
+        start = -9
+    return start, end, shown
+
+
+def with_expansions(words, abbreviations):
+    """The excerpt and, after it, what its abbreviations stand for (the source's own list), so
+    'PNMH support' supports 'perinatal mental health'."""
+    found = [meaning for short, meaning in (abbreviations or {}).items() if re.search(rf"\b{short}\b", words)]
+    return " ".join([words, *found])
+
+
+def supports(fact, value, excerpt, abbreviations=None):
     """Why the excerpt does not visibly support `value` for `fact` (None when it does)."""
-    words = normalise(excerpt)
-    low = words.lower()
+    words = with_expansions(normalise(excerpt), abbreviations)
+    low = words.lower().replace(" & ", " and ")
 
     def has(pattern):
         return re.search(pattern, words, flags=re.I) is not None
 
     if fact == "age_range":
-        source_words = value
-        if normalise(source_words).lower() not in low:
-            return f"the age words {source_words!r} are not in the excerpt"
-        return None
+        missing = [w for w in value if normalise(w).lower() not in low]
+        return f"the age words {', '.join(map(repr, missing))} are not in the excerpt" if missing else None
     if fact == "organisation":
         if not any(name.lower() in low for name in organisation_names(value)):
             return f"the excerpt does not name {value!r}"
@@ -278,10 +304,15 @@ def supports(fact, value, excerpt):
         return None if has(REFERRER_WORDS[value]) else f"the excerpt does not say {value.replace('_', ' ')}"
     if fact == "first_step":
         return None if has(r"preferred referral route") else "the excerpt does not name it a preferred route"
-    if fact in ("summary", "eligibility", "acceptance_criteria"):
-        share = overlap(value, words)
-        if share < OVERLAP_NEEDED:
-            return f"only {share:.0%} of the value's words are in the excerpt (at least {OVERLAP_NEEDED:.0%} needed)"
+    if fact in ("summary", "eligibility", "acceptance_criteria", "how_to_refer"):
+        # Sentence by sentence, so one unsupported claim cannot hide behind a well-quoted one.
+        for sentence in re.split(r"(?<=[.;])\s+", normalise(value)):
+            if len(_stems(sentence)) < 2:
+                continue
+            share = overlap(sentence, words)
+            if share < OVERLAP_NEEDED:
+                return (f"only {share:.0%} of the words of {sentence[:60]!r} are in the excerpt "
+                        f"(at least {OVERLAP_NEEDED:.0%} needed)")
         return None
     if fact in ("phone", "contact"):
         digits = re.sub(r"\D", "", value)
@@ -348,6 +379,9 @@ def entry_citations(entry, source):
         if item.get("criteria"):
             citations.append(_cited(entry, source, owner, "acceptance_criteria", item["criteria"], item.get("criteria_cite"),
                                     item.get("criteria_inferred")))
+        if item.get("how"):
+            citations.append(_cited(entry, source, owner, "how_to_refer", item["how"], item.get("how_cite"),
+                                    item.get("how_inferred")))
     if entry.get("criteria"):
         citations.append(_cited(entry, source, "public route", "acceptance_criteria", entry["criteria"], entry.get("criteria_cite")))
     if entry.get("first_step"):
@@ -366,9 +400,43 @@ def citation_problems(entry, source):
             continue
         found = source.problems(citation.section, citation.excerpt, entry_title=entry.get("table3"))
         if not found:
-            if citation.fact == "age_range" and not entry.get("ages"):
+            value = citation.value
+            if citation.fact == "age_range":
+                value = [entry["ages"], entry.get("ages_from_pregnancy")] if entry.get("ages") else None
+                value = [w for w in value or [] if w]
+            if citation.fact == "age_range" and not value:
                 found.append("months from the needs assessment need the source's words (ages), or are inferred")
-            elif why := supports(citation.fact, citation.value, citation.excerpt):
+            elif why := supports(citation.fact, value, citation.excerpt, source.abbreviations()):
                 found.append(why)
         results.append((citation, found))
     return results
+
+
+def public_fact_problems(fact):
+    """Why a fact from fixtures/public_sources.yaml is not visibly in its own excerpt (a list):
+    a phone's digits, a website's address (or the page it was read on), a cost, a route's
+    criteria, exclusions and how-to in words a reviewer can find in the quoted text."""
+    excerpt = fact.get("excerpt") or ""
+    if not normalise(excerpt):
+        return ["no excerpt is given"]
+    target, found = fact.get("target"), []
+    if target in ("service.phone",):
+        found.append(supports("phone", fact["value"], excerpt))
+    elif target in ("service.url", "organisation.url"):
+        host = re.sub(r"^www\.", "", re.sub(r"^https?://", "", fact["value"]).split("/")[0].lower())
+        source_host = re.sub(r"^www\.", "", re.sub(r"^https?://", "", fact.get("source_url", "")).split("/")[0].lower())
+        if host not in excerpt.lower() and host != source_host:
+            found.append(f"{host} is neither in the excerpt nor the page it was read on")
+    elif target == "service.cost":
+        found.append(supports("cost", fact["value"], excerpt))
+    elif target == "service.schedule":
+        found.append(supports("summary", fact["value"], excerpt))
+    elif target == "route":
+        route = fact.get("route") or {}
+        for name in ("acceptance_criteria", "exclusions", "how_to_refer"):
+            if route.get(name):
+                why = supports("summary", route[name], excerpt)
+                found.append(f"{name}: {why}" if why else None)
+        if route.get("contact"):
+            found.append(supports("contact", route["contact"], excerpt))
+    return [problem for problem in found if problem]

@@ -32,7 +32,7 @@ from directory.models import (
 )
 from directory.models import SERVICE_FACTS, SeedRecord, SourceKind
 from directory.core.provenance import record_fact
-from directory.seed.citations import AgeWordsError, SourceText, entry_citations, transcribe_ages
+from directory.seed.citations import AgeWordsError, SourceText, entry_ages, entry_citations, transcribe_ages
 from directory.search.tables import deferred_refresh
 from mapping.models import District, Postcode, Ward
 from mapping.postcodes import normalise_postcode
@@ -299,6 +299,8 @@ def _check_services(data, district_names, postcodes, check):
         for route in entry.get("referral") or []:
             if not isinstance(route, dict) or route.get("referrer") not in REFERRERS:
                 bad("referral", f"{route!r}: referrer must be one of {', '.join(REFERRERS)}")
+            elif route.get("method", "") not in ReferralMethod.values:
+                bad("referral", f"{route['method']!r} is not a known method")
         for fact in entry.get("inferred") or {}:
             if fact not in SERVICE_FACTS:
                 bad("inferred", f"{fact!r} is not a fact the directory tracks")
@@ -595,7 +597,7 @@ SEED_REASON = "Loaded from the seed files (loadseed)"
 def _create_service(entry, organisation, districts, levels, needs, interventions, modes, review_due, source):
     age_words = ""
     if entry.get("ages"):
-        start, end, age_words = transcribe_ages(entry["ages"])  # the one transcription (docs/adr/0018)
+        start, end, age_words = entry_ages(entry)  # the one transcription (docs/adr/0018)
         ages = [start, end]
     else:
         ages = entry.get("child_age_months")
@@ -645,6 +647,7 @@ def _create_service(entry, organisation, districts, levels, needs, interventions
         route = ReferralRoute.objects.create(
             service=service, referrer=REFERRERS[item["referrer"]], order=position,
             is_preferred=bool(item.get("preferred")), acceptance_criteria=item.get("criteria", ""),
+            method=item.get("method", ""), how_to_refer=item.get("how", ""),
         )
         for citation in citations:
             if citation.owner == f"route {position}":

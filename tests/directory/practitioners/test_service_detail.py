@@ -37,7 +37,7 @@ def test_it_says_why_there_is_no_referral_route(client):
 
 def test_it_shows_ages_coverage_cost_delivery_languages_and_last_checked(client):
     content = page(client, "solihull-approach-online-courses-birmingham-licence")
-    for text in ("From pregnancy to 13 months", "City-wide", "Free", "Online", "Languages", "Last checked on"):
+    for text in ("From pregnancy to 1 year", "City-wide", "Free", "Online", "Languages", "Last checked on"):
         assert text in content
 
 

@@ -39,7 +39,7 @@ def test_it_loads_exactly_the_seed():
     found = counts()
     assert {k: v for k, v in found.items() if k not in ("Fact", "SeedRecord")} == {
         "District": 10, "Ward": 69, "Postcode": postcode_rows, "Need": 22, "Intervention": 22,
-        "Organisation": 17, "Service": 25, "ReferralRoute": 17, "Venue": 3, "ServiceAtLocation": 5,
+        "Organisation": 17, "Service": 25, "ReferralRoute": 15, "Venue": 3, "ServiceAtLocation": 5,
     }
     # 12 routes from the needs assessment, 5 from public pages.
     assert ReferralRoute.objects.filter(facts__field="referrer", facts__kind=SourceKind.PUBLIC_PAGE).count() == 5
@@ -166,8 +166,8 @@ def edit(path, old, new):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("file, old, new, message", [
-    ("seed_services.yaml", "  - targeted\n  focus: additional\n  focus_confirmed: false\n  child_age_months:\n  - -9\n  - 23\n  parent: One or both",
-     "  - nonexistent\n  focus: additional\n  focus_confirmed: false\n  child_age_months:\n  - -9\n  - 23\n  parent: One or both",
+    ("seed_services.yaml", "  - targeted\n  focus: additional\n  focus_confirmed: false\n  ages: 0-2 years\n  ages_from_pregnancy",
+     "  - nonexistent\n  focus: additional\n  focus_confirmed: false\n  ages: 0-2 years\n  ages_from_pregnancy",
      "seed_services.yaml, service 9 (Acacia), field 'levels': 'nonexistent' is not a known code"),
     ("seed_services.yaml", "  focus: specialised\n", "  focus: very\n",
      "field 'focus': 'very' is not one of"),
