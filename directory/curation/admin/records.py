@@ -308,7 +308,6 @@ class ServiceCapacityForm(forms.ModelForm):
         wte = self.fields["practitioner_wte"]
         wte.error_messages.update({
             "invalid": "Enter practitioner time as a number of whole-time equivalents, like 0.8.",
-            "min_value": "Practitioner time cannot be less than 0.",
             "max_decimal_places": "Give practitioner time to at most 2 decimal places, like 0.25.",
             "max_digits": "Practitioner time is too long a number: give whole-time equivalents, like 0.8.",
             "max_whole_digits": "Practitioner time is too long a number: give whole-time equivalents, like 0.8.",
