@@ -219,7 +219,7 @@ def test_the_language_filter_keeps_only_services_in_that_language(client):
     ({"age": "-4"}, "Please choose your baby&#x27;s age"),
     ({"age": "p99"}, "Please choose your baby&#x27;s age"),
     ({"postcode": "ZZ9 9ZZ"}, "We could not find ZZ9 9ZZ in Birmingham."),
-    ({"postcode": "nonsense"}, "Please check your postcode. It should look like B8 1AA."),
+    ({"postcode": "nonsense"}, "Please check your postcode. It should look like B8 1AA, or its first part, like B8."),
     ({"postcode": "x" * 40}, "A postcode is short, like B8 1AA."),
     ({"language": "xx"}, "Please choose a language from the list."),
 ])
@@ -380,3 +380,13 @@ def test_an_urgent_help_phone_links_only_the_number_it_starts_with(client, phone
     hrefs = re.findall(r'href="([^"]*)"', box)[3:]
     assert hrefs == ([href] if href else []), hrefs
     assert escape(phone) in box
+
+
+@pytest.mark.django_db
+def test_the_first_part_of_a_postcode_is_enough_for_parents_as_for_practitioners(client):
+    """Issue 22: "B23" was refused on the parents' form although the practitioners' search took it."""
+    response = client.get("/parents/support/all/", {"age": "4", "postcode": "B23"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Please check your postcode" not in page and "could not find" not in page
+    assert "B23" in page
