@@ -390,3 +390,22 @@ def test_the_first_part_of_a_postcode_is_enough_for_parents_as_for_practitioners
     page = response.content.decode()
     assert "Please check your postcode" not in page and "could not find" not in page
     assert "B23" in page
+
+
+@pytest.mark.django_db
+def test_a_service_pages_back_link_keeps_the_parents_answers(client):
+    """Issue 22: the back link of a service page lost the parent's answers."""
+    from directory.models import ParentTopic
+
+    topic = ParentTopic.objects.order_by("order").first()
+    listing = client.get(f"/parents/topics/{topic.slug}/", {"age": "4", "postcode": "B8 1AA"}).content.decode()
+    import re as regex
+    link = regex.search(r'href="(/parents/services/[-a-z0-9]+/\?[^"]+)"', listing)
+    assert link and "age=4" in link.group(1) and f"from={topic.slug}" in link.group(1)
+    page = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert f'href="/parents/topics/{topic.slug}/?age=4&amp;postcode=B8+1AA">Back to your list' in page
+    everything = client.get("/parents/services/acacia/", {"from": "all", "age": "4"}).content.decode()
+    assert 'href="/parents/support/all/?age=4">Back to your list' in everything
+    for forged in ("//evil.example", "https://evil.example", "no-such-topic", "../admin"):
+        page = client.get("/parents/services/acacia/", {"from": forged}).content.decode()
+        assert 'class="nhsuk-back-link" href="/parents/"' in page and "evil" not in page.split("nhsuk-back-link")[1][:80]
