@@ -3,6 +3,7 @@ services practitioners see. Thin views: selectors_parents reads, presenters.pare
 
 Every page carries the urgent-help box (999, NHS 111 and the curators' lines).
 """
+import dataclasses
 import re
 
 from django.contrib import messages
@@ -112,12 +113,20 @@ def _list_page(request, *, topic):
     form = ParentAnswersForm(request.GET, languages=selectors_parents.language_list())
     answers = form.answers()
     results = selectors_parents.parent_service_list(answers=answers, topic=topic)
+    # A language no service here is known to offer: show everything for the other answers, with
+    # an honest note, rather than an empty page (issue 22).
+    language_missing = None
+    if answers.language is not None and not (results.direct or results.ask):
+        language_missing = answers.language
+        answers = dataclasses.replace(answers, language=None)
+        results = selectors_parents.parent_service_list(answers=answers, topic=topic)
     saved = set(shortlist_read(request))
     return _render(request, "parents/topic.html", {
         "form": form,
         "topic": topic,
         "answers_text": _answers_text(answers),
-        "language": answers.language,
+        "language": language_missing or answers.language,
+        "language_missing": language_missing,
         "direct": [ParentCard(s, on_list=s.pk in saved) for s in results.direct],
         "ask": [ParentCard(s, on_list=s.pk in saved) for s in results.ask],
         "first_steps": [ParentCard(s) for s in results.first_steps],

@@ -209,7 +209,7 @@ def test_the_language_filter_keeps_only_services_in_that_language(client):
     direct, ask = listed(client, EVERYTHING, language="pl")
     assert direct == [HEALTH_VISITING] and ask == []
     text = client.get(EVERYTHING, {"language": "so"}).content.decode()
-    assert "We do not know of a place here that offers help in Somali yet." in text
+    assert "We do not know of a place here that offers help in Somali yet, so this is everything" in text
 
 
 # --- Bad input never breaks a page -------------------------------------------------------
@@ -409,3 +409,16 @@ def test_a_service_pages_back_link_keeps_the_parents_answers(client):
     for forged in ("//evil.example", "https://evil.example", "no-such-topic", "../admin"):
         page = client.get("/parents/services/acacia/", {"from": forged}).content.decode()
         assert 'class="nhsuk-back-link" href="/parents/"' in page and "evil" not in page.split("nhsuk-back-link")[1][:80]
+
+
+@pytest.mark.django_db
+def test_a_language_no_service_offers_shows_everything_else_with_an_honest_note(client):
+    """Issue 22: choosing Urdu, which no seeded service is tagged with, emptied the page."""
+    from directory.models import Service
+
+    assert not Service.objects.filter(languages__code="ur").exists()
+    page = client.get("/parents/support/all/", {"language": "ur", "age": "4"}).content.decode()
+    assert "We do not know of a place here that offers help in Urdu yet, so this is everything for your other answers." in page
+    assert "Acacia" in page and "New Baby Network" in page
+    without = client.get("/parents/support/all/", {"age": "4"}).content.decode()
+    assert without.count('class="nhsuk-card__heading') == page.count('class="nhsuk-card__heading')
