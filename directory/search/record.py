@@ -24,6 +24,7 @@ logged and the response goes out as it was.
 """
 import logging
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -31,7 +32,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -40,7 +41,9 @@ from directory.models import SearchRecord
 
 logger = logging.getLogger(__name__)
 
-PRACTITIONERS, PARENTS = "practitioners", "parents"
+# Who searched: the practitioners' search or the parents' lists. "practitioner", not
+# "practitioners": SearchRecord.audience holds 12 characters.
+PRACTITIONERS, PARENTS = "practitioner", "parents"
 QUERY_MAX = SearchRecord._meta.get_field("query").max_length
 FILTERS_MAX = SearchRecord._meta.get_field("filters").max_length
 # A postcode given but not found in Birmingham (unknown, outside the city, or not a postcode):
@@ -171,9 +174,24 @@ def _is_return(request):
     return match.view_name in RETURNS_FROM
 
 
-def _counts(request, response):
-    return (request.method == "GET" and response.status_code in (200, 304)
+# Parameters that never make a search on their own.
+_NOT_INPUT = {"page", "sort"}
+
+
+def _counts(request, response, kwargs):
+    """Is this a search a person made? (Before anything is read: a bare list costs nothing.)"""
+    has_input = bool(kwargs) or any(value.strip() for name, values in request.GET.lists() if name not in _NOT_INPUT
+                                    for value in values)
+    return (has_input and request.method == "GET" and response.status_code in (200, 304)
             and request.GET.get("page", "") in ("", "1") and not _is_return(request))
+
+
+def _own_savepoint():
+    """Inside a transaction (a test, or ATOMIC_REQUESTS), a savepoint, so that a failed statement
+    here (on PostgreSQL, one fails the whole transaction) is rolled back alone and the rest of
+    the request can still use the database. Pages run in autocommit, where a failed statement
+    spoils nothing: there, no savepoint and no extra round trip."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
 
 
 def _key(describe, request, args, kwargs):
@@ -190,11 +208,12 @@ def recorded(describe):
         def wrapper(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
             try:
-                if _counts(request, response):
-                    search = cached("search-record", _key(describe, request, args, kwargs),
-                                    lambda: describe(request, *args, **kwargs))
-                    if search is not None:
-                        search_record(search=search)
+                if _counts(request, response, kwargs):
+                    with _own_savepoint():
+                        search = cached("search-record", _key(describe, request, args, kwargs),
+                                        lambda: describe(request, *args, **kwargs))
+                        if search is not None:
+                            search_record(search=search)
             except Exception:  # noqa: BLE001  (whatever went wrong, the page goes out)
                 logger.exception("could not record a search on %s", request.path)
             return response
