@@ -187,7 +187,8 @@ def age_words(value):
 class FilterWords:
     """Names a row's filters in words: 'District: Hodge Hill', 'Age: 4 months old'. The term
     lists are the current version's (in memory, read only when a row names a term); topics are
-    read once, and only when a row names one. A code that names nothing now (a renamed or deleted term) is shown as it is."""
+    read once, and only when a row names one. A code that names nothing now (a renamed or deleted
+    term) is shown as it is."""
 
     def __init__(self, rows):
         self._terms = None

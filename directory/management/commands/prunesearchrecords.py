@@ -15,7 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=None,
-                            help=f"Keep this many days before today (default SEARCH_RECORD_DAYS, {settings.SEARCH_RECORD_DAYS}).")
+                            help="Keep this many days before today "
+                                 f"(default SEARCH_RECORD_DAYS, {settings.SEARCH_RECORD_DAYS}).")
 
     def handle(self, *args, days=None, **options):
         if days is not None and days < 1:

@@ -30,7 +30,8 @@ RECORD_WARM = 1 + 2
 
 
 def rows():
-    return list(SearchRecord.objects.order_by("pk").values("day", "audience", "query", "filters", "results", "searches"))
+    return list(SearchRecord.objects.order_by("pk")
+                .values("day", "audience", "query", "filters", "results", "searches"))
 
 
 def only_row():
@@ -312,8 +313,8 @@ def test_searches_at_the_same_moment_on_postgresql_lose_no_count():
 
 def make_days(*ages, today):
     for age in ages:
-        SearchRecord.objects.create(day=today - timedelta(days=age), audience=record.PRACTITIONERS, query=f"{age} days ago",
-                                    results=0)
+        SearchRecord.objects.create(day=today - timedelta(days=age), audience=record.PRACTITIONERS,
+                                    query=f"{age} days ago", results=0)
 
 
 def kept():
