@@ -297,3 +297,14 @@ def test_filters_read_as_words(filters, words):
 def test_results_read_as_words():
     pairs = ((0, 0), (2, 2), (1, 2), (0, 3))
     assert [searches.results_words(*pair) for pair in pairs] == ["none", "2", "1 to 2", "0 to 3"]
+
+
+# --- The admin home ------------------------------------------------------------------------------------
+
+HOME_LINK = f'<a href="{LIST}">What people searched for</a>'
+
+
+def test_the_admin_home_links_to_the_searches_only_for_those_who_may_read_them(client, imhsg_editor, viewer,
+                                                                               acacia_editor):
+    for user, shown in ((imhsg_editor, True), (viewer, True), (acacia_editor, False)):
+        assert (HOME_LINK in text(login(client, user).get(reverse("admin:index")))) is shown, user
