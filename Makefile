@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-load check-deploy clean messages backup restore
+.PHONY: run setup install migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-recall bench-load check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -72,6 +72,10 @@ bench-checkins:
 
 # gunicorn (2 workers, production settings) on the seed, SQLite then PostgreSQL, under load
 # from a separate process: every public page type against the About page (bench/load.py).
+# Recall at 5 of the keyword search over the realistic queries (ADR 20); RECALL_DATABASE_URL for PostgreSQL.
+bench-recall:
+	$(BIN)/python bench/recall.py $(BENCH_ARGS)
+
 bench-load:
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 

@@ -1,6 +1,7 @@
 """Recall at 5 of the practitioners' keyword search over realistic queries (issue 22).
 
-Usage: .venv/bin/python bench/recall.py [--verbose]
+Usage: .venv/bin/python bench/recall.py [--verbose] [--queries FILE]
+       RECALL_DATABASE_URL=postgres://postgres@127.0.0.1:5432/recall .venv/bin/python bench/recall.py
 
 Reads tests/directory/search/recall_queries.yaml (the same list the recall test uses) and runs
 each query through the search's own selector on a fresh SQLite database loaded with the seed
@@ -17,8 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# A throw-away database: a temporary SQLite file, or RECALL_DATABASE_URL (it is migrated and
+# seeded: give it a PostgreSQL database of its own, e.g. postgres://postgres@127.0.0.1:5432/recall).
 DB = Path(tempfile.mkdtemp()) / "recall.sqlite3"
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+os.environ["DATABASE_URL"] = os.environ.get("RECALL_DATABASE_URL", f"sqlite:///{DB}")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -47,21 +50,32 @@ def evaluate(item, search):
     expected = item.get("find") or []
     found = [key for key in expected if key in top]
     place, languages = read_as(results)
-    checks = len(expected) + bool(item.get("place")) + bool(item.get("language"))
+    checks = len(expected) + bool(item.get("place")) + bool(item.get("language")) + bool(item.get("expect_none"))
     hits = len(found) + (item.get("place") == place if item.get("place") else 0) + (
-        item.get("language") in languages if item.get("language") else 0)
+        item.get("language") in languages if item.get("language") else 0) + (
+        results.count == 0 if item.get("expect_none") else 0)
     return top, hits, checks
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--sets", action="store_true",
+                        help="Print every service each query finds (sorted), to compare two databases.")
+    parser.add_argument("--queries", default=str(QUERIES), help="A YAML list of queries (default: the recall test's).")
     args = parser.parse_args()
+    if os.environ.get("RECALL_DATABASE_URL"):
+        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("loadseed", verbosity=0, stdout=open(os.devnull, "w"))
     from directory.search.selectors import service_search
 
-    queries = yaml.safe_load(QUERIES.read_text())["queries"]
+    queries = yaml.safe_load(Path(args.queries).read_text())["queries"]
+    if args.sets:
+        for item in queries:
+            found = sorted(s.slug for s in service_search(data={"q": item["q"]}, per_page=200).page.object_list)
+            print(f"{item['q']!r}: {' '.join(found)}")
+        return
     total_hits = total_checks = answered = 0
     for item in queries:
         top, hits, checks = evaluate(item, service_search)

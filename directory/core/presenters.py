@@ -22,6 +22,28 @@ class Tag:
     explanation: str
 
 
+# A service flagged `first_step` (Service.first_step): what the needs assessment means by the
+# "preferred referral route" (a way into other support, not a route into the service). The tag,
+# its explanation and the source's own words live here only; the search cards, the zero-results
+# offer and the service page read them.
+FIRST_STEP_SECTION = "What we learned from services"
+FIRST_STEP_WORDS = (
+    "We heard from most services that children's centres or health visitors are the preferred referral route "
+    "to access parent-infant relationship support for families."
+)
+FIRST_STEP_SOURCE = (f"The needs assessment (May 2022), {FIRST_STEP_SECTION}", FIRST_STEP_WORDS)
+FIRST_STEP_TAG = Tag(
+    "First step into other support", "white",
+    "Most services told the needs assessment that health visitors and children's centres are the preferred "
+    "route for families to reach parent-infant relationship support.",
+)
+
+
+def first_step_tag(service):
+    """The first-step tag for a service flagged as one, else None."""
+    return FIRST_STEP_TAG if service.first_step else None
+
+
 MILES_PER_KM = 0.621371
 
 
@@ -51,17 +73,40 @@ def month_text(months):
     return f"{months} month{'s' if months != 1 else ''}"
 
 
+# Words a source's age range may start with that read as the start of a range ("pregnancy to
+# 28 days after birth" -> "From pregnancy to 28 days after birth").
+_STARTS = ("pregnancy", "conception", "birth")
+
+
+def age_words_text(words):
+    """A stated range in the source's words (Service.age_words), as a line of a page: 'From ...'
+    where the words start where a range starts, otherwise the words with a capital."""
+    words = " ".join(words.split()).rstrip(".")
+    if words.lower().split(" ", 1)[0] in _STARTS:
+        return f"From {words}"
+    return words[:1].upper() + words[1:]
+
+
 def age_range_text(service):
-    """Plain words for a service's child age range; never hides 'not recorded'."""
+    """Plain words for a service's child age range; never hides 'not recorded'.
+
+    A stated range is shown in the source's words when it has them (`age_words`: months cannot
+    say "28 days after birth"), else from its months. `age_to_months` is inclusive: 0..59 is "From
+    birth to 5 years", 0..23 "to 2 years". A range that starts in pregnancy and stops at month 0
+    ends "to birth": the seed stores "pre-birth" as -9..0 (docs/adr/0018), and the page claims no
+    month after birth that no source printed (the API's maximum_age is 0 for it too). Where a
+    source says more ("28 days after birth"), its words are shown."""
     if service.age_range == AgeRange.ANY:
         return "Any age"
     if service.age_range == AgeRange.NOT_STATED:
         return "Age range not recorded"
-    if service.age_words:  # the source's own words, where months cannot say it (docs/adr/0018)
-        return f"From {service.age_words}"
+    if service.age_words.strip():
+        return age_words_text(service.age_words)
     start, end = service.age_from_months, service.age_to_months
-    if end <= 0:
-        return "During pregnancy" if start <= -9 else f"From {month_text(start)} to birth"
+    if end < 0 or (end == 0 and start < 0):
+        if start <= -9:
+            return "During pregnancy" if end < 0 else "From pregnancy to birth"
+        return f"From {month_text(start)} to birth"
     # to_months is inclusive: 23 means "up to the second birthday".
     upper = month_text(end + 1)
     if start <= -9:
@@ -99,21 +144,23 @@ def focus_tag(service):
 
 
 def how_to_refer_line(service):
-    """The first line of how to refer, for a result card."""
+    """The first line of how to refer, for a result card. It says what the recorded routes say
+    and no more: a service with only professional routes recorded reads "Referral by a
+    professional.", not "... only" (no source says the family may not get in another way)."""
     routes = list(service.referral_routes.all())
     if not routes:
         return "How to refer is not recorded yet."
     referrers = {route.referrer for route in routes}
+    # Every kind of route recorded is said, the one every family gets first.
+    lines = ["Offered to every family."] if Referrer.AUTOMATIC in referrers else []
     if Referrer.SELF in referrers and Referrer.PROFESSIONAL in referrers:
-        return "Families can contact the service themselves, or a professional can refer."
-    if Referrer.SELF in referrers:
-        return "Families can contact the service themselves."
-    if Referrer.AUTOMATIC in referrers and Referrer.PROFESSIONAL not in referrers:
-        return "Offered to every family."
-    professions = ", ".join(route.professions for route in routes if route.professions)
-    if professions:
-        return f"Referral by a professional ({professions})."
-    return "Referral by a professional only."
+        lines.append("Families can contact the service themselves, or a professional can refer.")
+    elif Referrer.SELF in referrers:
+        lines.append("Families can contact the service themselves.")
+    elif Referrer.PROFESSIONAL in referrers:
+        professions = ", ".join(route.professions for route in routes if route.professions)
+        lines.append(f"Referral by a professional ({professions})." if professions else "Referral by a professional.")
+    return " ".join(lines)
 
 
 @dataclass
@@ -153,6 +200,11 @@ class ServiceCard:
     @property
     def ages(self):
         return age_range_text(self.service)
+
+    @property
+    def first_step(self):
+        """The "first step into other support" tag (a Tag), or None."""
+        return first_step_tag(self.service)
 
     @property
     def age_not_recorded(self):

@@ -45,7 +45,8 @@ def record_fact(*, owner, field, kind, user=None, confirmed=False, **source):
 FORM_FIELD_FACTS = {
     "Service": {
         "phone": "phone", "email": "email", "url": "url", "organisation": "organisation",
-        "age_range": "age_range", "age_from_months": "age_range", "age_to_months": "age_range",
+        "age_range": "age_range", "age_from_months": "age_range", "age_to_months": "age_range", "age_words": "age_range",
+        "summary": "summary",
         "eligibility_description": "eligibility", "parent_min_age_years": "eligibility",
         "parent_max_age_years": "eligibility", "cost": "cost", "fees_description": "cost",
         "languages": "languages", "delivery_modes": "delivery_modes", "schedule_description": "schedule",

@@ -208,8 +208,8 @@ def _m2m(name, model, field="code"):
 # Every column of the curators' CSV, in order. `slug` identifies the service.
 COLUMNS = [
     "slug", "name", "organisation", "status", "summary", "description", "parent_description",
-    "levels", "focus", "focus_confirmed",
-    "age_range", "age_from_months", "age_to_months", "eligibility_description",
+    "levels", "focus", "focus_confirmed", "first_step", "named_group_only",
+    "age_range", "age_from_months", "age_to_months", "age_words", "eligibility_description",
     "parent_min_age_years", "parent_max_age_years", "needs", "audience",
     "interventions", "delivery_modes", "languages", "cost", "fees_description", "schedule_description",
     "commissioned_by", "coverage_type", "coverage_districts", "locality", "locality_district",

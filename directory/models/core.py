@@ -173,13 +173,15 @@ def in_district_q(district):
 
 
 def local_in_district_q(district):
-    """Local to a district: a venue there, the district listed, or a locality in it. A
-    city-wide service is in every district but local only where one of these holds
+    """Local to a district: the district listed, a locality in it, or (for a service that is not
+    city-wide) a venue there. A city-wide service is in every district and local in none
     (`ServiceDistrict.is_local`). Combine with .distinct(), as in_district_q."""
+    # A city-wide service's venue (a hospital) does not make it local to that district (issue 22):
+    # "local" is a service for that district, or with a venue there and no wider area.
     return (
         Q(coverage_districts=district)
         | Q(locality_district=district)
-        | Q(service_at_locations__venue__district=district)
+        | (Q(service_at_locations__venue__district=district) & ~Q(coverage_type=CoverageType.CITY_WIDE))
     )
 
 
@@ -326,6 +328,17 @@ class Service(models.Model):
         help_text=(
             "Tick only where a source names the service as a preferred first route for families into other "
             "support (the needs assessment names health visitors and children's centres)."
+        ),
+    )
+
+    # Best match must not put first a service most families cannot use (issue 22): a hospital's
+    # own patients, one pilot's area. Set from a source, like first_step.
+    named_group_only = models.BooleanField(
+        "only for a named group", default=False,
+        help_text=(
+            "Tick when only the patients or clients of a named hospital, team or pilot can use it, so most "
+            "families cannot (e.g. children under a Birmingham Children's Hospital consultant). Search then "
+            "ranks it below services open to the family, and says why."
         ),
     )
 

@@ -41,12 +41,15 @@ class PublicServiceResource(resources.Resource):
     age_range = fields.Field(column_name="age_range")
     age_from_months = fields.Field(attribute="age_from_months", column_name="age_from_months")
     age_to_months = fields.Field(attribute="age_to_months", column_name="age_to_months")
+    # Where the months cannot say it ("28 days after birth"), the page shows the source's words.
+    age_words = fields.Field(attribute="age_words", column_name="age_in_source_words")
     eligibility = fields.Field(attribute="eligibility_description", column_name="parent_eligibility")
     needs = fields.Field(column_name="needs")
     interventions = fields.Field(column_name="interventions")
     delivery_modes = fields.Field(column_name="delivery_modes")
     languages = fields.Field(column_name="languages")
     referral_routes = fields.Field(column_name="referral_routes")
+    first_step = fields.Field(column_name="first_step_into_other_support")
     cost = fields.Field(column_name="cost")
     fees = fields.Field(attribute="fees_description", column_name="cost_details")
     schedule = fields.Field(attribute="schedule_description", column_name="opening_times")
@@ -111,6 +114,9 @@ class PublicServiceResource(resources.Resource):
             route.get_referrer_display() + (f" ({route.professions})" if route.professions else "")
             for route in service.referral_routes.all()
         )
+
+    def dehydrate_first_step(self, service):
+        return "yes" if service.first_step else "no"
 
     def dehydrate_cost(self, service):
         return service.get_cost_display() if service.cost else ""

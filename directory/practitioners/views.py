@@ -15,8 +15,8 @@ from directory.search.filters import SORT_CHOICES, STAGES
 from directory.core.shortlist import ShortlistChangeForm
 from directory.core.presenters import focus_explanations
 from directory.practitioners.presenters.search import (
-    SearchCard, active_filter_tags, error_list, filter_groups, hidden_inputs, pagination, search_query,
-    widening_suggestions,
+    SearchCard, active_filter_tags, error_list, filter_groups, first_step_offer, hidden_inputs, pagination,
+    search_query, widening_suggestions,
 )
 from directory.practitioners.presenters.service import ServicePage
 from directory.practitioners.presenters.shortlist import HandoutItem
@@ -66,9 +66,12 @@ def search(request):
     shortlisted = set(shortlist_read(request))
     query = search_query(request.GET)
     postcode = results.postcode
-    suggestions = []
-    if results.count == 0 and tags:
-        suggestions = widening_suggestions(request.GET, tags, count_all=selectors.count_queries)
+    suggestions, first_steps = [], None
+    if results.count == 0:
+        if tags:
+            suggestions = widening_suggestions(request.GET, tags, count_all=selectors.count_queries)
+        # Nothing fits: the services the needs assessment names as the way into other support.
+        first_steps = first_step_offer(selectors.service_list_first_steps(district=results.place), query)
     context = {
         "results": results,
         "form": filterset.form,
@@ -85,6 +88,7 @@ def search(request):
         "query": query,
         "map_query": search_query(request.GET, leave_out=("sort", "page")),
         "suggestions": suggestions,
+        "first_steps": first_steps,
         "pagination": pagination(results.page, request.GET),
         "sort_hidden": hidden_inputs(request.GET),
         "sort_choices": SORT_CHOICES,

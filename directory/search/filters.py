@@ -49,7 +49,9 @@ STAGES_BY_VALUE = {stage.value: stage for stage in STAGES}
 
 REFERRAL_CHOICES = [
     ("self", "Families can contact the service themselves"),
-    ("professional", "Referral by a professional only"),
+    # What the filter finds: a professional route and no self-referral recorded. Not "only": no
+    # source says a family cannot get in another way (issue 21).
+    ("professional", "Referral by a professional (no self-referral recorded)"),
 ]
 FREE_CHOICES = [("1", "Free services only")]
 AUDIENCE_CHOICES = [
@@ -208,8 +210,13 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         # Kept for ranking, so the synonyms are read once per search.
-        self.keyword_groups = search.keyword_groups(value)
-        return search.keyword_filter(queryset, value, self.keyword_groups)
+        reading = search.keyword_reading(value)
+        self.keyword_groups, self.keyword_corrections = reading.groups, reading.corrections
+        # People type sentences ("lost my kids to adoption"): with three words or more, a service
+        # needs more than half of them, and those with all come first (issue 22). Two words are
+        # both needed.
+        self.keyword_any = len(self.keyword_groups) > 2
+        return search.keyword_filter(queryset, value, self.keyword_groups, any_group=self.keyword_any)
 
     def filter_postcode(self, queryset, name, value):
         return queryset.in_district(value.district)

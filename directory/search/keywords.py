@@ -20,15 +20,21 @@ Synonyms (curated in the admin as `SearchSynonym`) apply on both: a word or phra
 query that is one of a synonym's terms matches any of its terms ("dad" also finds
 "fathers"). They are read once per content version (directory/search/terms.py).
 """
+import re
+from dataclasses import dataclass, field
+
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Func, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from directory.search import understand
 from directory.search.terms import synonym_table
 
 CONFIG = "english"
 TSQUERY = "websearch_to_tsquery('english', %s)"
+PREFIX_TSQUERY = "to_tsquery('english', %s)"
+PLAIN_WORD = re.compile(r"[a-z0-9]+")
 MAX_WORDS = 10
 LONGEST_TERM = 4  # words in the longest synonym phrase looked for
 
@@ -37,83 +43,193 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
-def keyword_groups(q, table=None):
-    """The query as groups of alternatives: every group must match, any of its alternatives
-    will do. 'dad support' -> [['dad', 'dads', 'father', ...], ['support']]. Phrases are
-    matched longest first, so 'postnatal depression' is one group with 'pnd'."""
+# Words that carry no meaning for matching: PostgreSQL's English list drops most of them, and
+# people type sentences ("I don't feel bonded with my baby").
+STOP_WORDS = {"a", "an", "and", "the", "of", "for", "to", "in", "on", "at", "with", "my", "our", "your", "is",
+              "are", "be", "or", "by", "me", "i", "we", "who", "help", "service", "services", "support",
+              "i'm", "im", "am", "it", "its", "it's", "this", "that", "they", "them", "he", "she", "him", "her",
+              "his", "you", "not", "no", "don't", "dont", "can't", "cant", "won't", "will", "would", "could",
+              "should", "do", "does", "did", "have", "has", "had", "get", "got", "feel", "feeling", "feels",
+              "very", "really", "just", "so", "about", "after", "before", "when", "what", "how", "where", "need",
+              "needs", "want", "looking", "find", "near", "under", "over", "from", "as", "any", "some", "there",
+              "having", "were", "was", "been", "being"}
+QUOTED = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class KeywordReading:
+    groups: list  # every group must match; any of its alternatives will do
+    corrections: dict = field(default_factory=dict)  # {typed: searched as}
+
+
+def keyword_reading(q, table=None, vocab=None):
+    """The keywords as groups of alternatives, with the typos corrected (directory/search/understand.py).
+    'dads low mood' -> [['dads', 'dad', "dad's", 'father', ...], ['low mood', 'pnd', ...]]. Phrases
+    are matched longest first, so 'postnatal depression' is one group with 'pnd'; a phrase in
+    double quotes is kept whole. Common words ('and', 'the', 'support') are left out: they
+    match nearly everything, and PostgreSQL drops them anyway."""
     table = synonym_table() if table is None else table
-    words = q.split()[:MAX_WORDS]
-    groups, i = [], 0
-    while i < len(words):
-        for size in range(min(LONGEST_TERM, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + size]).lower()
-            if phrase in table:
-                groups.append(table[phrase])
+    groups, corrections = [], {}
+    for phrase in QUOTED.findall(q):
+        groups.append([f'"{" ".join(phrase.lower().split())}"'])
+    words = [word.strip(",.;:!?()").lower().replace("\u2019", "'") for word in QUOTED.sub(" ", q).split()]
+    # "2s" in "under 2s" is an age, not a word a service uses.
+    words = [word for word in words if word and not re.fullmatch(r"\d+s?", word)][:MAX_WORDS]
+    fixed = []
+    for word in words:
+        fix = understand.correction(word, vocab) if word not in table and word not in STOP_WORDS else None
+        if fix:
+            corrections[word] = fix
+        fixed.append(fix or word)
+    i = 0
+    while i < len(fixed):
+        for size in range(min(LONGEST_TERM, len(fixed) - i), 0, -1):
+            phrase = " ".join(fixed[i:i + size])
+            match = _synonyms(phrase, table)
+            if match:
+                groups.append(match)
                 i += size
                 break
         else:
-            groups.append([words[i]])
+            word = fixed[i]
+            if word not in STOP_WORDS:
+                groups.append(understand.word_forms(word))
             i += 1
-    return groups
+    return KeywordReading(groups, corrections)
 
 
-def keyword_filter(queryset, q, groups=None):
+def _synonyms(phrase, table):
+    """The synonym group of `phrase` (or of a form of its last word, or for one word, of a
+    term its root starts: 'depressed' -> 'depression'), with word forms, or None."""
+    head, _, last = phrase.rpartition(" ")
+    keys = [f"{head} {form}".strip() for form in understand.word_forms(last)]
+    root = understand.word_root(last)
+    if not head and root != last and len(root) >= 5:
+        keys += sorted(term for term in table if " " not in term and term.startswith(root))
+    for key in keys:
+        if key in table:
+            alternatives = []
+            for term in table[key]:
+                alternatives += understand.word_forms(term) if " " not in term else [term]
+            return list(dict.fromkeys([phrase] + alternatives))
+    return None
+
+
+def keyword_groups(q, table=None):
+    """keyword_reading(q).groups."""
+    return keyword_reading(q, table).groups
+
+
+def keyword_filter(queryset, q, groups=None, any_group=False):
     """Keep services matching the keywords `q` (already stripped, max 200 characters);
-    `groups` from keyword_groups(q), if the caller has them. A join to the service's one
-    search row, which keyword_rank then reuses."""
+    `groups` from keyword_groups(q), if the caller has them. Every group must match; with
+    `any_group` (the fallback when no service has all the words), more than half of them.
+    A join to the service's one search row, which keyword_rank then reuses."""
     groups = keyword_groups(q) if groups is None else groups
+    if not groups:  # only common words: they would match nearly everything
+        return queryset
+    if any_group:
+        return queryset.annotate(groups_matched=_groups_matched(groups)).filter(
+            groups_matched__gte=len(groups) // 2 + 1)
     if is_postgres():
         tsquery, params = _pg_tsquery(q, groups)
         return queryset.filter(search_index__document__matches=RawSQL(tsquery, params))
     return queryset.filter(_sqlite_match_q(groups))
 
 
-def keyword_rank(queryset, q, groups=None):
-    """Annotate `rank` (higher is better) for ordering matches by relevance."""
+def keyword_rank(queryset, q, groups=None, any_group=False):
+    """Annotate `rank` (higher is better) for ordering matches by relevance: with `any_group`,
+    services matching more of the words come first."""
     groups = keyword_groups(q) if groups is None else groups
+    if not groups:
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
     if is_postgres():
-        tsquery, params = _pg_tsquery(q, groups)
-        rank = Func(F("search_index__document"), RawSQL(tsquery, params), function="ts_rank", output_field=FloatField())
-        return queryset.annotate(rank=Coalesce(rank, Value(0.0)))
-    return queryset.annotate(rank=_sqlite_rank(groups))
+        tsquery, params = _pg_tsquery(q, groups, any_group)
+        rank = Coalesce(Func(F("search_index__document"), RawSQL(tsquery, params), function="ts_rank",
+                             output_field=FloatField()), Value(0.0))
+    else:
+        rank = _sqlite_rank(groups)
+    if any_group:
+        rank = _groups_matched(groups) * Value(1000.0) + rank
+    return queryset.annotate(rank=ExpressionWrapper(rank, output_field=FloatField()))
+
+
+def _groups_matched(groups):
+    """How many of the groups a service matches, as an SQL expression (both databases)."""
+    total = Value(0)
+    for group in groups:
+        if is_postgres():
+            tsquery, params = _pg_tsquery("", [group])
+            condition = Q(search_index__document__matches=RawSQL(tsquery, params))
+        else:
+            condition = _sqlite_match_q([group])
+        total = total + Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return total
 
 
 # --- PostgreSQL ---------------------------------------------------------------
 
-def _pg_tsquery(q, groups):
+def _pg_tsquery(q, groups, any_group=False):
     """(SQL, params) of the tsquery. Without a synonym it is websearch_to_tsquery(q), so
     quotes, "or" and "-word" keep their meaning; with one, each group's alternatives are
     OR-ed (||) and the groups AND-ed (&&). A stop word gives an empty tsquery, which && and
     || leave out."""
-    if all(len(group) == 1 for group in groups):
-        return TSQUERY, [q]
-    parts = ["(" + " || ".join([TSQUERY] * len(group)) + ")" for group in groups]
-    return " && ".join(parts), [alternative for group in groups for alternative in group]
+    if not groups:
+        return TSQUERY, [""]
+    parts, params = [], []
+    for group in groups:
+        sql = []
+        for alternative in group:
+            words = [word for word in alternative.split() if word not in STOP_WORDS]
+            if not alternative.startswith('"') and words and all(PLAIN_WORD.fullmatch(word) for word in words):
+                # Each word matches where a lexeme starts, as SQLite matches where a word starts
+                # ("post" finds "postnatal"), so both databases find the same services.
+                sql.append(PREFIX_TSQUERY)
+                params.append(" & ".join(f"{word}:*" for word in words))
+            else:
+                sql.append(TSQUERY)
+                params.append(alternative)
+        parts.append("(" + " || ".join(sql) + ")")
+    return (" || " if any_group else " && ").join(parts), params
 
 
 # --- SQLite -------------------------------------------------------------------
 
 def _sqlite_word_q(word):
-    # LIKE: case-insensitive for ASCII letters, as icontains always was here.
-    return Q(search_index__document__icontains=word)
+    # LIKE: case-insensitive for ASCII letters, as icontains always was here. A quoted phrase
+    # is looked for whole; an alternative of several words (a synonym's phrase) needs each of
+    # its words, as websearch_to_tsquery reads it on PostgreSQL.
+    if word.startswith('"'):
+        return Q(search_index__document__iregex=_word_start(word.strip('"')))
+    match = Q()
+    for part in word.split():
+        if part not in STOP_WORDS:
+            match &= Q(search_index__document__iregex=_word_start(part))
+    return match
 
 
-def _sqlite_match_q(groups):
+def _word_start(text):
+    # Words are matched where a word starts ("care" finds "carers" but not "childcare"), as
+    # PostgreSQL matches whole words: SQLite runs Django's REGEXP, Python's re.
+    return r"(?<![a-z0-9])" + re.escape(text)
+
+
+def _sqlite_match_q(groups, any_group=False):
     match = Q()
     for group in groups:
         either = Q()
         for alternative in group:
             either |= _sqlite_word_q(alternative)
-        match &= either
+        match = (match | either) if any_group else (match & either)
     return match
 
 
 def _sqlite_rank(groups):
     rank = Value(0)
     for word in (alternative for group in groups for alternative in group):
-        for field, weight in (("name", 4), ("summary", 2), ("description", 1)):
+        for name, weight in (("name", 4), ("summary", 2), ("description", 1)):
             rank = rank + Case(
-                When(**{f"{field}__icontains": word}, then=Value(weight)), default=Value(0),
+                When(**{f"{name}__iregex": _word_start(word.strip('"').split()[0])}, then=Value(weight)), default=Value(0),
                 output_field=IntegerField(),
             )
     return rank

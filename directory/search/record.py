@@ -256,23 +256,26 @@ def _codes(value):
 
 def practitioner_search(request):
     """The practitioners' search (/search/) as a Search, or None when it has neither keywords
-    nor a usable filter. Filters are those the search applied: valid values only, a postcode
-    as its district (which replaces a district chosen as well, as in the search). Costs the
-    count (the lists, synonyms and postcode are cached)."""
+    nor a usable filter. What the search made of the parameters is recorded: a place or a
+    language typed among the keywords is taken out of them as the search takes it
+    (search/understand.py); filters are those it applied, valid values only, a postcode as its
+    district (which replaces a district chosen as well, as in the search). Costs the count (the
+    lists, synonyms and postcode are cached)."""
     from directory.search.selectors import service_filter_queryset
 
     queryset, filterset = service_filter_queryset(data=request.GET)
+    data = filterset.data  # as the search read it
     form = filterset.form
     form.is_valid()
     cleaned = getattr(form, "cleaned_data", {})
-    pairs = place_pairs(request.GET.get("postcode", ""), cleaned.get("postcode"))
+    pairs = place_pairs(data.get("postcode", ""), cleaned.get("postcode"))
     for name in filterset.filters:
         if name in _NOT_FILTERS or name in form.errors:
             continue
         if name == "district" and any(key == "district" for key, _ in pairs):
             continue  # the postcode's district was searched
         pairs += [(name, code) for code in _codes(cleaned.get(name))]
-    query = normalise_query(request.GET.get("q", ""))
+    query = normalise_query(data.get("q", ""))
     if not query and not pairs:
         return None
     return Search(PRACTITIONERS, query, filters_text(pairs), queryset.count())

@@ -9,6 +9,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 
 from directory.search import keywords as search
+from directory.search import understand
 from directory.search.filters import STAGES, ServiceFilter
 from directory.models import (
     AgeRange, Cost, NeedStep, ReferralRoute, Referrer, Service, ServiceAtLocation, ServiceDistrict, age_q,
@@ -46,7 +47,9 @@ def service_filter_queryset(*, data):
     `filterset.errors`. Validating the form costs one query per taxonomy parameter given
     (and one for a postcode).
     """
-    filterset = ServiceFilter(data=as_query_dict(data), queryset=Service.objects.published())
+    reading = understand.read(as_query_dict(data))
+    filterset = ServiceFilter(data=reading.data, queryset=Service.objects.published())
+    filterset.reading_notices = reading.notices
     return filterset.qs, filterset
 
 
@@ -60,17 +63,20 @@ def as_query_dict(data):
     return query
 
 
-# Best match (docs/adr/0004-search.md): a service known to fit the baby's age counts 4, one
-# local to the family (a venue, listed district or locality there) 2, one with a recorded
-# referral route 1. So a known fit outranks an unknown range wherever it is, and a local
-# service outranks a city-wide one of the same fit.
-FIT_AGE, FIT_LOCAL, FIT_ROUTE = 4, 2, 1
+# Best match (docs/adr/0004-search.md, issue 22): a service known to fit the baby's age counts
+# 4, one local to the family (listed for their district, a locality in it, or a venue there
+# when it is not city-wide) 2, one open to families generally (not only a named hospital's
+# patients or one pilot's clients) 2. Then how well the keywords match, then whether a
+# referral route is recorded, then distance. So a known fit outranks an unknown range
+# wherever it is, a local service a city-wide one, and a hospital's own service never comes
+# first for a family merely because the hospital is near.
+FIT_AGE, FIT_LOCAL, FIT_OPEN = 4, 2, 2
 
 
 def fit_annotate(queryset, *, age_searched, district):
-    """Annotate `age_fits`, `is_local`, `has_route` (0 or 1) and `fit`, their weighted sum.
-    `age_fits` is 0 only for an unrecorded range, and only when an age was searched for;
-    `is_local` is 1 only when there is a place to be local to."""
+    """Annotate `age_fits`, `is_local`, `is_open`, `has_route` (0 or 1) and `fit`, the weighted
+    sum of the first three. `age_fits` is 0 only for an unrecorded range, and only when an age
+    was searched for; `is_local` is 1 only when there is a place to be local to."""
     age_fits = (
         Case(When(age_range=AgeRange.NOT_STATED, then=Value(0)), default=Value(1), output_field=IntegerField())
         if age_searched else Value(1, output_field=IntegerField())
@@ -81,12 +87,13 @@ def fit_annotate(queryset, *, age_searched, district):
         is_local = Case(When(pk__in=local, then=Value(1)), default=Value(0), output_field=IntegerField())
     else:
         is_local = Value(0, output_field=IntegerField())
+    is_open = Case(When(named_group_only=True, then=Value(0)), default=Value(1), output_field=IntegerField())
     has_route = Case(
         When(Exists(ReferralRoute.objects.filter(service=OuterRef("pk"))), then=Value(1)),
         default=Value(0), output_field=IntegerField(),
     )
-    return queryset.annotate(age_fits=age_fits, is_local=is_local, has_route=has_route).annotate(
-        fit=F("age_fits") * FIT_AGE + F("is_local") * FIT_LOCAL + F("has_route") * FIT_ROUTE
+    return queryset.annotate(age_fits=age_fits, is_local=is_local, is_open=is_open, has_route=has_route).annotate(
+        fit=F("age_fits") * FIT_AGE + F("is_local") * FIT_LOCAL + F("is_open") * FIT_OPEN
     )
 
 
@@ -188,7 +195,12 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
         counts, total = count_union(filterset=filterset, total=True)
     cleaned = filterset.form.cleaned_data
     keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
-    notices = []
+    notices = list(getattr(filterset, "reading_notices", []))
+    corrections = getattr(filterset, "keyword_corrections", {})
+    if corrections:
+        fixed = ", ".join(f"\u201c{fix}\u201d" for fix in corrections.values())
+        typed = ", ".join(f"\u201c{typo}\u201d" for typo in corrections)
+        notices.append(f"Showing results for {fixed}: no service uses the word {typed}.")
 
     district = cleaned.get("district")
     if postcode and district and district.pk != postcode.district.pk:
@@ -212,8 +224,10 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
         ranked = annotate(queryset)
         order = ["-fit"]
         if keywords:
-            ranked = search.keyword_rank(ranked, keywords, getattr(filterset, "keyword_groups", None))
+            ranked = search.keyword_rank(ranked, keywords, getattr(filterset, "keyword_groups", None),
+                                         any_group=getattr(filterset, "keyword_any", False))
             order.append("-rank")
+        order.append("-has_route")
         if postcode:
             ranked = ranked.annotate(d2=_nearest_d2(postcode.lat, postcode.lon))
             order.append(F("d2").asc(nulls_last=True))
@@ -239,6 +253,11 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
         d2 = {}
     for service in page.object_list:
         service.distance_km = km_from_squared_degrees(d2[service.pk]) if service.pk in d2 else None
+    groups = getattr(filterset, "keyword_groups", None) or []
+    if sort == "relevance" and getattr(filterset, "keyword_any", False) and page.number == 1 and page.object_list:
+        first = page.object_list[0]
+        if getattr(first, "rank", 0) < 1000 * len(groups):  # the first service lacks a word
+            notices.append("No service uses all of your words, so these use most of them, the closest first.")
     return SearchResults(filterset=filterset, page=page, sort=sort, notices=notices, place=place, counts=counts)
 
 
@@ -256,6 +275,17 @@ def _page_number(raw, paginator):
         pages = "is 1 page" if last == 1 else f"are {last} pages"
         return last, f"There is no page {number}: there {pages} of results. This is the last page."
     return number, ""
+
+
+def service_list_first_steps(*, district=None):
+    """Published services flagged as a first step into other support (Service.first_step), by
+    name, with their organisations; only those working in `district` when one is given. For a
+    search that found nothing. 1 query."""
+    services = Service.objects.published().filter(first_step=True)
+    if district is not None:
+        services = services.in_district(district)
+    return list(services.select_related("organisation").only("name", "slug", "organisation__name")
+                .order_by(Lower("name"), "pk"))
 
 
 # --- One service --------------------------------------------------------------
@@ -364,7 +394,8 @@ def _filtered_without(filterset, leave_out):
         if name == leave_out or value in (None, "", [], ()):
             continue
         if name == "q":
-            queryset = search.keyword_filter(queryset, value, getattr(filterset, "keyword_groups", None))
+            queryset = search.keyword_filter(queryset, value, getattr(filterset, "keyword_groups", None),
+                                             any_group=getattr(filterset, "keyword_any", False))
         else:
             queryset = filterset.filters[name].filter(queryset, value)
     return queryset

@@ -70,8 +70,9 @@ def district_rows_sql(t, where):
     `column` (a service id) to the services refreshed: "" for all of them, else " AND ...".
 
     A service is in a district if it is city-wide (every district; not local), lists the
-    district, names a locality in it, or has a venue there (all three local): the rule of
-    `in_district_q`, whatever the coverage type says, as search has always applied it."""
+    district or names a locality in it (local), or has a venue there (local unless the service
+    is city-wide: a city-wide service's hospital is not "local", issue 22): the rules of
+    `in_district_q` and `local_in_district_q`."""
     from directory.models import CoverageType
 
     return (
@@ -82,7 +83,9 @@ def district_rows_sql(t, where):
         f"UNION ALL SELECT c.service_id, c.district_id, 1 FROM {t['coverage']} c WHERE 1 = 1{where('c.service_id')} "
         f"UNION ALL SELECT s.id, s.locality_district_id, 1 FROM {t['service']} s "
         f"WHERE s.locality_district_id IS NOT NULL{where('s.id')} "
-        f"UNION ALL SELECT a.service_id, v.district_id, 1 FROM {t['at']} a JOIN {t['venue']} v ON v.id = a.venue_id "
+        f"UNION ALL SELECT a.service_id, v.district_id, "
+        f"CASE WHEN vs.coverage_type = '{CoverageType.CITY_WIDE}' THEN 0 ELSE 1 END "
+        f"FROM {t['at']} a JOIN {t['venue']} v ON v.id = a.venue_id JOIN {t['service']} vs ON vs.id = a.service_id "
         f"WHERE v.district_id IS NOT NULL{where('a.service_id')}"
         f") membership GROUP BY service_id, district_id"
     )

@@ -302,6 +302,8 @@ def supports(fact, value, excerpt, abbreviations=None):
         return f"the excerpt does not name: {', '.join(missing)}" if missing else None
     if fact == "referrer":
         return None if has(REFERRER_WORDS[value]) else f"the excerpt does not say {value.replace('_', ' ')}"
+    if fact == "named_group_only":
+        return None if has(r"hospital|pilot|inpatient|outpatient") else "the excerpt names no hospital, team or pilot"
     if fact == "first_step":
         return None if has(r"preferred referral route") else "the excerpt does not name it a preferred route"
     if fact in ("summary", "eligibility", "acceptance_criteria", "how_to_refer"):
@@ -386,6 +388,8 @@ def entry_citations(entry, source):
         citations.append(_cited(entry, source, "public route", "acceptance_criteria", entry["criteria"], entry.get("criteria_cite")))
     if entry.get("first_step"):
         citations.append(_cited(entry, source, "service", "first_step", True, entry["first_step"]))
+    if entry.get("named_group_only"):
+        citations.append(_cited(entry, source, "service", "named_group_only", True, cites.get("named_group_only")))
     return citations
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,7 +29,7 @@ from shapely.geometry import shape
 from directory.core.levels import LEVELS
 from directory.models import (
     AgeRange, Audience, Cost, CoverageType, DeliveryMode, Focus, Intervention, Language, Level, Need, Organisation,
-    ReferralMethod, ReferralRoute, Referrer, Sector, Service, ServiceAtLocation, Status, Venue,
+    ReferralMethod, ReferralRoute, Referrer, SearchSynonym, Sector, Service, ServiceAtLocation, Status, Venue,
 )
 from directory.models import SERVICE_FACTS, SeedRecord, SourceKind
 from directory.core.provenance import record_fact
@@ -41,6 +42,7 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SERVICES_FILE = "seed_services.yaml"
 PUBLIC_FILE = "public_sources.yaml"
 PARENTS_FILE = "parent_descriptions.yaml"
+SYNONYMS_FILE = "search_synonyms.yaml"
 SOURCE_FILE = "needs_assessment.md"
 
 # Delivery modes used by the seed, with their labels.
@@ -215,6 +217,7 @@ def read_seed_files():
     services = _read_yaml(SERVICES_FILE, check)
     public = _read_yaml(PUBLIC_FILE, check)
     parents = _read_yaml(PARENTS_FILE, check)
+    synonyms = _read_yaml(SYNONYMS_FILE, check)
     try:
         source = SourceText((FIXTURES / SOURCE_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -223,11 +226,12 @@ def read_seed_files():
     _check_services(services, district_names, postcodes, check)
     _check_public(public, services, check)
     _check_parents(parents, services, check)
+    _check_synonyms(synonyms, check)
     if not check.problems:
         _check_citations(services, source, check)
     check.raise_if_any()
     return {"districts": districts, "figures": figures, "wards": wards, "postcodes": postcodes,
-            "services": services, "public": public, "parents": parents, "source": source}
+            "services": services, "public": public, "parents": parents, "source": source, "synonyms": synonyms}
 
 
 def _check_services(data, district_names, postcodes, check):
@@ -324,6 +328,15 @@ def _check_parents(data, services, check):
             check.add(PARENTS_FILE, key, "", "needs the words for parents")
 
 
+def _check_synonyms(data, check):
+    for number, item in enumerate(data.get("synonyms") or [], start=1):
+        synonym = SearchSynonym(terms=str((item or {}).get("terms", "")), note=str((item or {}).get("note", ""))[:200])
+        try:
+            synonym.clean()
+        except ValidationError as exc:
+            check.add(SYNONYMS_FILE, f"synonym {number}", "terms", " ".join(exc.messages))
+
+
 def _check_citations(data, source, check):
     """Every fact the seed takes from the needs assessment quotes it word for word, from the
     place it names (for Table 3, the service's own entry). docs/adr/0018."""
@@ -413,6 +426,7 @@ def load_seed(*, only_if_empty=False):
         _load_services(report, seeds, data["services"], data["source"])
         _load_public_facts(report, seeds, data)
         _load_parent_descriptions(report, seeds, data)
+        _load_synonyms(report, seeds, data)
     return report
 
 
@@ -628,6 +642,7 @@ def _create_service(entry, organisation, districts, levels, needs, interventions
         age_to_months=ages[1] if ages else None,
         age_words=age_words,
         first_step=bool(entry.get("first_step")),
+        named_group_only=bool(entry.get("named_group_only")),
         **coverage,
     )
     service.full_clean()
@@ -677,6 +692,23 @@ def _venue(name, postcode):
 
 
 # --- Facts from public web pages ----------------------------------------------------
+
+def _load_synonyms(report, seeds, data):
+    """Each synonym group once: the curators' list is theirs to edit or delete afterwards."""
+    loaded = 0
+    for item in data["synonyms"].get("synonyms") or []:
+        synonym = SearchSynonym(terms=item["terms"], note=item.get("note", "")[:200])
+        synonym.clean()
+        key = f"synonym:{_sha1(synonym.terms)[:16]}"
+        if key in seeds:
+            continue
+        existing = SearchSynonym.objects.filter(terms=synonym.terms).first()
+        if existing is None:
+            synonym.save()
+            loaded += 1
+        seeds.remember(key, existing or synonym)
+    report.add("search synonyms", SearchSynonym.objects.count(), loaded)
+
 
 def _load_parent_descriptions(report, seeds, data):
     """Each description once, into an empty field (a curator's or the service's words win)."""

@@ -33,7 +33,7 @@ def test_it_finds_checks_shortlists_and_prints(page, seeded_live_server, viewpor
     # Then the perinatal team is found, with its level, focus and how to refer
     expect(page.get_by_role("heading", name="1 service found")).to_be_visible()
     card = page.locator(".app-card").filter(has_text=CPMHT)
-    expect(card.get_by_text("Referral by a professional only.")).to_be_visible()
+    expect(card.get_by_text("Referral by a professional.", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Remove filter: Near B8 1AA (Hodge Hill)")).to_be_visible()
     screenshot(page, "journey-1-search")
     assert_no_axe_violations(page)

@@ -114,7 +114,8 @@ def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_querie
 
 def test_it_counts_local_services_apart_from_city_wide_ones():
     """Issue 11: city-wide services count in every district, so need per matching service
-    told a commissioner nothing. Local = a venue, the district listed, or a locality in it."""
+    told a commissioner nothing. Local = the district listed, a locality in it, or a venue there
+    for a service that is not city-wide (issue 22: a city-wide service's hospital is not local)."""
     collection = district_map_build(data={}, parameters=NeedsParameters(**SEED_VALUES)).feature_collection()
     published = Service.objects.published()
     for feature in collection["features"]:
@@ -122,7 +123,7 @@ def test_it_counts_local_services_apart_from_city_wide_ones():
         district = District.objects.get(slug=props["slug"])
         local = published.filter(
             Q(coverage_districts=district) | Q(locality_district=district)
-            | Q(service_at_locations__venue__district=district)
+            | (Q(service_at_locations__venue__district=district) & ~Q(coverage_type="city_wide"))
         ).distinct().count()
         assert props["services_local"] == local
         assert props["services_city_wide"] == props["services_matching"] - local
@@ -132,7 +133,8 @@ def test_it_counts_local_services_apart_from_city_wide_ones():
             assert props["families_per_local_service"] is None
     by_slug = {f["properties"]["slug"]: f["properties"] for f in collection["features"]}
     assert by_slug["northfield"]["services_local"] >= 1  # Roots works in Northfield only
-    assert by_slug["hodge-hill"]["services_local"] >= 1  # the hospital venues in B9
+    # The city-wide hospital services no longer make Ladywood (B4) and Hodge Hill (B9) look best served.
+    assert by_slug["ladywood"]["services_local"] == 0 and by_slug["hodge-hill"]["services_local"] == 0
     assert len({p["services_local"] for p in by_slug.values()}) > 1  # it tells districts apart
 
 

@@ -400,14 +400,14 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
             "fields": ["levels", ("focus", "focus_confirmed")],
         }),
         ("Who it is for", {"fields": [
-            "age_range", ("age_from_months", "age_to_months"), "eligibility_description",
+            "age_range", ("age_from_months", "age_to_months"), "age_words", "eligibility_description",
             ("parent_min_age_years", "parent_max_age_years"), "needs", "audience",
         ]}),
         ("What it offers", {"fields": ["interventions", "delivery_modes", "languages", "cost", "fees_description",
                                        "schedule_description", "commissioned_by"]}),
         ("Where", {"fields": ["coverage_type", "coverage_districts", ("locality", "locality_district")]}),
         ("Contact details", {"fields": ["phone", "email", "url"]}),
-        ("Referral", {"fields": ["no_referral_route_reason"]}),
+        ("Referral", {"fields": ["no_referral_route_reason", "first_step"]}),
         ("Sources of facts", {
             "description": (
                 "Where each contact detail, route, criterion, age range and cost came from. The public pages say "

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from directory.search.filters import AUDIENCE_CHOICES, FREE_CHOICES, REFERRAL_CHOICES, STAGES, STAGES_BY_VALUE
 from directory.models import FOCUS_EXPLANATIONS, Audience, Focus
 from directory.core.levels import LEVELS
-from directory.core.presenters import ServiceCard, miles_figure, month_text
+from directory.core.presenters import FIRST_STEP_TAG, ServiceCard, miles_figure, month_text
 from directory.search.terms import terms
 
 
@@ -55,6 +55,8 @@ class SearchCard(ServiceCard):
                 reasons.append(f"Works in {self.place.name}.")
             else:
                 reasons.append(f"City-wide, so it covers {self.place.name}.")
+        if service.named_group_only:
+            reasons.append("Only for a named group (see who it is for), so it is listed after services open to the family.")
         if not getattr(service, "age_fits", 1):
             reasons.append("Age range not recorded, so it is included: check the age with the service.")
         return reasons
@@ -230,6 +232,27 @@ def widening_suggestions(data, tags, count_for=None, count_all=None):
     suggestions = [Suggestion(text, url, count) for (text, url, _), count in zip(candidates, counts) if count]
     return sorted(suggestions, key=lambda s: -s.count)[:5]
 
+
+
+@dataclass(frozen=True)
+class FirstStepOffer:
+    """For a search that found nothing: the services flagged as a first step into other support
+    (Service.first_step), each linked with the search carried so "back" returns to it."""
+
+    links: list  # [(service name, organisation name, url)]
+    heading: str = "Not sure where to start?"
+    text: str = FIRST_STEP_TAG.explanation
+
+
+def first_step_offer(services, query=""):
+    """The offer for `services` (selectors.service_list_first_steps), or None when there are none."""
+    if not services:
+        return None
+    return FirstStepOffer([
+        (service.name, service.organisation.name,
+         service.get_absolute_url() + (f"?{query}" if query else ""))
+        for service in services
+    ])
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from directory.models import Consent, ReferralMethod, Referrer
 from directory.core.presenters import (
-    Row, ServiceCard, _rows, _sentences, _sourced, cost_text, last_checked_text, names_text,
+    FIRST_STEP_SOURCE, Row, ServiceCard, _rows, _sentences, _sourced, cost_text, last_checked_text, names_text,
 )
 from directory.core.safe_urls import safe_href
 from directory.core.sources import FactIndex
@@ -33,6 +33,12 @@ class RouteView:
         if route.referrer == Referrer.AUTOMATIC:
             return "Offered to every family"
         return f"Referral by a professional ({route.professions})" if route.professions else "Referral by a professional"
+
+    @property
+    def preferred(self):
+        """The tag for a route the service itself prefers (ReferralRoute.is_preferred), or ''.
+        Not the needs assessment's "preferred referral route": that is Service.first_step."""
+        return "The service's preferred route" if self.route.is_preferred else ""
 
     @property
     def rows(self):
@@ -90,7 +96,13 @@ class ServicePage(ServiceCard):
 
     @property
     def quotes(self):
-        return self.facts.quotes(self.service)
+        """The source words behind the page's facts [(where, words)]; for a first step into other
+        support, the needs assessment's sentence that makes it one comes first (first_step is
+        not a fact with a source of its own: its words are FIRST_STEP_SOURCE)."""
+        quotes = self.facts.quotes(self.service)
+        if self.service.first_step:
+            quotes = [FIRST_STEP_SOURCE] + [quote for quote in quotes if quote[1] != FIRST_STEP_SOURCE[1]]
+        return quotes
 
     @property
     def routes(self):

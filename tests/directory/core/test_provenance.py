@@ -361,12 +361,13 @@ def test_a_curators_edit_vouches_only_for_the_facts_its_fields_state(curator):
     from directory.core.provenance import record_curator_edits
 
     service = Service.objects.get(slug="acacia")
+    # The summary is a fact since issue 21 (it quotes the needs assessment): a curator who rewrites it vouches for it.
     assert record_curator_edits(service, ["summary", "phone", "age_from_months", "age_to_months"], curator) == {
-        "phone", "age_range"}
+        "summary", "phone", "age_range"}
     for field in ("phone", "age_range"):
         fact = Fact.objects.get(service=service, field=field)
         assert (fact.kind, fact.confirmed_by, fact.confirmed_on) == ("curator", curator, timezone.localdate())
     route = service.referral_routes.get()
     assert record_curator_edits(route, ["method", "order"], curator) == {"how_to_refer"}
     assert Fact.objects.get(route=route, field="how_to_refer").kind == "curator"
-    assert record_curator_edits(service, ["summary", "description"], curator) == set()
+    assert record_curator_edits(service, ["description", "alert"], curator) == set()

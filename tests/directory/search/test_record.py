@@ -89,8 +89,20 @@ def test_the_results_are_the_total_the_page_shows_not_the_page_length(client):
 
 
 def test_a_search_that_finds_nothing_records_zero(client):
-    client.get(SEARCH, {"q": "perinatl"})
-    assert only_row()["results"] == 0 and only_row()["query"] == "perinatl"
+    client.get(SEARCH, {"q": "Hypnobirthing"})
+    assert only_row()["results"] == 0 and only_row()["query"] == "hypnobirthing"
+
+
+def test_a_typo_is_recorded_as_typed_with_what_the_search_found(client):
+    """The search reads "perinatl" as "perinatal" (search/understand.py); curators see the typo."""
+    response = client.get(SEARCH, {"q": "perinatl"})
+    assert only_row()["query"] == "perinatl" and only_row()["results"] == response.context["results"].count > 0
+
+
+def test_a_place_or_a_language_typed_as_keywords_is_recorded_as_the_search_read_it(client):
+    client.get(SEARCH, {"q": "urdu health visitor B8 1AA"})
+    row = only_row()
+    assert row["query"] == "health visitor" and row["filters"] == "district=hodge-hill language=ur"
 
 
 @pytest.mark.parametrize("params", [

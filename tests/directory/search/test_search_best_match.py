@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from directory.search.filters import STAGES
 from directory.models import (
+    ServiceDistrict,
     AgeRange, Intervention, Level, Need, Organisation, ReferralRoute, SearchSynonym, Service, ServiceAtLocation, Status,
     Venue,
 )
@@ -51,7 +52,10 @@ def test_it_ranks_services_known_to_fit_the_age_above_unknown_ranges(client):
 def test_the_card_says_why_a_service_is_there(client):
     response = search(client, postcode="B8 1AA", age="4")
     cards = {card.name: card for card in response.context["cards"]}
-    assert "Age range not recorded, so it is included: check the age with the service." in cards[NEONATAL].reasons
+    # New Baby Network records no age range; the neonatal unit, also without one, is only for the
+    # hospital's families, so it ranks below page one (issue 22).
+    assert "Age range not recorded, so it is included: check the age with the service." in cards["New Baby Network"].reasons
+    assert NEONATAL not in cards
     assert cards[ACACIA].reasons == ["City-wide, so it covers Hodge Hill."]
     assert "Age range not recorded, so it is included" in text(response)
 
@@ -68,12 +72,32 @@ def test_a_local_service_ranks_above_a_city_wide_one_of_the_same_fit(client):
     assert without_route
 
 
-def test_a_service_with_a_referral_route_ranks_above_one_without(client):
+def test_a_service_with_a_referral_route_ranks_above_one_without_of_the_same_fit(client):
     found = all_found()
     with_route = set(Service.objects.filter(referral_routes__isnull=False).values_list("name", flat=True))
-    flags = [name in with_route for name in found]
+    named_group = set(Service.objects.filter(named_group_only=True).values_list("name", flat=True))
+    # Open services first (issue 22), then within each the ones with a recorded route.
+    open_flags = [name not in named_group for name in found]
+    assert open_flags == sorted(open_flags, reverse=True) and False in open_flags
+    for kind in (True, False):
+        flags = [name in with_route for name in found if (name not in named_group) == kind]
+        assert flags == sorted(flags, reverse=True)
+    flags = [name in with_route for name in found if name not in named_group]
     assert True in flags and False in flags  # both kinds are there to be ordered
-    assert flags == sorted(flags, reverse=True)
+
+
+def test_a_hospitals_own_service_is_not_first_because_the_hospital_is_near(client):
+    # A family at B8 with a 4-month-old: Heartlands Hospital (B9) is near, but the neonatal unit's
+    # service is for the hospital's families and city-wide, so it is neither local nor first.
+    found = all_found(postcode="B8 1AA", age="4")
+    named_group = set(Service.objects.filter(named_group_only=True).values_list("name", flat=True))
+    assert found[0] not in named_group
+    known_age = [name for name in found if Service.objects.get(name=name).age_range != AgeRange.NOT_STATED]
+    first_named = min(known_age.index(name) for name in named_group if name in known_age)
+    # Among services known to fit the age, every open one comes before a hospital's own.
+    assert all(known_age.index(name) < first_named for name in known_age if name not in named_group)
+    assert not ServiceDistrict.objects.filter(service__name=NEONATAL, is_local=True,
+                                              district__name__in=["Hodge Hill", "Ladywood"]).exists()
 
 
 def test_distance_breaks_ties_within_the_same_fit(client):
@@ -295,7 +319,9 @@ def test_the_search_form_has_one_submit_button_after_the_results(client):
 @pytest.mark.parametrize("extra", [0, 30])
 def test_a_search_with_synonyms_runs_a_fixed_number_of_queries(client, django_assert_num_queries, extra):
     make_services(extra)
-    with django_assert_num_queries(FILTERED_QUERIES + RECORD_QUERIES):  # counted too (issue 22)
+    # A word the synonyms know is never a typo: the vocabulary is not read (one query fewer). The
+    # search is counted too (issue 22).
+    with django_assert_num_queries(FILTERED_QUERIES - 1 + RECORD_QUERIES):
         response = search(client, postcode="B4 6NH", level="specialist", need="perinatal_mental_health_severe", q="mum")
     assert CPMHT in names(response)  # "Mothers with moderate to severe ..."
 
