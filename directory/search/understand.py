@@ -34,6 +34,7 @@ LANGUAGE_ALIASES = {"punjabi": "pa", "farsi": "fa", "bsl": "bfi", "sign language
                     "cantonese": "zh"}
 NOT_READ_AS_LANGUAGE = {"en"}
 SHORTEST_CORRECTED = 4  # "B8", "HV" and "PND" are never "corrected"
+VOCABULARY_SERVICES = 5000
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _take_languages(words, lowered):
 
 # --- Word forms ---------------------------------------------------------------------------
 
-def word_forms(word):
+def word_forms(word, root=True):
     """The word, its plural or singular, and its possessive forms, longest rules first:
     'midwife' -> midwife, midwives; 'babies' -> babies, baby; "children's" -> children's,
     children, childrens."""
@@ -158,9 +159,9 @@ def word_forms(word):
         forms.append("children")
     if word == "children":
         forms.append("child")
-    root = word_root(word)
-    if root != word:
-        forms.append(root)
+    stem = word_root(word) if root else word
+    if stem != word:
+        forms.append(stem)
     return list(dict.fromkeys(forms))
 
 
@@ -188,11 +189,14 @@ def vocabulary():
 
 def _read_vocabulary():
     # One query: the published services' own words (the controlled lists and synonyms are
-    # already in memory). Routes' criteria are left out: a word only they use is rare.
+    # already in memory), from at most VOCABULARY_SERVICES of them so that the first typo after a
+    # change costs the same at 100,000 services as at 25 (a word only the others use is rare).
+    # Routes' criteria are left out for the same reason.
     Service = apps.get_model("directory.Service")
     words = Counter()
-    for row in Service.objects.published().values_list("name", "summary", "description",
-                                                       "eligibility_description").iterator():
+    rows = Service.objects.published().order_by("-modified").values_list(
+        "name", "summary", "description", "eligibility_description")[:VOCABULARY_SERVICES]
+    for row in rows.iterator():
         for text in row:
             words.update(WORD.findall((text or "").lower()))
     for kind in ("need", "intervention", "delivery"):
@@ -211,12 +215,18 @@ def known(word, vocab):
     return any(form in vocab for form in word_forms(word))
 
 
-def correction(word, vocab=None):
+def correction(word, vocab=None, matches=None):
     """The directory's own word closest to an unknown `word`, or None (known, too short, or
-    nothing close). Ties go to the commoner word."""
-    vocab = vocabulary() if vocab is None else vocab
+    nothing close). Ties go to the commoner word. `matches(word)` says whether any published
+    service has the word (keywords.word_matches): only a word that matches nothing reads the
+    vocabulary, so an ordinary search never does."""
     word = word.lower()
-    if len(word) < SHORTEST_CORRECTED or not word.isalpha() or known(word, vocab):
+    if len(word) < SHORTEST_CORRECTED or not word.isalpha():
+        return None
+    if matches is not None and matches(word):
+        return None
+    vocab = vocabulary() if vocab is None else vocab
+    if known(word, vocab):
         return None
     limit = 1 if len(word) < 8 else 2
     best = None
