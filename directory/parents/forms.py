@@ -67,7 +67,7 @@ class ParentAnswersForm(forms.Form):
         if result.status == OUTSIDE:
             raise forms.ValidationError(_(
                 "%(postcode)s is just outside Birmingham. This list is for families who live in Birmingham. "
-                "Your health visitor or GP can tell you what is near you."
+                "You can ask at your GP practice what there is near you."
             ) % {"postcode": result.postcode})
         raise forms.ValidationError(_(
             "We could not find %(postcode)s in Birmingham. Please check it, or leave it out to see the whole city."

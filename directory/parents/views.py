@@ -98,6 +98,7 @@ def _list_page(request, *, topic):
         "language": answers.language,
         "direct": [ParentCard(s, on_list=s.pk in saved) for s in results.direct],
         "ask": [ParentCard(s, on_list=s.pk in saved) for s in results.ask],
+        "first_steps": [ParentCard(s) for s in results.first_steps],
         "query": _answers_query(form.data, without=[name for name in form.errors]),
         "support_url": reverse("parents:support") + _answers_query(form.data, without=["language", *form.errors]),
     }, form=form)

@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from directory.models import FOCUS_EXPLANATIONS, Audience, Level, ParentTopic, ReferralRoute, Referrer, Service, Status, UrgentHelp
 from directory.core.shortlist import COOKIE_NAME
+from directory.core.sources import DIRECTORY_TEAM_NOTE
 
 pytestmark = pytest.mark.django_db
 
@@ -83,13 +84,18 @@ def test_drafts_and_archived_services_never_appear(client, status):
     assert counts.direct == 3  # the children's centres, health visiting and Breaking the Cycle
 
 
-def test_referral_only_services_say_who_can_refer(client):
+def test_referral_only_services_say_only_what_their_routes_record(client):
+    """No route names who can refer to the Under 2s service: the page says a professional refers,
+    and suggests asking one who already works with the family, never "your health visitor,
+    midwife or GP can refer you" (issue 21)."""
     ReferralRoute.objects.filter(service=service(CPMHT)).update(professions="Health visitor, midwife or GP")
     text = client.get(EVERYTHING).content.decode()
-    assert "Ask your health visitor, midwife or GP about these" in text
-    assert "Ask them to refer you: Health visitor, midwife or GP." in text
+    assert "Other help you can ask about" in text
+    assert "Who can refer you: Health visitor, midwife or GP." in text  # recorded on the route
     page = client.get(reverse("parents:service", args=[service(FTB_UNDER_2S).slug])).content.decode()
-    assert "Your health visitor, midwife or GP can refer you." in page
+    assert ("This service takes referrals from professionals. "
+            "If a professional already works with you, you can ask them about it.") in page
+    assert "can refer you" not in page
     assert "You can contact them yourself." not in page
 
 
@@ -149,12 +155,10 @@ def test_the_support_page_counts_each_topic(client):
 
 # --- What parents see -----------------------------------------------------------------
 
-def test_the_parent_description_replaces_the_summary_once_written(client):
+def test_the_parent_description_is_shown_never_the_summary(client):
     acacia = service("Acacia")
-    url = reverse("parents:service", args=[acacia.slug])
-    assert acacia.summary in client.get(url).content.decode()
     Service.objects.filter(pk=acacia.pk).update(parent_description="Friendly groups for mums and dads who feel low.")
-    text = client.get(url).content.decode()
+    text = client.get(reverse("parents:service", args=[acacia.slug])).content.decode()
     assert "Friendly groups for mums and dads who feel low." in text
     assert acacia.summary not in text
 
@@ -165,7 +169,8 @@ JARGON = ["Specialised", "Non-specialised", "Additional focus", "Level of need",
 
 def visible_text(html):
     html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", html)
+    # The source of a description names the needs assessment, as the practitioners' pages do.
+    return re.sub(r"<[^>]+>", " ", html).replace(DIRECTORY_TEAM_NOTE, " ")
 
 
 def test_parent_pages_never_show_levels_focus_notes_or_team_jargon(client):
@@ -319,7 +324,7 @@ def test_the_start_page_offers_a_choice_between_parents_and_practitioners(client
 
 
 def test_the_admin_shows_which_published_services_lack_a_parent_description(curator_client):
-    Service.objects.filter(name="Acacia").update(parent_description="Written for parents.")
+    Service.objects.filter(name=CPMHT).update(parent_description="")
     response = curator_client.get(reverse("admin:directory_service_changelist"),
                                   {"parent_description": "missing", "status__exact": "published"})
     names = [s.name for s in response.context["cl"].result_list]
