@@ -18,6 +18,8 @@ from directory.core.caching import cached_page, content_etag
 from directory.parents import selectors as selectors_parents
 from directory.core.shortlist import ShortlistChangeForm
 from directory.parents.forms import ParentAnswersForm
+from directory.parents.record import parent_search
+from directory.search.record import recorded
 from directory.parents.presenters import ParentCard, answer_age_text, urgent_help_lines
 from directory.core.sources import FactIndex
 from directory.suggestions.handling import SuggestionForm
@@ -139,6 +141,7 @@ def _list_page(request, *, topic):
 
 
 @require_safe
+@recorded(parent_search)
 @content_etag
 @cached_page
 def topic(request, slug):
@@ -149,6 +152,7 @@ def topic(request, slug):
 
 
 @require_safe
+@recorded(parent_search)
 @content_etag
 @cached_page
 def everything(request):
