@@ -34,7 +34,7 @@ To see what today's code does for every cell (e.g. when adding a route), run wit
 MATRIX_PRINT=1 and -s: each case prints its observed row in the table's format.
 """
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 import re
 from dataclasses import dataclass
@@ -60,7 +60,7 @@ from directory.models import (
     ReferralRoute, SearchSynonym, Service, ServiceAtLocation, ServiceCapacity, Status, UrgentHelp, Venue,
 )
 from directory.models import Fact
-from directory.models import SelfAudit, Suggestion
+from directory.models import SearchRecord, SelfAudit, Suggestion
 from mapping.models import District, NeedsModelSettings, Postcode, Ward
 
 ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "superuser")
@@ -308,6 +308,8 @@ otp_totp_totpdevice_object                  login/login  go/read      go/read   
 otp_totp_totpdevice_qrcode                  login/login  no/no        no/no        no/no        no/no        ok/read
 password_change                             login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
 password_change_done                        login/login  ok/read      ok/read      ok/read      ok/read      ok/read
+search-report                               login/login  ok/read      no/no        no/no        ok/read      ok/read
+search-report-csv                           login/login  ok/read      no/no        no/no        ok/read      ok/read
 self-audit-compare                          login/login  ok/read      no/no        no/no        ok/read      ok/read
 self-audit-history                          login/login  ok/read      no/no        no/no        ok/read      ok/read
 self-audit-report                           login/login  ok/read      no/no        no/no        ok/read      ok/read
@@ -495,6 +497,16 @@ class World:
         older = SelfAudit.objects.create(service=self.published, answered_by="Pat (matrix)", answers={"cost": "free"},
                                          submitted_at=self.selfaudit.submitted_at - timedelta(days=365))
         return older, self.selfaudit
+
+    @cached_property
+    def searchrecords(self):
+        """What people searched for (issue 22): a practitioners' search and a parents' list that found nothing."""
+        from directory.models import SearchRecord
+        from directory.search.record import PARENTS, PRACTITIONERS
+
+        return [SearchRecord.objects.create(day=date.today(), audience=audience, query=query, filters=filters, results=0)
+                for audience, query, filters in ((PRACTITIONERS, "matrix midwife", "district=ladywood"),
+                                                 (PARENTS, "", "age=4 topic=feeling-low"))]
 
     @cached_property
     def fact(self):
@@ -1134,6 +1146,11 @@ def special_cases():
         Case("self-audit-compare", "self-audit-compare",
              lambda w: reverse("self-audit-compare", args=[w.published.pk]) + "?earlier={}&later={}".format(
                  *(audit.pk for audit in w.selfaudits)), own_form=False),
+        # What people searched for (issue 22): IMHSG editors and viewers read it; organisation editors never.
+        Case("search-report", "search-report", lambda w: reverse("search-report") + "?results=none&days=90",
+             own_form=False, prepare=lambda w: w.searchrecords),
+        Case("search-report-csv", "search-report-csv", lambda w: reverse("search-report-csv") + "?audience=parents",
+             own_form=False, prepare=lambda w: w.searchrecords),
         # Everyone's own name and e-mail; an IMHSG editor's of another curator, never a superuser's.
         Case("curator-details", "curator-details", lambda w: reverse("curator-details"), target=lambda w, u: u,
              model=world_user_model(), needs="email", submit=None),
@@ -1234,7 +1251,7 @@ def test_every_admin_url_is_in_the_table():
 
 # --- Running one case -------------------------------------------------------------------------
 
-COUNTED = [PendingChange, LogEntry, Fact, Suggestion, SelfAudit, Service, Organisation, Venue, ReferralRoute, ServiceAtLocation,
+COUNTED = [PendingChange, LogEntry, Fact, Suggestion, SelfAudit, SearchRecord, Service, Organisation, Venue, ReferralRoute, ServiceAtLocation,
            Service.history.model, Organisation.history.model, Venue.history.model, ReferralRoute.history.model,
            ServiceAtLocation.history.model]
 
