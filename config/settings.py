@@ -258,6 +258,11 @@ SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
 CHECKIN_LINK_DAYS = env_int("CHECKIN_LINK_DAYS", 30)
 CHECKIN_REMINDER_DAYS = env_int("CHECKIN_REMINDER_DAYS", 10)
 CHECKIN_SUBMISSIONS_PER_HOUR = env_int("CHECKIN_SUBMISSIONS_PER_HOUR", 5)
+# What people searched for (issue 22, directory/search/record.py): how many days a day's counts
+# of searches are kept before `prunesearchrecords` (and the first search of each day) deletes them.
+SEARCH_RECORD_DAYS = env_int("SEARCH_RECORD_DAYS", 365)
+if SEARCH_RECORD_DAYS < 1:
+    raise ImproperlyConfigured(f"SEARCH_RECORD_DAYS must be 1 or more; got {SEARCH_RECORD_DAYS}")
 # The largest CSV a curator may import, in bytes (Django's upload limit does not apply to files).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 # Imports run in one transaction: the dry run is rolled back and a write is all or nothing.

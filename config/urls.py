@@ -12,6 +12,7 @@ import directory.checkins.admin  # noqa: F401,E402  (after records: adds the con
 from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
 from directory.curation.dashboard import dashboard_view  # noqa: E402
+from directory.curation.admin import searches as search_report  # noqa: E402
 from directory.curation.people import curator_details_view  # noqa: E402
 import directory.suggestions.admin  # noqa: F401,E402
 import directory.search.admin  # noqa: F401,E402
@@ -41,6 +42,9 @@ urlpatterns = [
     # Not under /admin/2fa/, which staff reach before confirming a code: issuing a link needs a confirmed one.
     path("admin/enrolment-links/", admin.site.admin_view(issue_view), name="enrolment-link"),
     path("admin/curation/", admin.site.admin_view(dashboard_view), name="curation-dashboard"),
+    # What people searched for (issue 22): read-only, GET only.
+    path("admin/searches/", admin.site.admin_view(search_report.search_list_view), name="search-report"),
+    path("admin/searches/report.csv", admin.site.admin_view(search_report.search_csv_view), name="search-report-csv"),
     path("admin/account/", admin.site.admin_view(curator_details_view), name="curator-details"),
     path("admin/curators/<int:user_id>/", admin.site.admin_view(curator_details_view), name="curator-details-of"),
     # The IMHSG's self-audit report (issue 20): read-only, GET only.

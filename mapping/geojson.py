@@ -9,11 +9,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mapping import selectors
+from mapping.capacity import NOT_KNOWN, CapacityGaps, capacity_gaps
 from mapping.needs import NeedsEstimate, NeedsParameters, needs_estimate, one_decimal, whole
 
 
 def _figure(value):
     return float(one_decimal(value))
+
+
+def _wte(value):
+    """Practitioner time to two decimal places (0.25 WTE is a real figure), or None."""
+    return None if value is None else float(value.quantize(Decimal("0.01")))
+
+
+def capacity_properties(area):
+    """Need against recorded capacity (mapping/capacity.py) as GeoJSON properties: the gap is
+    null when it cannot be known, and the counts say how much of it rests on records."""
+    return {
+        "practitioner_time_recorded": None if area.state == NOT_KNOWN else _wte(area.recorded),
+        "practitioner_gap": _wte(area.gap),
+        "capacity_state": area.state,
+        "capacity_services_recorded": area.recorded_by,
+        "capacity_services_comparable": area.comparable,
+    }
 
 
 @dataclass
@@ -26,6 +44,7 @@ class DistrictMap:
     counts: dict
     specialised: dict
     estimate: NeedsEstimate
+    gaps: CapacityGaps
     overridden: list = field(default_factory=list)
 
     def need_for(self, slug):
@@ -56,6 +75,7 @@ class DistrictMap:
             "services_by_level": counts["by_level"],
             "services_by_focus": counts["by_focus"],
             "families_per_matching_service": _figure(Decimal(families) / counts["total"]) if counts["total"] else None,
+            **capacity_properties(self.gaps.for_slug(district.slug)),
         }
 
     def feature_collection(self, *, with_geometry=True):
@@ -75,25 +95,30 @@ class DistrictMap:
                 "disorganised_attachment": whole(total.disorganised),
                 "families_needing_specialised_support": whole(total.families),
                 "practitioners_needed": int(total.practitioners),
+                **capacity_properties(self.gaps.total),
+                "capacity_districts_known": self.gaps.total.districts_known,
             },
             "parameters": {name: float(value) for name, value in vars(self.estimate.parameters).items()},
         }
 
 
 def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with_geometry=True):
-    """Run the queries: filters, districts, counts by level and focus, specialised provision.
+    """Run the queries: filters, districts, counts by level and focus, specialised provision,
+    recorded capacity.
 
-    4 queries (districts, 2 counts, specialised provision) plus one per taxonomy filter to
-    validate it; never one per district or per level.
+    5 queries (districts, 2 counts, specialised provision, capacity) plus one for the lists that
+    validate the filters; never one per district or per level.
     """
     services, filterset = selectors.matching_services(data=data)
     districts = selectors.district_list(with_boundary=with_geometry)
     counts = selectors.district_service_counts(services=services, districts=districts)
-    specialised, _ = selectors.specialised_service_counts(districts=districts)
+    provision = selectors.specialised_provision(districts=districts)
     estimate = needs_estimate(
         populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters
     )
-    return DistrictMap(filterset, services, districts, counts, specialised, estimate, list(overridden))
+    gaps = capacity_gaps(estimate=estimate, comparable=provision.comparable,
+                         records=selectors.capacity_records(districts=districts))
+    return DistrictMap(filterset, services, districts, counts, provision.counts, estimate, gaps, list(overridden))
 
 
 def wards_feature_collection():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from directory.core.presenters import (  # noqa: F401
     MILES_PER_KM, focus_explanations, focus_tag, how_to_refer_line, level_tags,
 )
+from mapping.capacity import AT_MOST, NO_SERVICE, NOT_KNOWN, wte_text
 from mapping.needs import PARAMETERS, TABLE_1, whole
 
 
@@ -20,6 +21,13 @@ class Measure:
     label: str
     explanation: str
     more_need_when_low: bool = False
+    # A district with no figure is drawn hatched grey, never as the lowest band; the legend says why.
+    none_label: str = "No figure"
+    none_summary: str = "No district has a figure."
+    # Need against capacity: a district where some specialised services have recorded their time
+    # and some have not is outlined dashed; its figure is read with this prefix.
+    partial_prefix: str = ""
+    partial_legend: str = ""
 
 
 MEASURES = [
@@ -42,6 +50,25 @@ MEASURES = [
         "families_per_local_service", "Need per local service",
         "Modelled families needing specialised support for each local matching service. Higher means less local "
         "provision for the need; no figure means no local service.",
+        none_label="No local service", none_summary="No district has a local matching service.",
+    ),
+    Measure(
+        "practitioner_time_recorded", "Practitioner time recorded",
+        "Practitioner time (whole-time equivalents) that specialised services have recorded in the district. "
+        "No figure means none of them has recorded it yet, not that there is none.",
+        none_label="No capacity recorded", none_summary="No specialised service has recorded its practitioner time yet.",
+        partial_prefix="at least ",
+        partial_legend="Dashed outline: not every specialised service has recorded its time, so there may be more",
+    ),
+    Measure(
+        "practitioner_gap", "Gap: practitioners needed less time recorded",
+        "Practitioners needed (Table 2) less the practitioner time specialised services have recorded. Higher means "
+        "more need not met. No figure means no specialised service has recorded its time, so the gap is not known.",
+        none_label="No capacity recorded: gap not known",
+        partial_prefix="up to ",
+        partial_legend="Dashed outline: not every specialised service has recorded its time, so the gap is at most this",
+        none_summary="No specialised service has recorded its practitioner time yet, so no district's gap can be "
+        "known.",
     ),
     Measure(
         "families_per_matching_service", "Need per matching service",
@@ -60,7 +87,9 @@ def figure_text(value):
     if value is None:
         return "none"
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
+        # One or two decimal places, as map.js's formatNumber: 0.25 practitioner time is a real figure.
+        text = f"{value:,.2f}"
+        return text[:-1] if text.endswith("0") else text
     return intcomma(int(value))
 
 
@@ -144,21 +173,147 @@ def _names(values, target):
 
 
 def map_summary(rows, measure):
-    """A text equivalent of the shaded map: what it shows, and the highest and lowest districts."""
+    """A text equivalent of the shaded map: what it shows, the highest and lowest districts, and
+    how many have no figure (drawn hatched). map.js says the same when the shading changes."""
     values = [(row[measure.key], row["name"]) for row in rows if row[measure.key] is not None]
     shaded = f"The map shades Birmingham's {len(rows)} districts by {measure.label.lower()}."
     if not values:
-        return f"{shaded} No district has a figure."
+        return f"{shaded} {measure.none_summary}"
+    missing = len(rows) - len(values)
+    none = f" {measure.none_label} in {missing} district{'s' if missing != 1 else ''}." if missing else ""
     high, low = max(v for v, _ in values), min(v for v, _ in values)
     if measure.more_need_when_low:
         return (
             f"{shaded} Most deprived: {_names(values, low)} (decile {figure_text(low)}). "
-            f"Least deprived: {_names(values, high)} (decile {figure_text(high)})."
+            f"Least deprived: {_names(values, high)} (decile {figure_text(high)}).{none}"
         )
     return (
         f"{shaded} Highest: {_names(values, high)} ({figure_text(high)}). "
-        f"Lowest: {_names(values, low)} ({figure_text(low)})."
+        f"Lowest: {_names(values, low)} ({figure_text(low)}).{none}"
     )
+
+
+def measures_json(measures):
+    """What map.js needs of each measure (JSON-safe)."""
+    return [{"key": m.key, "label": m.label, "low": m.more_need_when_low, "none": m.none_label,
+             "noneSummary": m.none_summary, "partialPrefix": m.partial_prefix, "partialLegend": m.partial_legend}
+            for m in measures]
+
+
+# --- Need against recorded capacity (mapping/capacity.py) --------------------------------------
+
+@dataclass(frozen=True)
+class GapRow:
+    name: str
+    slug: str
+    state: str
+    needed: str  # Table 2's figure as it prints it: 3.7, and 47 for the city
+    recorded: str  # "Not recorded" or the WTE
+    gap: str  # in words when it cannot be a plain number
+    gap_hint: str  # what the gap means, for the row
+    services: str  # "0 of 1"
+    services_hint: str  # more about who has recorded
+
+
+def _gap_words(area):
+    """The gap in words, and a hint only where the figure alone could mislead."""
+    if area.state == NOT_KNOWN:
+        return "Not known yet", ""
+    gap = area.gap
+    if area.state == NO_SERVICE:
+        return wte_text(gap), "No specialised service is mapped here: none of the need is met."
+    if gap <= 0:
+        return "None", (f"{wte_text(-gap)} more practitioner time recorded than needed." if gap < 0
+                        else "The recorded time matches the need.")
+    if area.state == AT_MOST:
+        return f"Up to {wte_text(gap)}", "Not every specialised service has recorded its time: the gap may be smaller."
+    return wte_text(gap), ""
+
+
+def _services_words(area, *, city=False):
+    text = f"{area.recorded_by} of {area.comparable}"
+    hints = []
+    if area.families_only:
+        hints.append(f"{area.families_only} more recorded families a year only")
+    if area.not_counted:
+        hints.append(f"{wte_text(area.not_counted)} practitioner time recorded by other services, not counted")
+    if city:
+        hints.append(f"gap known in {area.districts_known} of 10 districts")
+    said = "; ".join(hints)
+    return text, (said[:1].upper() + said[1:] + ".") if said else ""
+
+
+def gap_row(area, *, city=False):
+    """One district's (or the city's) need against recorded capacity, in words."""
+    gap, gap_hint = _gap_words(area)
+    services, services_hint = _services_words(area, city=city)
+    needed = f"{area.needed:.0f}" if city else f"{area.needed:.1f}"
+    recorded = "Not recorded" if area.state == NOT_KNOWN else wte_text(area.recorded)
+    return GapRow(area.name, area.slug, area.state, needed, recorded, gap, gap_hint, services, services_hint)
+
+
+def _services(n):
+    return f"{n} specialised service{'s' if n != 1 else ''}"
+
+
+def gap_sentence(area):
+    """One district's gap as a sentence, for its panel on the map."""
+    if area.state == NOT_KNOWN:
+        if area.comparable == 1:
+            return f"Not known yet: the specialised service covering {area.name} has not recorded its practitioner time."
+        return (f"Not known yet: none of the {_services(area.comparable)} covering {area.name} has recorded "
+                "its practitioner time.")
+    if area.state == NO_SERVICE:
+        return f"All {area.needed:.1f} practitioners: no specialised service covers {area.name}."
+    recorded = f"{wte_text(area.recorded)} practitioner time recorded by {area.recorded_by} of {_services(area.comparable)}"
+    gap = area.gap
+    if gap <= 0:
+        return f"None: {recorded}, for {area.needed:.1f} needed."
+    if area.state == AT_MOST:
+        return f"Up to {wte_text(gap)} practitioners ({recorded}, for {area.needed:.1f} needed)."
+    return f"{wte_text(gap)} practitioners ({recorded}, for {area.needed:.1f} needed)."
+
+
+def gap_rows(gaps):
+    """The gap table's rows, one per district: ([rows], city row)."""
+    return [gap_row(area) for area in gaps.districts], gap_row(gaps.total, city=True)
+
+
+@dataclass(frozen=True)
+class CapacityLine:
+    service: str
+    url: str
+    district: str
+    practitioner_wte: str  # "" when not recorded
+    families_per_year: str
+    as_of: str
+    note: str
+    counted: bool
+    why_not: str
+    source: str  # "An IMHSG curator, confirmed 3 December 2026"
+
+
+def capacity_lines(gaps):
+    """Every recorded capacity, as the page lists it under the gap table."""
+    names = {area.slug: area.name for area in gaps.districts}
+    lines = []
+    for record in gaps.records:
+        source = record.source or "Not recorded"
+        if record.confirmed_on:
+            source += f", confirmed by the IMHSG on {date_text(record.confirmed_on)}"
+        elif record.source:
+            source += ", not yet confirmed by the IMHSG"
+        lines.append(CapacityLine(
+            record.service_name, record.service_url, names.get(record.district_slug, ""),
+            wte_text(record.practitioner_wte) if record.practitioner_wte is not None else "",
+            intcomma(record.families_per_year) if record.families_per_year is not None else "",
+            date_text(record.as_of) if record.as_of else "", record.note, record.counted, record.why_not_counted, source,
+        ))
+    return lines
+
+
+def date_text(value):
+    return f"{value.day} {value:%B %Y}"
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,16 @@
 """Reads for the map and the needs page. Each says what it costs in queries."""
-from django.db.models import Count, F, Func, Prefetch, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import Cast, RowNumber
+from django.urls import reverse
 
 from directory.core.distances import distance_km
 from directory.search import selectors as directory_selectors
-from directory.models import Focus, ReferralRoute, Service, ServiceAtLocation, Venue
+from directory.models import (
+    Focus, ReferralRoute, SeedRecord, Service, ServiceAtLocation, ServiceCapacity, SourceKind, Status, Venue,
+)
+from mapping.capacity import ALREADY_IN_NEED_KEYS, CapacityRecord
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -78,22 +84,73 @@ def _level_choices():
     return [(code, name) for code, name, _, _ in LEVELS]
 
 
-def specialised_service_counts(*, districts):
-    """Published services whose focus is specialised: ({slug: n}, city total). 1 query.
+@dataclass(frozen=True)
+class SpecialisedProvision:
+    """Published services specialised in the parent-baby relationship, by district."""
 
-    This is the specialised provision mapped in each district, set against the needs model.
-    """
-    base = Service.objects.published().filter(focus=Focus.SPECIALISED).order_by()
-    # The city total rides along as a scalar subquery (a service counts once however many
-    # districts it is in): still 1 query.
-    city = Subquery(base.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+    counts: dict  # {slug: n}: every one mapped there (the needs page's "specialised services mapped")
+    total: int  # in the city (a service counts once however many districts it is in)
+    comparable: dict  # {slug: {service id}}: those whose time is set against Table 2 (mapping/capacity.py)
+
+
+def _already_in_need(service_ref):
+    """Whether the service is one whose families the needs model already takes off (a seeded
+    record named in mapping.capacity.ALREADY_IN_NEED_KEYS)."""
+    return Exists(SeedRecord.objects.filter(
+        model="directory.service", key__in=ALREADY_IN_NEED_KEYS,
+        object_id=Cast(service_ref, output_field=CharField()),
+    ))
+
+
+def specialised_provision(*, districts):
+    """Published services whose focus is specialised, in each district (ServiceDistrict, the
+    `in_district` rule), and which of them compare with Table 2. 1 query: one row per service
+    and district it is in (a service in none gives one row with no district)."""
     slugs = {d.pk: d.slug for d in districts}
-    by_slug, total = dict.fromkeys(slugs.values(), 0), 0
-    for row in base.values("district_rows__district").annotate(n=Count("pk"), city=city):
-        total = row["city"]
-        if row["district_rows__district"] in slugs:
-            by_slug[slugs[row["district_rows__district"]]] = row["n"]
-    return by_slug, total
+    counts = dict.fromkeys(slugs.values(), 0)
+    comparable = {slug: set() for slug in slugs.values()}
+    services = set()
+    rows = (Service.objects.published().filter(focus=Focus.SPECIALISED).order_by()
+            .annotate(already=_already_in_need(OuterRef("pk")))
+            .values_list("pk", "district_rows__district", "already"))
+    for pk, district_id, already in rows:
+        services.add(pk)
+        slug = slugs.get(district_id)
+        if slug is None:
+            continue
+        counts[slug] += 1
+        if not already:
+            comparable[slug].add(pk)
+    return SpecialisedProvision(counts, len(services), comparable)
+
+
+def capacity_records(*, districts):
+    """Every recorded capacity of a published service, in the listed districts, with its
+    service's name, address and focus, whether the needs model already leaves the service out,
+    and the source of the service's "capacity" fact. 1 query (the fact is a LEFT JOIN)."""
+    slugs = {d.pk: d.slug for d in districts}
+    rows = (
+        ServiceCapacity.objects.filter(service__status=Status.PUBLISHED, district__in=list(slugs))
+        .annotate(
+            source=FilteredRelation("service__facts", condition=Q(service__facts__field="capacity")),
+            already=_already_in_need(OuterRef("service_id")),
+        )
+        .order_by("service__name", "service_id", "district_id")
+        .values_list("service_id", "service__name", "service__slug", "service__focus", "district_id",
+                     "practitioner_wte", "families_per_year", "as_of", "note", "already", "source__kind",
+                     "source__confirmed_on")
+    )
+    kinds = dict(SourceKind.choices)
+    return [
+        CapacityRecord(
+            service_id=service_id, service_name=name, service_url=reverse("directory:service-detail", args=[slug]),
+            district_slug=slugs[district_id], practitioner_wte=wte, families_per_year=families, as_of=as_of,
+            note=note, specialised=focus == Focus.SPECIALISED, already_in_need=bool(already),
+            source=kinds.get(kind, "") if kind else "", confirmed_on=confirmed_on,
+        )
+        for (service_id, name, slug, focus, district_id, wte, families, as_of, note, already, kind,
+             confirmed_on) in rows
+    ]
 
 
 # A venue's popup and table row list at most this many of its services, then link to a

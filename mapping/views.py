@@ -13,6 +13,7 @@ from directory.core.caching import cached, cached_page, content_etag, etag_for
 from directory.practitioners.presenters.search import filter_groups
 from directory.search.selectors import level_list
 from mapping import presenters, selectors
+from mapping.capacity import capacity_gaps
 from mapping.geojson import district_map_build, wards_feature_collection
 from mapping.needs import (
     PARAMETERS, TABLE_1_CAPTION, TABLE_1_COLUMNS, OverrideError, needs_estimate, parameters_with_overrides,
@@ -25,8 +26,8 @@ MAP_ONLY = {"district", "postcode", "measure", "page", "sort"}
 NEEDS_NAMES = {name for name, _, _ in PARAMETERS}
 # The page lists at most this many venues; the map shows them all (markers_geojson).
 VENUES_LISTED = 25
-NEEDS_MEASURES = ["practitioners_needed", "families_needing_specialised_support", "population_under_2",
-                  "specialised_services_mapped"]
+NEEDS_MEASURES = ["practitioners_needed", "practitioner_gap", "practitioner_time_recorded",
+                  "families_needing_specialised_support", "population_under_2", "specialised_services_mapped"]
 
 
 def _filter_data(query):
@@ -138,15 +139,20 @@ def map_page(request):
         "markers_url": reverse("mapping:markers-geojson") + "?" + _valid_query(request.GET, built.filterset, errors),
         "search_url": reverse("directory:search") + "?" + _valid_query(request.GET, built.filterset, errors),
         "district_query": _district_query(request.GET),
-        "measures_json": [
-            {"key": m.key, "label": m.label, "low": m.more_need_when_low} for m in presenters.MEASURES
-        ],
+        "measures_json": presenters.measures_json(presenters.MEASURES),
+        "gap": _gap_context(built.gaps),
         "panel": _panel_context(built, district, levels) if district else None,
         "map_view": _map_view(district, postcode),
         "levels_explained": levels,
         "focus_explained": presenters.focus_explanations(),
     }
     return render(request, "mapping/map.html", context)
+
+
+def _gap_context(gaps):
+    """The need-against-capacity table both pages show (templates/mapping/includes/gap_table.html)."""
+    rows, total = presenters.gap_rows(gaps)
+    return {"rows": rows, "total": total, "lines": presenters.capacity_lines(gaps), "gaps": gaps}
 
 
 def _map_view(district, postcode):
@@ -162,6 +168,7 @@ def _panel_context(built, district, levels):
     return {
         "district": district,
         "figures": built.properties(district),
+        "gap": presenters.gap_sentence(built.gaps.for_slug(district.slug)),
         "ladder": presenters.ladder(services, levels),
         "service_count": len(services),
     }
@@ -267,7 +274,9 @@ def needs_page(request):
     estimate = needs_estimate(
         populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters
     )
-    specialised, specialised_total = selectors.specialised_service_counts(districts=districts)
+    provision = selectors.specialised_provision(districts=districts)
+    gaps = capacity_gaps(estimate=estimate, comparable=provision.comparable,
+                         records=selectors.capacity_records(districts=districts))
     query = request.GET.copy()
     for name in errors:
         query.pop(name, None)
@@ -279,8 +288,9 @@ def needs_page(request):
         "attachment_rows": attachment_rows,
         "attachment_total": attachment_total,
         "table_1": {"caption": TABLE_1_CAPTION, "columns": TABLE_1_COLUMNS},
-        "rows": presenters.needs_rows(estimate, specialised),
-        "specialised_total": specialised_total,
+        "rows": presenters.needs_rows(estimate, provision.counts),
+        "specialised_total": provision.total,
+        "gap": _gap_context(gaps),
         "parameters": parameter_rows,
         "parameter": {p.name: p for p in parameter_rows},
         "overridden": overridden,
@@ -288,8 +298,6 @@ def needs_page(request):
         "geojson_url": reverse("mapping:districts-geojson") + "?" + query.urlencode(),
         "measure": presenters.measure_get("practitioners_needed"),
         "measures": [presenters.measure_get(k) for k in NEEDS_MEASURES],
-        "measures_json": [
-            {"key": key, "label": presenters.measure_get(key).label, "low": False} for key in NEEDS_MEASURES
-        ],
+        "measures_json": presenters.measures_json([presenters.measure_get(key) for key in NEEDS_MEASURES]),
     }
     return render(request, "mapping/needs.html", context)

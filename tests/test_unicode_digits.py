@@ -203,7 +203,7 @@ PARENT_PAGES = ["/parents/support/", "/parents/support/all/", "/parents/topics/f
 
 
 AGE_MESSAGE = "Please choose your baby's age, or how many months pregnant you are, from the list."
-POSTCODE_MESSAGE = "Please check your postcode. It should look like B8 1AA."
+POSTCODE_MESSAGE = "Please check your postcode. It should look like B8 1AA, or its first part, like B8."
 
 
 @digits

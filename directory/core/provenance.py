@@ -45,6 +45,9 @@ def record_fact(*, owner, field, kind, user=None, confirmed=False, **source):
 FORM_FIELD_FACTS = {
     "Service": {
         "phone": "phone", "email": "email", "url": "url", "organisation": "organisation",
+        # The directory team's words for parents stop being theirs once a curator changes them
+        # (the parents' pages then stop saying "not yet checked by the service"; issue 21).
+        "parent_description": "parent_description",
         "age_range": "age_range", "age_from_months": "age_range", "age_to_months": "age_range", "age_words": "age_range",
         "summary": "summary",
         "eligibility_description": "eligibility", "parent_min_age_years": "eligibility",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from directory.curation.review import DUE_SOON_DAYS, due_soon_q, overdue_q
 from directory.curation.roles import can_open_dashboard, is_organisation_editor
+from directory.curation import searches
 from directory.models import (
     ChangeStatus, CheckInContact, CheckInInvitation, Fact, Focus, PendingChange, ReferralRoute, SelfAudit, Service,
     Status,
@@ -158,7 +159,9 @@ class CheckedFilter(admin.SimpleListFilter):
 
 def dashboard_view(request):
     """/admin/curation/: for IMHSG editors and viewers (anyone who may view services, bar
-    organisation editors, whose reach is their own services)."""
+    organisation editors, whose reach is their own services). "What people searched for" is
+    shown to those who may read it (searches.can_see_searches), over the last 30 days or, with
+    ?days=90, 90."""
     if not can_open_dashboard(request.user):
         raise PermissionDenied
     context = {
@@ -166,5 +169,7 @@ def dashboard_view(request):
         "title": "Curation dashboard",
         "counts": dashboard_counts(),
         "focus_labels": dict(Focus.choices),
+        "searches": (searches.dashboard_panel(days=searches.dashboard_days(request.GET.get("days")))
+                     if searches.can_see_searches(request.user) else None),
     }
     return TemplateResponse(request, "admin/directory/dashboard.html", context)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from directory.parents.presenters import baby_age_text, pregnancy_text
 from directory.parents.selectors import ParentAnswers
-from mapping.postcodes import INVALID, OUTSIDE, postcode_lookup
+from mapping.postcodes import INVALID, OUTSIDE, place_lookup
 
 BABY_MONTHS = range(0, 25)
 PREGNANT_MONTHS = range(1, 10)
@@ -59,15 +59,17 @@ class ParentAnswersForm(forms.Form):
         value = self.cleaned_data["postcode"].strip()
         if not value:
             return None
-        result = postcode_lookup(value)
+        # The first part alone ("B23") is enough, as on the practitioners' search (issue 22):
+        # distances are then from the middle of that area.
+        result = place_lookup(value)
         if result.found:
             return result
         if result.status == INVALID:
-            raise forms.ValidationError(_("Please check your postcode. It should look like B8 1AA."))
+            raise forms.ValidationError(_("Please check your postcode. It should look like B8 1AA, or its first part, like B8."))
         if result.status == OUTSIDE:
             raise forms.ValidationError(_(
                 "%(postcode)s is just outside Birmingham. This list is for families who live in Birmingham. "
-                "Your health visitor or GP can tell you what is near you."
+                "You can ask at your GP practice what there is near you."
             ) % {"postcode": result.postcode})
         raise forms.ValidationError(_(
             "We could not find %(postcode)s in Birmingham. Please check it, or leave it out to see the whole city."

@@ -1,8 +1,11 @@
 """What the parents' pages show for a service, in plain, warm words.
 
-Never reads level, focus, curator notes or the reason a route is missing: those are for
-practitioners and curators. Every string is marked for translation. Reads only what
-`selectors_parents._parent_cards` prefetches, so a list never costs a query per service.
+Never reads level, focus, curator notes, the practitioners' summary or the reason a route is
+missing: those are for practitioners and curators. Never claims what no record says: who can
+refer is said only where a route names them, and a missing phone number is said, never
+hidden behind "ask your health visitor" (issue 21). Every string is marked for translation.
+Reads only what `selectors_parents._parent_cards` prefetches, so a list never costs a query
+per service.
 """
 import re
 from dataclasses import dataclass, field
@@ -14,9 +17,11 @@ from directory.models import AgeRange, Cost, ReferralMethod, Referrer
 from directory.core.presenters import coverage_text, miles_figure
 from directory.core.safe_urls import safe_href, tel_href
 from directory.core.sources import FactIndex
+from directory.models import SourceKind
 
-# Staffing figures in a summary, e.g. "(0.8 WTE clinical psychologist ...)": never for parents.
-STAFFING_ASIDE = re.compile(r"\s*\([^()]*\bWTE\b[^()]*\)")
+# An abbreviation after an organisation's name, e.g. "Forward Thinking Birmingham (BWC)": the
+# name says it in words already.
+ABBREVIATION_ASIDE = re.compile(r"\s*\((?:[A-Z]{2,}\s*)+\)")
 
 # Icons (templates/parents/includes/icons.html) and words for each way in.
 WAYS_IN = {
@@ -62,7 +67,11 @@ def answer_age_text(age):
 
 
 def parent_age_text(service):
-    """Who the service is for by the baby's age. 'Not stated' is said, never hidden."""
+    """Who the service is for by the baby's age. 'Not stated' is said, never hidden. The source's
+    own words, where the months cannot say it ("pregnancy to 28 days after birth"), win."""
+    if service.age_words.strip():
+        words = service.age_words.strip()
+        return words[:1].upper() + words[1:]
     if service.age_range == AgeRange.ANY:
         return _("Any age")
     if service.age_range == AgeRange.NOT_STATED:
@@ -112,18 +121,52 @@ def how_to_get_in(service):
         return _("You can just go along.")
     if any(route.referrer == Referrer.SELF for route in routes):
         return _("You can contact them yourself.")
-    return _("Every family is offered this. Your midwife or health visitor will tell you about it.")
+    return _("Every family is offered this.")
 
 
-def who_can_refer(service):
-    """For a referral-only service: who can put the family in touch, in plain words."""
+def who_can_refer(service, *, short=False):
+    """For a service the family cannot contact directly: what its routes say, and nothing more.
+    Professions are named only where a route records them (issue 21)."""
     routes = list(service.referral_routes.all())
     professions = [route.professions for route in routes if route.referrer == Referrer.PROFESSIONAL and route.professions]
     if professions:
-        return _("Ask them to refer you: %(who)s.") % {"who": "; ".join(professions)}
-    if routes:
-        return _("Your health visitor, midwife or GP can refer you.")
-    return _("Your health visitor, midwife or GP can tell you how to get this help.")
+        return _("Who can refer you: %(who)s.") % {"who": "; ".join(professions)}
+    if any(route.referrer == Referrer.PROFESSIONAL for route in routes):
+        said = _("This service takes referrals from professionals.")
+        return said if short else f'{said} {_("If a professional already works with you, you can ask them about it.")}'
+    unknown = _("We do not know yet how to get this help.")
+    if short or not (service.phone or service.email):
+        return unknown
+    return f'{unknown} {_("You can contact them to ask.")}'
+
+
+def route_limits(service):
+    """[(label, words)]: who the service's routes say it is for, and not for, as recorded; each
+    once (two routes often share their criteria)."""
+    rows = []
+    for route in service.referral_routes.all():
+        for label, words in ((_("Who it is for"), route.acceptance_criteria), (_("Who it is not for"), route.exclusions)):
+            if words.strip() and (label, words.strip()) not in rows:
+                rows.append((label, words.strip()))
+    return rows
+
+
+def _lower_first(text):
+    """'Teenage parents' -> 'teenage parents'; an abbreviation ('LGBTQ+ parents') is kept."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def plain_description(service):
+    """For a service with no description for parents yet: who it is for, the ages and how to get
+    in, from the structured fields. Never the practitioners' summary (issue 21)."""
+    who = service.eligibility_description.strip().rstrip(".;")
+    ages = _lower_first(parent_age_text(service))
+    first = (_("For %(who)s: %(ages)s.") % {"who": _lower_first(who), "ages": ages} if who else
+             _("For families: %(ages)s.") % {"ages": ages})
+    how = how_to_get_in(service) if service.is_direct else who_can_refer(service, short=True)
+    return f"{first} {how}"
 
 
 @dataclass(frozen=True)
@@ -162,12 +205,29 @@ class ParentCard:
 
     @property
     def organisation(self):
-        return self.service.organisation.name
+        return ABBREVIATION_ASIDE.sub("", self.service.organisation.name)
 
     @property
     def description(self):
-        """The curator's words for parents; the summary until they are written."""
-        return self.service.parent_description.strip() or STAFFING_ASIDE.sub("", self.service.summary)
+        """The words written for parents; until they are written, a plain sentence built from the
+        structured fields. Never the practitioners' summary."""
+        return self.service.parent_description.strip() or plain_description(self.service)
+
+    @property
+    def description_source(self):
+        """The directory team's note while the description is still theirs and unchecked; ""
+        once a curator or the service has changed, confirmed or checked it. Needs `facts`."""
+        if not self.service.parent_description.strip():
+            return ""
+        fact = self.facts.get(self.service, "parent_description")
+        if fact is None or fact.kind != SourceKind.DIRECTORY_TEAM or fact.confirmed_on or fact.checked_by_service_on:
+            return ""
+        return _("Written by the directory team from the needs assessment and public pages; "
+                 "not yet checked by the service.")
+
+    @property
+    def first_step(self):
+        return self.service.first_step
 
     @property
     def is_direct(self):
@@ -206,6 +266,10 @@ class ParentCard:
         return how_to_get_in(self.service) if self.service.is_direct else who_can_refer(self.service)
 
     @property
+    def limits(self):
+        return route_limits(self.service)
+
+    @property
     def venues(self):
         return [
             ", ".join(part for part in (sal.venue.name, sal.venue.address, sal.venue.postcode) if part)
@@ -214,21 +278,40 @@ class ParentCard:
 
     @property
     def contacts(self):
-        """(label, text, href, checked) for each way to get in touch that is recorded. `href` is ""
-        when a stored address may not be a link; `checked` is True once the IMHSG confirms it, the
-        date the service itself said it is still right (issue 20) until then, else False."""
+        """(label, text, href, checked) for each way to get in touch that is recorded, with the
+        organisation's website when the service has none of its own. `href` is "" when a stored
+        address may not be a link; `checked` is True once the IMHSG confirms it, the date the
+        service itself said it is still right (issue 20) until then, else False."""
         service = self.service
         rows = []
         if service.phone:
-            rows.append((_("Phone"), service.phone, tel_href(service.phone), self._checked("phone")))
+            rows.append((_("Phone"), service.phone, tel_href(service.phone), self._checked(service, "phone")))
         if service.email:
-            rows.append((_("Email"), service.email, safe_href("mailto:" + service.email), self._checked("email")))
+            rows.append((_("Email"), service.email, safe_href("mailto:" + service.email), self._checked(service, "email")))
         if service.url:
-            rows.append((_("Website"), service.url, safe_href(service.url), self._checked("url")))
+            rows.append((_("Website"), service.url, safe_href(service.url), self._checked(service, "url")))
+        elif service.organisation.url:
+            rows.append((_("Website of %(organisation)s") % {"organisation": self.organisation}, service.organisation.url,
+                         safe_href(service.organisation.url), self._checked(service.organisation, "url")))
         return rows
 
-    def _checked(self, field_name):
-        fact = self.facts.get(self.service, field_name)
+    @property
+    def next_steps(self):
+        """What a parent can do when no phone number or email is recorded: what we know (a
+        website) and a way that is never a circle (a GP practice is never the service itself)."""
+        service = self.service
+        if service.phone or service.email:
+            return []
+        steps = [_("We do not have a phone number or email for this service yet.")]
+        if service.url:
+            steps.append(_("Their website may tell you more."))
+        elif service.organisation.url:
+            steps.append(_("The website of %(organisation)s may tell you more.") % {"organisation": self.organisation})
+        steps.append(_("You can also ask at your GP practice.") if len(steps) > 1 else _("You can ask at your GP practice."))
+        return steps
+
+    def _checked(self, owner, field_name):
+        fact = self.facts.get(owner, field_name)
         if fact is None:
             return False
         return True if fact.is_confirmed else (fact.checked_by_service_on or False)
@@ -240,10 +323,6 @@ class ParentCard:
     @property
     def cost_details(self):
         return self.service.fees_description
-
-    @property
-    def who_for(self):
-        return self.service.eligibility_description
 
     @property
     def alert(self):

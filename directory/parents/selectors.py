@@ -4,9 +4,9 @@ Which services a parent may see, and which they can use without being referred, 
 on `ServiceQuerySet` (`for_parents`, `parent_direct`); this module only combines them with
 the two questions (baby's age, postcode), a topic and a language.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Value
 
 from directory.models import (
     Cost, Language, ParentTopic, Service, ServiceAtLocation, UrgentHelp,
@@ -33,17 +33,19 @@ def _matching(answers):
     if answers.postcode is not None:
         queryset = queryset.in_district(answers.postcode.district)
     if answers.language is not None:
-        queryset = queryset.filter(
-            pk__in=Service.languages.through.objects.filter(language=answers.language).values("service_id")
-        )
+        queryset = queryset.filter(_language_q(answers.language))
     return queryset
 
 
-def _in_topic(queryset, topic):
+def _topic_q(topic):
     """Services addressing one of the topic's needs, or delivered in one of its ways."""
     needs = Service.needs.through.objects.filter(need__parent_topics=topic).values("service_id")
     modes = Service.delivery_modes.through.objects.filter(deliverymode__parent_topics=topic).values("service_id")
-    return queryset.filter(Q(pk__in=needs) | Q(pk__in=modes))
+    return Q(pk__in=needs) | Q(pk__in=modes)
+
+
+def _language_q(language):
+    return Q(pk__in=Service.languages.through.objects.filter(language=language).values("service_id"))
 
 
 def _parent_cards(queryset):
@@ -66,10 +68,13 @@ def _parent_cards(queryset):
 @dataclass
 class ParentResults:
     """What a topic page (or the page of everything) lists: `direct` a family can contact
-    themselves; `ask` a health visitor, midwife or GP can refer them to."""
+    themselves; `ask` the rest (a professional refers, or no route is recorded yet); and
+    `first_steps`, the services a source names as a first step into other support, for
+    "Not sure where to start?" (whatever the topic or language: an offer that never empties)."""
 
     direct: list = field(default_factory=list)
     ask: list = field(default_factory=list)
+    first_steps: list = field(default_factory=list)
 
 
 def _order(services, answers):
@@ -88,13 +93,23 @@ def _order(services, answers):
 
 def parent_service_list(*, answers, topic=None):
     """ParentResults for the answers, in one topic or in all. 6 queries (and the distances,
-    1 more, with a postcode)."""
-    queryset = _matching(answers)
+    1 more, with a postcode): the first steps come in the same query as the list, which is
+    the services that fit the age and postcode, narrowed by the topic and language."""
+    listed = Q()
     if topic is not None:
-        queryset = _in_topic(queryset, topic)
-    services = list(_parent_cards(queryset))
-    services = _order(services, answers)
-    return ParentResults(direct=[s for s in services if s.is_direct], ask=[s for s in services if not s.is_direct])
+        listed &= _topic_q(topic)
+    if answers.language is not None:
+        listed &= _language_q(answers.language)
+    queryset = _matching(replace(answers, language=None))
+    if listed:
+        queryset = queryset.filter(listed | Q(first_step=True)).annotate(
+            listed=ExpressionWrapper(listed, output_field=BooleanField()))
+    else:
+        queryset = queryset.annotate(listed=Value(True))
+    services = _order(list(_parent_cards(queryset)), answers)
+    shown = [s for s in services if s.listed]
+    return ParentResults(direct=[s for s in shown if s.is_direct], ask=[s for s in shown if not s.is_direct],
+                         first_steps=sorted((s for s in services if s.first_step), key=lambda s: (s.name.lower(), s.pk)))
 
 
 @dataclass(frozen=True)

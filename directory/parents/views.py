@@ -3,6 +3,9 @@ services practitioners see. Thin views: selectors_parents reads, presenters.pare
 
 Every page carries the urgent-help box (999, NHS 111 and the curators' lines).
 """
+import dataclasses
+import re
+
 from django.contrib import messages
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -15,6 +18,8 @@ from directory.core.caching import cached_page, content_etag
 from directory.parents import selectors as selectors_parents
 from directory.core.shortlist import ShortlistChangeForm
 from directory.parents.forms import ParentAnswersForm
+from directory.parents.record import parent_search
+from directory.search.record import recorded
 from directory.parents.presenters import ParentCard, answer_age_text, urgent_help_lines
 from directory.core.sources import FactIndex
 from directory.suggestions.handling import SuggestionForm
@@ -33,6 +38,28 @@ def _answers_query(data, *, without=()):
             query[name] = data[name]
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else ""
+
+
+def _service_query(data, *, without=(), came_from):
+    query = QueryDict(mutable=True)
+    for name in ANSWER_PARAMS:
+        if name not in without and data.get(name):
+            query[name] = data[name]
+    query["from"] = came_from
+    return "?" + query.urlencode()
+
+
+def _back_link(data):
+    """(url, words) back to the list the parent came from, with their answers; the start page
+    when the page was opened some other way. `from` only ever names a list we link to (a topic
+    that exists, or "all"), so it cannot send anyone elsewhere."""
+    came_from = data.get("from", "")
+    answers = _answers_query(data)
+    if came_from == "all":
+        return reverse("parents:everything") + answers, _("Back to your list")
+    if came_from and re.fullmatch(r"[-a-z0-9]{1,120}", came_from) and selectors_parents.parent_topic_get(slug=came_from):
+        return reverse("parents:topic", kwargs={"slug": came_from}) + answers, _("Back to your list")
+    return reverse("parents:start"), _("Support for you and your baby")
 
 
 def _render(request, template, context, *, form=None, status=200):
@@ -88,20 +115,33 @@ def _list_page(request, *, topic):
     form = ParentAnswersForm(request.GET, languages=selectors_parents.language_list())
     answers = form.answers()
     results = selectors_parents.parent_service_list(answers=answers, topic=topic)
+    # A language no service here is known to offer: show everything for the other answers, with
+    # an honest note, rather than an empty page (issue 22).
+    language_missing = None
+    if answers.language is not None and not (results.direct or results.ask):
+        language_missing = answers.language
+        answers = dataclasses.replace(answers, language=None)
+        results = selectors_parents.parent_service_list(answers=answers, topic=topic)
     saved = set(shortlist_read(request))
     return _render(request, "parents/topic.html", {
         "form": form,
         "topic": topic,
         "answers_text": _answers_text(answers),
-        "language": answers.language,
+        "language": language_missing or answers.language,
+        "language_missing": language_missing,
         "direct": [ParentCard(s, on_list=s.pk in saved) for s in results.direct],
         "ask": [ParentCard(s, on_list=s.pk in saved) for s in results.ask],
+        "first_steps": [ParentCard(s) for s in results.first_steps],
         "query": _answers_query(form.data, without=[name for name in form.errors]),
+        # Service pages keep the answers and where the parent came from, for their back link.
+        "service_query": _service_query(form.data, without=[name for name in form.errors],
+                                        came_from=topic.slug if topic else "all"),
         "support_url": reverse("parents:support") + _answers_query(form.data, without=["language", *form.errors]),
     }, form=form)
 
 
 @require_safe
+@recorded(parent_search)
 @content_etag
 @cached_page
 def topic(request, slug):
@@ -112,6 +152,7 @@ def topic(request, slug):
 
 
 @require_safe
+@recorded(parent_search)
 @content_etag
 @cached_page
 def everything(request):
@@ -125,7 +166,10 @@ def service(request, slug):
     found = selectors_parents.parent_service_get(slug=slug)
     if found is None:  # drafts, archived and professionals-only services are as absent as unknown ones
         raise Http404(_("We could not find that service."))
+    back_url, back_text = _back_link(request.GET)
     return _render(request, "parents/service.html", {
+        "back_url": back_url,
+        "back_text": back_text,
         "card": ParentCard(found, on_list=found.pk in shortlist_read(request), facts=FactIndex.for_services([found])),
         "suggestion_form": SuggestionForm(),
     })

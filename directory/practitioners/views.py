@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from directory.core.caching import cached_page, content_etag
 from directory.practitioners.autocomplete import keyword_suggestions
 from directory.search import selectors
+from directory.search.record import practitioner_search, recorded
 from directory.search.filters import SORT_CHOICES, STAGES
 from directory.core.shortlist import ShortlistChangeForm
 from directory.core.presenters import focus_explanations
@@ -54,6 +55,7 @@ def about(request):
 
 
 @require_safe
+@recorded(practitioner_search)
 @content_etag
 @shortlist_tidy
 @cached_page

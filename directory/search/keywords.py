@@ -125,8 +125,15 @@ def word_matches(word):
         from directory.models import Service
 
         # The word's own forms, not its root: "depresion" starts no word, though "depres" would.
-        known[word] = keyword_filter(Service.objects.published(), word,
-                                     [understand.word_forms(word, root=False)]).exists()
+        # On PostgreSQL a whole lexeme, not a prefix: the stemmer turns "depresion" into
+        # "depres", a prefix of "depress".
+        forms = understand.word_forms(word, root=False)
+        published = Service.objects.published()
+        if is_postgres():
+            words = " | ".join(form for form in forms if PLAIN_WORD.fullmatch(form)) or "''"
+            known[word] = published.filter(search_index__document__matches=RawSQL(PREFIX_TSQUERY, [words])).exists()
+        else:
+            known[word] = keyword_filter(published, word, [forms]).exists()
     return known[word]
 
 
@@ -135,7 +142,7 @@ def keyword_groups(q, table=None):
     return keyword_reading(q, table).groups
 
 
-def keyword_filter(queryset, q, groups=None, any_group=False):
+def keyword_filter(queryset, q, groups=None, any_group=False, candidates=False):
     """Keep services matching the keywords `q` (already stripped, max 200 characters);
     `groups` from keyword_groups(q), if the caller has them. Every group must match; with
     `any_group` (the fallback when no service has all the words), more than half of them.
@@ -144,8 +151,14 @@ def keyword_filter(queryset, q, groups=None, any_group=False):
     if not groups:  # only common words: they would match nearly everything
         return queryset
     if any_group:
-        return queryset.annotate(groups_matched=_groups_matched(groups)).filter(
-            groups_matched__gte=len(groups) // 2 + 1)
+        # Any group first (the index narrows to those rows), then more than half of them.
+        return keyword_filter(queryset, q, groups, candidates=True).annotate(
+            groups_matched=_groups_matched(groups)).filter(groups_matched__gte=len(groups) // 2 + 1)
+    if candidates:
+        if is_postgres():
+            tsquery, params = _pg_tsquery(q, groups, any_group=True)
+            return queryset.filter(search_index__document__matches=RawSQL(tsquery, params))
+        return queryset.filter(_sqlite_match_q(groups, any_group=True))
     if is_postgres():
         tsquery, params = _pg_tsquery(q, groups)
         return queryset.filter(search_index__document__matches=RawSQL(tsquery, params))
@@ -185,27 +198,34 @@ def _groups_matched(groups):
 # --- PostgreSQL ---------------------------------------------------------------
 
 def _pg_tsquery(q, groups, any_group=False):
-    """(SQL, params) of the tsquery. Without a synonym it is websearch_to_tsquery(q), so
-    quotes, "or" and "-word" keep their meaning; with one, each group's alternatives are
-    OR-ed (||) and the groups AND-ed (&&). A stop word gives an empty tsquery, which && and
-    || leave out."""
-    if not groups:
-        return TSQUERY, [""]
+    """(SQL, params) of the tsquery: one to_tsquery per group, its alternatives OR-ed (|) inside
+    it, the groups AND-ed (&&) or, with `any_group`, OR-ed (||). Each word matches where a lexeme
+    starts ('word:*'), as SQLite matches where a word starts ("post" finds "postnatal"), so both
+    databases find the same services; the words of an alternative are AND-ed (&), a quoted
+    phrase's follow each other (<->). One function call per group, not per alternative: a
+    synonym group with its word forms has thirty alternatives, and the option counts apply
+    the filter once per facet."""
     parts, params = [], []
     for group in groups:
-        sql = []
-        for alternative in group:
-            words = [word for word in alternative.split() if word not in STOP_WORDS]
-            if not alternative.startswith('"') and words and all(PLAIN_WORD.fullmatch(word) for word in words):
-                # Each word matches where a lexeme starts, as SQLite matches where a word starts
-                # ("post" finds "postnatal"), so both databases find the same services.
-                sql.append(PREFIX_TSQUERY)
-                params.append(" & ".join(f"{word}:*" for word in words))
-            else:
-                sql.append(TSQUERY)
-                params.append(alternative)
-        parts.append("(" + " || ".join(sql) + ")")
+        expression = " | ".join(filter(None, (_tsquery_alternative(alternative) for alternative in group)))
+        if expression:
+            parts.append(PREFIX_TSQUERY)
+            params.append(expression)
+    if not parts:
+        return TSQUERY, [""]
     return (" || " if any_group else " && ").join(parts), params
+
+
+def _tsquery_alternative(alternative):
+    """One alternative in to_tsquery's syntax, from words only (nothing a user typed reaches
+    the parser but runs of letters and digits)."""
+    quoted = alternative.startswith('"')
+    words = [word for word in re.findall(r"[a-z0-9]+", alternative.lower()) if quoted or word not in STOP_WORDS]
+    if not words:
+        return ""
+    if quoted:
+        return "(" + " <-> ".join(words) + ")"
+    return "(" + " & ".join(f"{word}:*" for word in words) + ")"
 
 
 # --- SQLite -------------------------------------------------------------------

@@ -730,7 +730,7 @@ def _load_parent_descriptions(report, seeds, data):
     report.add("descriptions for parents", Service.objects.exclude(parent_description="").count(), loaded)
 
 
-PARENTS_REASON = "A description for parents written by the directory team (loadseed, fixtures/parent_descriptions.yaml)"
+PARENTS_REASON = "A description for parents by the directory team (loadseed, fixtures/parent_descriptions.yaml)"  # <= 100: the history column
 
 
 def _load_public_facts(report, seeds, data):

@@ -14,6 +14,15 @@ def can_open_dashboard(user):
 
 
 @register.filter
+def can_see_searches(user):
+    """{% if request.user|can_see_searches %}: link to what people searched for only for those who
+    may read it (directory/curation/searches.py)."""
+    from directory.curation.searches import can_see_searches as rule
+
+    return rule(user)
+
+
+@register.filter
 def can_see_self_audits(user):
     """{% if request.user|can_see_self_audits %}: link to the self-audit report only for those
     it opens for (directory/checkins/report.py)."""

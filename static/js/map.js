@@ -18,6 +18,10 @@
   var SELECTED = "#ffb81c";
   var WARD_LINE = "#4c6272";
   var WARD_LABEL_ZOOM = 13;  // ward names only once they fit
+  // A district with no figure (no local service, no capacity recorded) is hatched grey, never
+  // white: white read as the lowest band. The pattern is drawn into Leaflet's SVG (hatch()).
+  var NONE_FILL = "url(#app-hatch)";
+  var SVG = "http://www.w3.org/2000/svg";
 
   function readJSON(id, fallback) {
     var node = document.getElementById(id);
@@ -25,9 +29,11 @@
     try { return JSON.parse(node.textContent); } catch (e) { return fallback; }
   }
 
+  // As mapping/presenters.py figure_text: whole numbers with commas; else one or two decimal
+  // places (0.25 practitioner time is a real figure, 3.7 practitioners is Table 2's).
   function formatNumber(value) {
     if (value === null || value === undefined) return "none";
-    if (Math.round(value) !== value) return value.toFixed(1);
+    if (Math.round(value) !== value) return (Math.round(value * 100) / 100).toFixed(2).replace(/(\.\d)0$/, "$1");
     return value.toLocaleString("en-GB");
   }
 
@@ -45,6 +51,7 @@
     var present = values.filter(function (v) { return v !== null && v !== undefined; });
     if (!present.length) return null;
     var min = Math.min.apply(null, present), max = Math.max.apply(null, present);
+    if (min === max) return [min, max];  // one value (say, one district's gap): one band, not five alike
     var breaks = [];
     for (var i = 0; i <= COLOURS.length; i++) breaks.push(min + (max - min) * i / COLOURS.length);
     return breaks;
@@ -87,18 +94,53 @@
       return breaksFor(features.map(function (f) { return f.properties[measureKey]; }));
     }
 
+    function bandColour(step, breaks) {
+      if (breaks.length === 2) return COLOURS[2];  // a single band: a middle shade, clearly not "none"
+      return measure().low ? COLOURS[COLOURS.length - 1 - step] : COLOURS[step];
+    }
+
     function colourFor(value, breaks) {
       var step = stepFor(value, breaks);
-      if (step < 0) return "#ffffff";
-      return measure().low ? COLOURS[COLOURS.length - 1 - step] : COLOURS[step];
+      return step < 0 ? NONE_FILL : bandColour(step, breaks);
+    }
+
+    // A gap resting on some services' records but not all: its outline is dashed ("up to").
+    function isPartial(feature) {
+      return Boolean(measure().partialLegend) && feature.properties.capacity_state === "at_most";
     }
 
     function styleFor(feature) {
       var selected = feature.properties.slug === selectedSlug;
       return {
-        color: selected ? SELECTED : OUTLINE, weight: selected ? 5 : 1.5, opacity: 1,
+        color: selected ? SELECTED : OUTLINE, weight: selected ? 5 : (isPartial(feature) ? 2.5 : 1.5), opacity: 1,
+        dashArray: isPartial(feature) && !selected ? "6 4" : null,
         fillColor: colourFor(feature.properties[measureKey], currentBreaks()), fillOpacity: 0.75,
       };
+    }
+
+    // The hatching for "no figure", once, in the SVG Leaflet draws the districts in.
+    function hatch() {
+      var svg = container.querySelector(".leaflet-overlay-pane svg");
+      if (!svg || svg.querySelector("#app-hatch")) return;
+      var defs = document.createElementNS(SVG, "defs");
+      var pattern = document.createElementNS(SVG, "pattern");
+      [["id", "app-hatch"], ["patternUnits", "userSpaceOnUse"], ["width", "8"], ["height", "8"],
+       ["patternTransform", "rotate(45)"]].forEach(function (pair) { pattern.setAttribute(pair[0], pair[1]); });
+      var ground = document.createElementNS(SVG, "rect");
+      ground.setAttribute("width", "8"); ground.setAttribute("height", "8"); ground.setAttribute("fill", "#ffffff");
+      var line = document.createElementNS(SVG, "rect");
+      line.setAttribute("width", "3"); line.setAttribute("height", "8"); line.setAttribute("fill", "#768692");
+      pattern.appendChild(ground); pattern.appendChild(line); defs.appendChild(pattern);
+      svg.insertBefore(defs, svg.firstChild);
+    }
+
+    function swatchItem(className, colour, text) {
+      var item = el("li");
+      var swatch = el("span", { "class": "app-legend__swatch" + (className ? " " + className : ""), "aria-hidden": "true" });
+      if (colour) swatch.style.background = colour;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(text));
+      return item;
     }
 
     // Under the map when the page has a place for it (a legend on the map covered the
@@ -115,21 +157,23 @@
       legend.onAdd = function () {
         var box = el("div", { "class": "app-legend" });
         box.appendChild(el("p", { "class": "app-legend__title" }, measure().label));
-        if (!breaks) { box.appendChild(el("p", {}, "No figures")); return box; }
         var list = el("ul", { "class": "app-legend__list" });
-        for (var i = 0; i < COLOURS.length; i++) {
-          var item = el("li");
-          var swatch = el("span", { "class": "app-legend__swatch", "aria-hidden": "true" });
-          swatch.style.background = measure().low ? COLOURS[COLOURS.length - 1 - i] : COLOURS[i];
-          item.appendChild(swatch);
-          item.appendChild(document.createTextNode(rounded(breaks[i]) + " to " + rounded(breaks[i + 1])));
-          list.appendChild(item);
+        if (breaks && breaks.length === 2) {
+          list.appendChild(swatchItem("", bandColour(0, breaks), rounded(breaks[0])));
+        } else if (breaks) {
+          for (var i = 0; i < COLOURS.length; i++) {
+            list.appendChild(swatchItem("", bandColour(i, breaks), rounded(breaks[i]) + " to " + rounded(breaks[i + 1])));
+          }
+        }
+        // "No figure" is its own entry, hatched, so it is never read as the lowest band.
+        if (!breaks || features.some(function (f) { return f.properties[measureKey] === null; })) {
+          list.appendChild(swatchItem("app-legend__swatch--none", "", measure().none || "No figure"));
+        }
+        if (features.some(isPartial)) {
+          list.appendChild(swatchItem("app-legend__swatch--partial", "", measure().partialLegend));
         }
         box.appendChild(list);
         if (measure().low) box.appendChild(el("p", { "class": "app-legend__note" }, "Darker is more deprived"));
-        if (features.some(function (f) { return f.properties[measureKey] === null; })) {
-          box.appendChild(el("p", { "class": "app-legend__note" }, "White: no figure (for example, no local service)"));
-        }
         return box;
       };
       if (legendHolder) {
@@ -155,8 +199,15 @@
                 .setLatLng(centre).setContent(el("span", {}, feature.properties.name)));
             },
           }).addTo(map);
+          // Ward names are a picture for sighted readers: screen readers would read all 69 after
+          // a postcode zoom (issue 22). The district list and tables say where things are.
           function toggleLabels() {
-            if (map.getZoom() >= WARD_LABEL_ZOOM) labels.addTo(map); else labels.remove();
+            if (map.getZoom() >= WARD_LABEL_ZOOM) {
+              labels.addTo(map);
+              container.querySelectorAll(".app-ward-label").forEach(function (node) { node.setAttribute("aria-hidden", "true"); });
+            } else {
+              labels.remove();
+            }
           }
           map.on("zoomend", toggleLabels);
           toggleLabels();
@@ -177,6 +228,10 @@
             namesWith(features, key, high) + " (decile " + high + ")."
           : " Highest: " + namesWith(features, key, high) + " (" + formatNumber(high) + "). Lowest: " +
             namesWith(features, key, low) + " (" + formatNumber(low) + ").";
+        var missing = features.length - values.length;
+        if (missing) text += " " + (m.none || "No figure") + " in " + missing + " district" + (missing === 1 ? "" : "s") + ".";
+      } else {
+        text += " " + (m.noneSummary || "No district has a figure.");
       }
       summary.textContent = text + (venueSentence ? " " + venueSentence : "");
     }
@@ -309,7 +364,13 @@
           var p = feature.properties;
           layersBySlug[p.slug] = layer;
           layer.bindTooltip(function () {
-            return el("span", {}, p.name + ": " + formatNumber(p[measureKey]) + " (" + measure().label.toLowerCase() + ")");
+            var value = p[measureKey];
+            var said = value === null || value === undefined ? (measure().none || "no figure").toLowerCase()
+              : (isPartial(feature) ? measure().partialPrefix : "") + formatNumber(value);
+            // A gap never without how much of it rests on records.
+            var records = measure().partialLegend ? "; " + p.capacity_services_recorded + " of " +
+              p.capacity_services_comparable + " specialised services have recorded their time" : "";
+            return el("span", {}, p.name + ": " + said + " (" + measure().label.toLowerCase() + records + ")");
           }, { sticky: true });
           layer.on("click", function () { selectDistrict(p.slug, true); });
           if (layer.getElement && layer.getElement()) layer.getElement().setAttribute("data-district", p.slug);
@@ -332,6 +393,7 @@
           }
         });
       });
+      hatch();
       drawWards();
       restyle();
       loadMarkers();

@@ -50,9 +50,10 @@ def test_a_provider_checks_their_entry_from_the_link(page, seeded_live_server, s
     page.get_by_role("group", name="Do you accept referrals during pregnancy?").get_by_label("Yes").check()
     page.get_by_label("Parents must come without their baby").check()
 
-    # And writes a description for parents: the hint reads it as she types
+    # And rewrites the description for parents (the seed's, by the directory team: issue 21): the
+    # hint scores it on arrival and reads hers as she types
     hint = page.locator("#reading-ease")
-    expect(hint).to_have_text("Start writing to see how easy it is to read.")
+    expect(hint).to_contain_text("Reading ease score:")
     page.locator("#id_parent_description-new").fill(PLAIN)
     expect(hint).to_contain_text("Reading ease score: 106.2. Very easy to read.")  # as Python scores it
     page.get_by_label("Your name").fill("Pat Example")

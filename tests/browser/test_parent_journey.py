@@ -1,11 +1,13 @@
 """Journey 3: a parent on a phone. "What's on for me and my baby near me?"
 
 Chooses "I am a parent", answers the two questions, opens a topic, opens a service, saves
-two services and shares the list; every page ends with an axe check and a screenshot.
+two services and shares the list; every page ends with an axe check and a screenshot. And a
+parent in a hurry, who skips the questions and reaches a service with no contact details.
 """
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import check
 from tests.conftest import DESKTOP, PHONE, assert_no_axe_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,8 +48,8 @@ def test_a_parent_finds_support_saves_two_and_shares_the_list(page, seeded_live_
     expect(page.get_by_text(f"{ACACIA} is saved on your list.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Feeling low, anxious or overwhelmed")
 
-    # And open a service and save it too
-    page.get_by_role("link", name=HEALTH_VISITING).click()
+    # And open a service from the list (it is offered under "Not sure where to start?" too) and save it
+    page.locator("h2#yourself + ul").get_by_role("link", name=HEALTH_VISITING).click()
     expect(page.get_by_text("You can contact them yourself.")).to_be_visible()
     expect(page.locator("dd").get_by_text("Home visits")).to_be_visible()
     screenshot(page, "parents-4-service")
@@ -85,3 +87,34 @@ def test_every_parent_page_looks_right_and_passes_axe_on_a_desktop(page, seeded_
     name = "parents-desktop-" + (path.strip("/").split("?")[0].replace("/", "-") or "home")
     screenshot(page, name + ("-error" if "zz9" in path else ""))
     assert_no_axe_violations(page)
+
+
+def test_a_hurried_parent_reaches_a_service_without_contact_details(page, seeded_live_server, viewport):
+    """Issue 21: no phone number or email is recorded for health visiting. The page says so, says
+    what a parent can do, and never tells them to ask their health visitor."""
+    from directory.core.sources import DIRECTORY_TEAM_NOTE
+    from directory.models import Service
+
+    assert set(Service.objects.filter(first_step=True).values_list("name", flat=True)) == {
+        HEALTH_VISITING, "Birmingham Forward Steps: Early Years and Family Support"}  # the seed's first steps
+    assert Service.objects.filter(name=HEALTH_VISITING, phone="", email="", url="").exists()  # none in the seed
+    page.set_viewport_size(viewport)
+    # Given a parent in a hurry, who skips the two questions
+    page.goto(seeded_live_server.url + "/parents/")
+    page.get_by_role("link", name="Everything for you and your baby").click()
+
+    # When they are not sure where to start
+    offer = page.get_by_role("region", name="Not sure where to start?")
+    expect(offer).to_be_visible()
+    check(page, "parents-hurried-1-everything")
+    offer.get_by_role("link", name=HEALTH_VISITING).click()
+
+    # Then the service's page says what is known and what is not, and no circle
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEALTH_VISITING)
+    how = page.locator(".nhsuk-inset-text")
+    expect(how).to_contain_text("We do not have a phone number or email for this service yet.")
+    expect(how).to_contain_text("You can ask at your GP practice.")
+    expect(how).not_to_contain_text("health visitor")
+    expect(page.get_by_text(DIRECTORY_TEAM_NOTE)).to_be_visible()
+    expect(page.get_by_text("Most services in Birmingham say this is a good way in")).to_be_visible()
+    check(page, "parents-hurried-2-service")

@@ -17,6 +17,9 @@ PROPERTIES = {
     "disorganised_attachment", "families_needing_specialised_support", "practitioners_needed",
     "specialised_services_mapped", "services_matching", "services_by_level", "services_by_focus",
     "families_per_matching_service", "services_local", "services_city_wide", "families_per_local_service",
+    # Need against recorded capacity (issue 22, mapping/capacity.py)
+    "practitioner_time_recorded", "practitioner_gap", "capacity_state", "capacity_services_recorded",
+    "capacity_services_comparable",
 }
 
 
@@ -103,12 +106,12 @@ def test_it_counts_a_service_listed_for_one_district_only_there(draft_specialise
 
 
 def test_it_costs_the_same_queries_whatever_the_filters(django_assert_num_queries):
-    # districts, 2 counts (docs/adr/0012), specialised provision; with filters, the lists to
-    # validate them against (directory/search/terms.py), and the content version each time they are
-    # asked for (outside a request it is not kept)
-    with django_assert_num_queries(4):
+    # districts, 2 counts (docs/adr/0012), specialised provision, recorded capacity (issue 22); with
+    # filters, the lists to validate them against (directory/search/terms.py), and the content
+    # version each time they are asked for (outside a request it is not kept)
+    with django_assert_num_queries(5):
         district_map_build(data=QueryDict(""), parameters=SEED).feature_collection()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         district_map_build(data=QueryDict("level=targeted&focus=additional"), parameters=SEED).feature_collection()
 
 

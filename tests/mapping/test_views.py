@@ -116,12 +116,13 @@ def test_it_explains_a_bad_filter_and_keeps_the_map(client):
 
 def test_it_pins_the_queries_of_the_map_page(client, django_assert_num_queries):
     # the content version, needs parameters, districts, 2 counts (docs/adr/0012), specialised
-    # provision, the lists (levels and the form's choices, directory/search/terms.py), the venues'
-    # positions, the listed venues (4); the markers are /map/markers.geojson's
-    with django_assert_num_queries(12):
+    # provision, recorded capacity (issue 22), the lists (levels and the form's choices,
+    # directory/search/terms.py), the venues' positions, the listed venues (4); the markers are
+    # /map/markers.geojson's
+    with django_assert_num_queries(13):
         client.get(MAP)
     # + the panel's services with their levels and routes (3), less nothing for validation
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(MAP, {"district": "ladywood", "level": "specialist"})
 
 
@@ -172,10 +173,11 @@ def test_it_applies_what_if_overrides_to_the_geojson(client):
 
 def test_it_pins_the_queries_of_the_geojson(client, django_assert_num_queries):
     # the content version, needs parameters, districts, 2 counts (docs/adr/0012), specialised
-    # provision; with filters, the lists to validate them (directory/search/terms.py)
-    with django_assert_num_queries(6):
-        client.get(GEOJSON)
+    # provision, recorded capacity (issue 22); with filters, the lists to validate them
+    # (directory/search/terms.py)
     with django_assert_num_queries(7):
+        client.get(GEOJSON)
+    with django_assert_num_queries(8):
         client.get(GEOJSON, {"need": "perinatal_mental_health", "focus": "specialised"})
 
 
@@ -331,10 +333,10 @@ def test_it_shows_a_curators_new_source_note_in_the_caveats(client):
 
 
 def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries):
-    # the content version, parameters, districts, specialised provision
-    with django_assert_num_queries(4):
+    # the content version, parameters, districts, specialised provision, recorded capacity (issue 22)
+    with django_assert_num_queries(5):
         client.get(NEEDS)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(NEEDS, {"caseload": "40"})
 
 

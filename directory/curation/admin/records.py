@@ -25,9 +25,10 @@ from directory.curation.review import DUE_SOON_TEXT, due_soon_q, overdue_q
 from directory.curation.roles import can_moderate, curators, is_imhsg_editor, is_organisation_editor, organisation_ids
 from directory.models import (
     DeliveryMode, Fact, Intervention, Language, Level, Need, Organisation, ParentTopic, PendingChange, ReferralRoute,
-    Service, ServiceAtLocation, SourceKind, Status, UrgentHelp, Venue,
+    Service, ServiceAtLocation, ServiceCapacity, SourceKind, Status, UrgentHelp, Venue,
 )
-from directory.core.provenance import record_curator_edits
+from directory.core.numbers import WholeNumberField, decimal_number
+from directory.core.provenance import record_curator_edits, record_fact
 from mapping.models import District
 
 
@@ -271,6 +272,125 @@ class ReferralRouteInline(admin.StackedInline):
     ]
 
 
+# --- Capacity for parent-infant relationship work (issue 22) ---------------------------------
+# IMHSG editors record it; viewers and organisation editors read it. Proposals (moderation.INLINES)
+# carry only routes and venues, so an organisation editor's capacity could not be held for
+# approval: they see it read-only and send their figures to the IMHSG. The figures feed /needs/
+# and the map's gap (mapping/capacity.py); saving them makes the curator the source of the
+# service's "capacity" fact.
+
+CAPACITY_WTE_MAX = 100
+
+
+class AsciiDecimalField(forms.DecimalField):
+    """A DecimalField that reads ASCII digits only (Django's reads "٣" as 3; directory/core/numbers.py)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and decimal_number(value) is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class ServiceCapacityForm(forms.ModelForm):
+    class Meta:
+        model = ServiceCapacity
+        fields = ["district", "practitioner_wte", "families_per_year", "as_of", "note"]
+        field_classes = {"practitioner_wte": AsciiDecimalField, "families_per_year": WholeNumberField}
+        error_messages = {
+            "district": {
+                "invalid_choice": "Choose one of Birmingham's 10 districts.",
+                "required": "Choose the district these figures are for.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        wte = self.fields["practitioner_wte"]
+        wte.error_messages.update({
+            "invalid": "Enter practitioner time as a number of whole-time equivalents, like 0.8.",
+            "max_decimal_places": "Give practitioner time to at most 2 decimal places, like 0.25.",
+            "max_digits": "Practitioner time is too long a number: give whole-time equivalents, like 0.8.",
+            "max_whole_digits": "Practitioner time is too long a number: give whole-time equivalents, like 0.8.",
+        })
+        wte.widget.attrs.update({"min": "0", "step": "0.01"})
+        families = self.fields["families_per_year"]
+        families.error_messages.update({"invalid": "Enter families a year as a whole number, like 52.",
+                                        "min_value": "Families a year cannot be less than 0."})
+
+    def clean_practitioner_wte(self):
+        value = self.cleaned_data.get("practitioner_wte")
+        if value is not None and value < 0:
+            raise ValidationError("Practitioner time cannot be less than 0.")
+        if value is not None and value > CAPACITY_WTE_MAX:
+            raise ValidationError(f"Practitioner time is in whole-time equivalents (1.0 is one full-time practitioner): "
+                                  f"{value} in one district is more than {CAPACITY_WTE_MAX}. Check the figure.")
+        return value
+
+    def clean_families_per_year(self):
+        value = self.cleaned_data.get("families_per_year")
+        if value is not None and value < 0:
+            raise ValidationError("Families a year cannot be less than 0.")
+        return value
+
+
+class ServiceCapacityFormSet(forms.BaseInlineFormSet):
+    """The district list is read once for every row (not once per row), without the boundaries."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._district_choices = None
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get("district")
+        if field is not None:
+            # A plain list: no links to add or change a district from here (there are ten, fixed).
+            field.widget = getattr(field.widget, "widget", field.widget)
+            if self._district_choices is None:
+                self._district_choices = [("", "---------"),
+                                          *District.objects.order_by("name").values_list("pk", "name")]
+            field.choices = self._district_choices
+
+    def get_unique_error_message(self, unique_check):
+        return "Give each district once: one row holds a service's figures for one district."
+
+
+class ServiceCapacityInline(admin.TabularInline):
+    model = ServiceCapacity
+    form = ServiceCapacityForm
+    formset = ServiceCapacityFormSet
+    fields = ["district", "practitioner_wte", "families_per_year", "as_of", "note"]
+    extra = 0
+    verbose_name = "capacity"
+    template = "admin/directory/service/capacity_inline.html"
+    verbose_name_plural = ("Capacity for parent-infant relationship work, per district (compared with the needs "
+                           "assessment's practitioners needed on /needs/)")
+
+    def get_queryset(self, request):
+        # Rows are labelled with str(), which reads the service and district (not its boundary).
+        return super().get_queryset(request).select_related("service", "district").defer("district__boundary")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district":
+            kwargs["queryset"] = District.objects.only("pk", "name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request, obj=None):
+        # An organisation editor reads their own service's figures (the service admin scopes the
+        # service to their organisations); their role has no permission on the table itself.
+        return super().has_view_permission(request, obj) or is_organisation_editor(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return can_moderate(request.user) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return can_moderate(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Removing a row is an edit of the service, as for routes and venues: IMHSG editors.
+        return can_moderate(request.user) and self.has_change_permission(request, obj)
+
+
 LEVELS_REQUIRED = "Tick at least one level of need."
 
 
@@ -362,7 +482,7 @@ class ParentDescriptionFilter(admin.SimpleListFilter):
 class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMixin, HistoryAdmin):
     form = ServiceAdminForm
     formfield_overrides = HTTPS_URLS
-    inlines = [ReferralRouteInline, ServiceAtLocationInline]
+    inlines = [ReferralRouteInline, ServiceAtLocationInline, ServiceCapacityInline]
     # Organisation is a filter and a search field; as a column it pushed status and review off laptop screens.
     list_display = ["name", "level_list", "focus", "focus_confirmed", "status", "has_parent_description",
                     "next_review_due"]
@@ -497,6 +617,11 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
+        if formset.model is ServiceCapacity and (formset.new_objects or formset.changed_objects
+                                                 or formset.deleted_objects) and can_moderate(request.user):
+            # Capacity has one fact per service: whoever saved its figures last vouches for them.
+            record_fact(owner=form.instance, field="capacity", kind=SourceKind.CURATOR, user=request.user,
+                        confirmed=True)
         if formset.model is ReferralRoute:
             for route_form in formset.forms:
                 instance = route_form.instance

@@ -76,6 +76,12 @@ def public_urls(service):
     ]
 
 
+def counted(url):
+    """The queries of counting a search made before (directory/search/record.py) for a search page
+    with keywords or filters: the write, in a savepoint in tests (SAVEPOINT, RELEASE); else 0."""
+    return 3 if url.startswith("/search/?") else 0
+
+
 def without_tokens(body):
     """A page without its CSRF tokens, which are masked afresh for every response."""
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", body)
@@ -106,7 +112,8 @@ def test_a_repeated_page_costs_one_query_and_is_the_same(cache_backend, django_a
     urls = public_urls(acacia())
     warm(visitor, urls)
     for url in urls:
-        with django_assert_num_queries(1):  # the content version
+        # The content version; and a search is counted (issue 22): the write, its count cached.
+        with django_assert_num_queries(1 + counted(url)):
             assert visitor.get(url).status_code == 200
 
 
@@ -273,7 +280,9 @@ def test_the_etag_answers_304_until_the_content_changes(cache_backend, path, dja
     visitor.get(path)  # a first visit sets the CSRF cookie, which the ETag of a page depends on
     first = visitor.get(path)
     etag = first["ETag"]
-    with django_assert_num_queries(1):  # the version, and nothing else: the page is not built
+    # The version, and nothing else: the page is not built. A search asked for again is still
+    # counted (issue 22): the write, its count cached.
+    with django_assert_num_queries(1 + counted(path)):
         again = visitor.get(path, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
     assert visitor.get(path, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304  # as GZip weakens it

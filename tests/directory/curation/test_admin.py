@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from directory.curation.roles import IMHSG_EDITORS
-from directory.models import Need, Organisation, ReferralRoute, Service, ServiceAtLocation, Venue
+from directory.models import Need, Organisation, ReferralRoute, Service, ServiceAtLocation, ServiceCapacity, Venue
 from mapping.models import District, Postcode
 
 pytestmark = pytest.mark.django_db
@@ -133,24 +133,28 @@ def test_a_forged_district_in_the_filter_lists_nothing_rather_than_failing(curat
     assert response.context["cl"].result_count == 0 and list(response.context["cl"].result_list) == []
 
 
-CHANGE_QUERIES = 25  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
-# one listing the curators who may own the service, one reading the owner's e-mail, one for the check-in contact
+CHANGE_QUERIES = 27  # 20, plus one counting the facts whose sources the page links to, one for proposed changes,
+# one listing the curators who may own the service, one reading the owner's e-mail, one for the check-in contact,
+# and the capacity rows and the district list their rows share (issue 22)
 
 
 @pytest.mark.parametrize("rows", [1, 4])
 def test_the_service_change_page_runs_a_fixed_number_of_queries(curator_client, django_assert_num_queries, rows):
     service = Service.objects.get(slug="acacia")
     service.referral_routes.all().delete()
+    districts = list(District.objects.order_by("name"))
     for i, venue in enumerate(Venue.objects.bulk_create(
             Venue(name=f"Venue {i}", postcode="B4 6NH") for i in range(rows))):
         ServiceAtLocation.objects.create(service=service, venue=venue)
         ReferralRoute.objects.create(service=service, referrer="professional", professions=f"Profession {i}")
+        ServiceCapacity.objects.create(service=service, district=districts[i], practitioner_wte=f"0.{i + 1}")
     ContentType.objects.clear_cache()  # the admin reads content types through a process-wide cache
     with django_assert_num_queries(CHANGE_QUERIES):
         response = curator_client.get(url("directory_service_change", service.pk))
     assert response.status_code == 200
     assert f"Venue {rows - 1}".encode() in response.content
     assert f"Profession {rows - 1}".encode() in response.content
+    assert f'value="0.{rows}0"'.encode() in response.content  # the last capacity row's practitioner time
 
 
 def management_form(prefix, total, initial=0):
@@ -176,6 +180,7 @@ def new_service_post(**overrides):
         **management_form("service_at_locations", 1),
         "service_at_locations-0-venue": venue.pk, "service_at_locations-0-note": "",
         **management_form("checkin_contact", 0),  # the private contact, on IMHSG editors' pages only
+        **management_form("capacities", 0),  # capacity per district (issue 22)
     }
     data.update(overrides)
     return data

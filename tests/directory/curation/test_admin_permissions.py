@@ -34,7 +34,8 @@ To see what today's code does for every cell (e.g. when adding a route), run wit
 MATRIX_PRINT=1 and -s: each case prints its observed row in the table's format.
 """
 import os
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -56,10 +57,10 @@ from directory.models import PendingChange
 from directory.curation.roles import ORGANISATION_EDITORS
 from directory.models import (
     CoverageType, DeliveryMode, Focus, Intervention, Language, Level, Need, NeedStep, Organisation, ParentTopic,
-    ReferralRoute, SearchSynonym, Service, ServiceAtLocation, Status, UrgentHelp, Venue,
+    ReferralRoute, SearchSynonym, Service, ServiceAtLocation, ServiceCapacity, Status, UrgentHelp, Venue,
 )
 from directory.models import Fact
-from directory.models import SelfAudit, Suggestion
+from directory.models import SearchRecord, SelfAudit, Suggestion
 from mapping.models import District, NeedsModelSettings, Postcode, Ward
 
 ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "superuser")
@@ -72,6 +73,8 @@ ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "s
 # sign-in records and devices; anonymous is sent to the sign-in page. Check-in contacts and
 # invitations (issue 20) are the IMHSG's: organisation editors never open them, viewers read
 # them, IMHSG editors write contacts and revoke invitations (which nobody edits or adds by hand).
+# A service's capacity per district (issue 22) is written by IMHSG editors only: proposals carry
+# routes and venues, not capacity, so organisation editors read it and nothing they post changes it.
 TABLE_TEXT = """
 # case                                      anonymous    viewer       own_editor   other_editor imhsg_editor superuser
 app_list[auth]                              login/login  no/no        no/no        no/no        no/no        ok/read
@@ -216,6 +219,8 @@ directory_selfaudit_object                  login/login  go/read      go/read   
 directory_service_add                       login/login  no/no        ok/saved     ok/no        ok/saved     ok/saved
 directory_service_change                    login/login  ok/no        ok/held      no/no        ok/saved     ok/saved
 directory_service_change[archived]          login/login  ok/no        ok/saved     no/no        ok/saved     ok/saved
+directory_service_change[capacity]          login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
+directory_service_change[capacity-change]   login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_service_change[draft]             login/login  ok/no        ok/saved     no/no        ok/saved     ok/saved
 directory_service_change[nbn]               login/login  ok/no        ok/held      no/no        ok/saved     ok/saved
 directory_service_changelist                login/login  ok/no        ok/no        ok/no        ok/saved     ok/saved
@@ -303,6 +308,8 @@ otp_totp_totpdevice_object                  login/login  go/read      go/read   
 otp_totp_totpdevice_qrcode                  login/login  no/no        no/no        no/no        no/no        ok/read
 password_change                             login/login  ok/saved     ok/saved     ok/saved     ok/saved     ok/saved
 password_change_done                        login/login  ok/read      ok/read      ok/read      ok/read      ok/read
+search-report                               login/login  ok/read      no/no        no/no        ok/read      ok/read
+search-report-csv                           login/login  ok/read      no/no        no/no        ok/read      ok/read
 self-audit-compare                          login/login  ok/read      no/no        no/no        ok/read      ok/read
 self-audit-history                          login/login  ok/read      no/no        no/no        ok/read      ok/read
 self-audit-report                           login/login  ok/read      no/no        no/no        ok/read      ok/read
@@ -457,6 +464,12 @@ class World:
         return PendingChange.objects.get(service=self.published, submitted_by=self.omar)
 
     @cached_property
+    def capacity(self):
+        """Acacia's practitioner time in Yardley (issue 22)."""
+        return ServiceCapacity.objects.create(service=self.published, district=District.objects.get(slug="yardley"),
+                                              practitioner_wte=Decimal("1.00"))
+
+    @cached_property
     def checkincontact(self):
         from directory.models import CheckInContact
 
@@ -484,6 +497,16 @@ class World:
         older = SelfAudit.objects.create(service=self.published, answered_by="Pat (matrix)", answers={"cost": "free"},
                                          submitted_at=self.selfaudit.submitted_at - timedelta(days=365))
         return older, self.selfaudit
+
+    @cached_property
+    def searchrecords(self):
+        """What people searched for (issue 22): a practitioners' search and a parents' list that found nothing."""
+        from directory.models import SearchRecord
+        from directory.search.record import PARENTS, PRACTITIONERS
+
+        return [SearchRecord.objects.create(day=date.today(), audience=audience, query=query, filters=filters, results=0)
+                for audience, query, filters in ((PRACTITIONERS, "matrix midwife", "district=ladywood"),
+                                                 (PARENTS, "", "age=4 topic=feeling-low"))]
 
     @cached_property
     def fact(self):
@@ -1056,9 +1079,43 @@ def autocomplete(model_name, field_name):
     return lambda w: admin("autocomplete") + query
 
 
+def capacity_added(world, user, body):
+    """One more capacity row on the service's form: Ladywood, 0.8 practitioner time."""
+    index = int((body.get("capacities-TOTAL_FORMS") or ["0"])[0])
+    return {"capacities-TOTAL_FORMS": str(index + 1), f"capacities-{index}-district": str(
+        District.objects.get(slug="ladywood").pk), f"capacities-{index}-practitioner_wte": "0.8"}
+
+
+def capacity_changed(world, user, body):
+    """Acacia's Yardley row, from 1.0 to 2.5 practitioner time."""
+    index = next(key.split("-")[1] for key, values in body.items()
+                 if re.fullmatch(r"capacities-\d+-id", key) and values == [str(world.capacity.pk)])
+    return {f"capacities-{index}-practitioner_wte": "2.50"}
+
+
+def capacity_saved(district_slug, wte):
+    def check(world, user, before, after):
+        row = ServiceCapacity.objects.filter(service=world.published, district__slug=district_slug).first()
+        if row is None or row.practitioner_wte != Decimal(wte):
+            return f"{district_slug} has {row.practitioner_wte if row else 'no row'}, not {wte}"
+        fact = Fact.objects.filter(service=world.published, field="capacity").first()
+        if fact is None or fact.kind != "curator" or fact.confirmed_by_id != user.pk:
+            return "the capacity fact does not name the curator who saved it"
+        return ""
+    return check
+
+
 def special_cases():
     service = lambda w, u: w.published  # noqa: E731
     return [
+        # Capacity per district, an inline of the service's page (issue 22): added, and changed.
+        Case("directory_service_change[capacity]", "directory_service_change",
+             lambda w: admin("directory_service_change", w.published.pk), target=service, model=ServiceCapacity,
+             changes=capacity_added, needs="name", saved=capacity_saved("ladywood", "0.80")),
+        Case("directory_service_change[capacity-change]", "directory_service_change",
+             lambda w: admin("directory_service_change", w.published.pk), target=service, model=ServiceCapacity,
+             changes=capacity_changed, needs="capacities-0-practitioner_wte", prepare=lambda w: w.capacity,
+             saved=capacity_saved("yardley", "2.50")),
         Case("index", "index", lambda w: admin("index"), own_form=False),
         *[Case(f"app_list[{app}]", "app_list", lambda w, a=app: reverse("admin:app_list", args=[a]), own_form=False)
           for app in ("auth", "axes", "otp_totp", "directory", "mapping")],
@@ -1089,6 +1146,11 @@ def special_cases():
         Case("self-audit-compare", "self-audit-compare",
              lambda w: reverse("self-audit-compare", args=[w.published.pk]) + "?earlier={}&later={}".format(
                  *(audit.pk for audit in w.selfaudits)), own_form=False),
+        # What people searched for (issue 22): IMHSG editors and viewers read it; organisation editors never.
+        Case("search-report", "search-report", lambda w: reverse("search-report") + "?results=none&days=90",
+             own_form=False, prepare=lambda w: w.searchrecords),
+        Case("search-report-csv", "search-report-csv", lambda w: reverse("search-report-csv") + "?audience=parents",
+             own_form=False, prepare=lambda w: w.searchrecords),
         # Everyone's own name and e-mail; an IMHSG editor's of another curator, never a superuser's.
         Case("curator-details", "curator-details", lambda w: reverse("curator-details"), target=lambda w, u: u,
              model=world_user_model(), needs="email", submit=None),
@@ -1189,7 +1251,7 @@ def test_every_admin_url_is_in_the_table():
 
 # --- Running one case -------------------------------------------------------------------------
 
-COUNTED = [PendingChange, LogEntry, Fact, Suggestion, SelfAudit, Service, Organisation, Venue, ReferralRoute, ServiceAtLocation,
+COUNTED = [PendingChange, LogEntry, Fact, Suggestion, SelfAudit, SearchRecord, Service, Organisation, Venue, ReferralRoute, ServiceAtLocation,
            Service.history.model, Organisation.history.model, Venue.history.model, ReferralRoute.history.model,
            ServiceAtLocation.history.model]
 

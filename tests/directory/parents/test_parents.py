@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from directory.models import FOCUS_EXPLANATIONS, Audience, Level, ParentTopic, ReferralRoute, Referrer, Service, Status, UrgentHelp
 from directory.core.shortlist import COOKIE_NAME
+from directory.core.sources import DIRECTORY_TEAM_NOTE
 
 pytestmark = pytest.mark.django_db
 
@@ -83,13 +84,18 @@ def test_drafts_and_archived_services_never_appear(client, status):
     assert counts.direct == 3  # the children's centres, health visiting and Breaking the Cycle
 
 
-def test_referral_only_services_say_who_can_refer(client):
+def test_referral_only_services_say_only_what_their_routes_record(client):
+    """No route names who can refer to the Under 2s service: the page says a professional refers,
+    and suggests asking one who already works with the family, never "your health visitor,
+    midwife or GP can refer you" (issue 21)."""
     ReferralRoute.objects.filter(service=service(CPMHT)).update(professions="Health visitor, midwife or GP")
     text = client.get(EVERYTHING).content.decode()
-    assert "Ask your health visitor, midwife or GP about these" in text
-    assert "Ask them to refer you: Health visitor, midwife or GP." in text
+    assert "Other help you can ask about" in text
+    assert "Who can refer you: Health visitor, midwife or GP." in text  # recorded on the route
     page = client.get(reverse("parents:service", args=[service(FTB_UNDER_2S).slug])).content.decode()
-    assert "Your health visitor, midwife or GP can refer you." in page
+    assert ("This service takes referrals from professionals. "
+            "If a professional already works with you, you can ask them about it.") in page
+    assert "can refer you" not in page
     assert "You can contact them yourself." not in page
 
 
@@ -149,12 +155,10 @@ def test_the_support_page_counts_each_topic(client):
 
 # --- What parents see -----------------------------------------------------------------
 
-def test_the_parent_description_replaces_the_summary_once_written(client):
+def test_the_parent_description_is_shown_never_the_summary(client):
     acacia = service("Acacia")
-    url = reverse("parents:service", args=[acacia.slug])
-    assert acacia.summary in client.get(url).content.decode()
     Service.objects.filter(pk=acacia.pk).update(parent_description="Friendly groups for mums and dads who feel low.")
-    text = client.get(url).content.decode()
+    text = client.get(reverse("parents:service", args=[acacia.slug])).content.decode()
     assert "Friendly groups for mums and dads who feel low." in text
     assert acacia.summary not in text
 
@@ -165,7 +169,8 @@ JARGON = ["Specialised", "Non-specialised", "Additional focus", "Level of need",
 
 def visible_text(html):
     html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", html)
+    # The source of a description names the needs assessment, as the practitioners' pages do.
+    return re.sub(r"<[^>]+>", " ", html).replace(DIRECTORY_TEAM_NOTE, " ")
 
 
 def test_parent_pages_never_show_levels_focus_notes_or_team_jargon(client):
@@ -204,7 +209,7 @@ def test_the_language_filter_keeps_only_services_in_that_language(client):
     direct, ask = listed(client, EVERYTHING, language="pl")
     assert direct == [HEALTH_VISITING] and ask == []
     text = client.get(EVERYTHING, {"language": "so"}).content.decode()
-    assert "We do not know of a place here that offers help in Somali yet." in text
+    assert "We do not know of a place here that offers help in Somali yet, so this is everything" in text
 
 
 # --- Bad input never breaks a page -------------------------------------------------------
@@ -214,7 +219,7 @@ def test_the_language_filter_keeps_only_services_in_that_language(client):
     ({"age": "-4"}, "Please choose your baby&#x27;s age"),
     ({"age": "p99"}, "Please choose your baby&#x27;s age"),
     ({"postcode": "ZZ9 9ZZ"}, "We could not find ZZ9 9ZZ in Birmingham."),
-    ({"postcode": "nonsense"}, "Please check your postcode. It should look like B8 1AA."),
+    ({"postcode": "nonsense"}, "Please check your postcode. It should look like B8 1AA, or its first part, like B8."),
     ({"postcode": "x" * 40}, "A postcode is short, like B8 1AA."),
     ({"language": "xx"}, "Please choose a language from the list."),
 ])
@@ -274,7 +279,11 @@ def test_saving_a_professionals_only_service_is_refused_kindly(client):
     ("parents:support", {"age": "4"}, 8),  # 6 for the counts, urgent help
     ("parents:support", {"age": "4", "postcode": "B8 1AA"}, 9),  # and the postcode
     ("parents:everything", {}, 9),  # languages, the services and 5 prefetches, urgent help
-    ("parents:everything", {"postcode": "B8 1AA", "age": "p4"}, 11),  # and the postcode and the distances
+    # and the postcode and the distances; and, a search (issue 22, directory/search/record.py), counted:
+    # the postcode again, the count of the services listed (both the first time this search is
+    # made in a content version, then cached), the write, the day's pruning (its first search),
+    # and in tests a savepoint around them (2)
+    ("parents:everything", {"postcode": "B8 1AA", "age": "p4"}, 11 + 4 + 2),
 ])
 def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, url, params, queries):
     with django_assert_num_queries(queries):
@@ -284,7 +293,10 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_quer
 def test_topic_service_and_saved_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries):
     ids = ".".join(str(pk) for pk in Service.objects.values_list("pk", flat=True))
     # Each also reads the content version.
-    with django_assert_num_queries(12):  # the topic, languages, postcode, 6 for the cards, distances, urgent help
+    # The topic, languages, postcode, 6 for the cards, distances, urgent help; and counting the search
+    # (issue 22): the postcode again and the count (the first time), the write, the day's pruning,
+    # and in tests a savepoint around them.
+    with django_assert_num_queries(12 + 4 + 2):
         client.get(reverse("parents:topic", args=["feeling-low"]), {"postcode": "B8 1AA"})
     with django_assert_num_queries(9):  # the service and 5 prefetches, urgent help, sources of the contacts
         client.get(reverse("parents:service", args=["acacia"]))
@@ -312,7 +324,7 @@ def test_the_start_page_offers_a_choice_between_parents_and_practitioners(client
 
 
 def test_the_admin_shows_which_published_services_lack_a_parent_description(curator_client):
-    Service.objects.filter(name="Acacia").update(parent_description="Written for parents.")
+    Service.objects.filter(name=CPMHT).update(parent_description="")
     response = curator_client.get(reverse("admin:directory_service_changelist"),
                                   {"parent_description": "missing", "status__exact": "published"})
     names = [s.name for s in response.context["cl"].result_list]
@@ -375,3 +387,45 @@ def test_an_urgent_help_phone_links_only_the_number_it_starts_with(client, phone
     hrefs = re.findall(r'href="([^"]*)"', box)[3:]
     assert hrefs == ([href] if href else []), hrefs
     assert escape(phone) in box
+
+
+@pytest.mark.django_db
+def test_the_first_part_of_a_postcode_is_enough_for_parents_as_for_practitioners(client):
+    """Issue 22: "B23" was refused on the parents' form although the practitioners' search took it."""
+    response = client.get("/parents/support/all/", {"age": "4", "postcode": "B23"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Please check your postcode" not in page and "could not find" not in page
+    assert "B23" in page
+
+
+@pytest.mark.django_db
+def test_a_service_pages_back_link_keeps_the_parents_answers(client):
+    """Issue 22: the back link of a service page lost the parent's answers."""
+    from directory.models import ParentTopic
+
+    topic = ParentTopic.objects.order_by("order").first()
+    listing = client.get(f"/parents/topics/{topic.slug}/", {"age": "4", "postcode": "B8 1AA"}).content.decode()
+    import re as regex
+    link = regex.search(r'href="(/parents/services/[-a-z0-9]+/\?[^"]+)"', listing)
+    assert link and "age=4" in link.group(1) and f"from={topic.slug}" in link.group(1)
+    page = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert f'href="/parents/topics/{topic.slug}/?age=4&amp;postcode=B8+1AA">Back to your list' in page
+    everything = client.get("/parents/services/acacia/", {"from": "all", "age": "4"}).content.decode()
+    assert 'href="/parents/support/all/?age=4">Back to your list' in everything
+    for forged in ("//evil.example", "https://evil.example", "no-such-topic", "../admin"):
+        page = client.get("/parents/services/acacia/", {"from": forged}).content.decode()
+        assert 'class="nhsuk-back-link" href="/parents/"' in page and "evil" not in page.split("nhsuk-back-link")[1][:80]
+
+
+@pytest.mark.django_db
+def test_a_language_no_service_offers_shows_everything_else_with_an_honest_note(client):
+    """Issue 22: choosing Urdu, which no seeded service is tagged with, emptied the page."""
+    from directory.models import Service
+
+    assert not Service.objects.filter(languages__code="ur").exists()
+    page = client.get("/parents/support/all/", {"language": "ur", "age": "4"}).content.decode()
+    assert "We do not know of a place here that offers help in Urdu yet, so this is everything for your other answers." in page
+    assert "Acacia" in page and "New Baby Network" in page
+    without = client.get("/parents/support/all/", {"age": "4"}).content.decode()
+    assert without.count('class="nhsuk-card__heading') == page.count('class="nhsuk-card__heading')

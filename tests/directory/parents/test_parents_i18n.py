@@ -19,7 +19,8 @@ from directory.core.i18n import catalogue_is_complete, complete_languages
 ROOT = Path(settings.BASE_DIR)
 PARENT_TEMPLATES = sorted((ROOT / "templates" / "parents").rglob("*.html")) + [
     ROOT / "templates" / "includes" / "attribution.html"]
-PARENT_MODULES = sorted((ROOT / "directory" / "parents").glob("*.py"))
+# plain_words.py holds words parents' pages must never say: matched against pages, never shown.
+PARENT_MODULES = sorted(path for path in (ROOT / "directory" / "parents").glob("*.py") if path.name != "plain_words.py")
 # Blocks of base.html that every parent page replaces with its own (marked) content.
 OVERRIDDEN_BLOCKS = {"navigation", "footer_links", "footer_credit", "meta_description", "home_url", "title"}
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext"}

@@ -325,6 +325,13 @@ FILTERED_QUERIES = 9
 # Sorted by distance: the postcode lookup, the venue distances and the ids past the located
 # services in place of the best-match page.
 DISTANCE_QUERIES = 9
+# Issue 22: a search with keywords or filters is counted (directory/search/record.py), after the
+# page: + 1 the count of its results (the first time this search is made in a content version;
+# then it is cached), + 1 the write (every time), + 1 the day's pruning of old counts (the first
+# search of the day; each test starts with an empty cache); and, in tests only, + 2 for the
+# savepoint around them (SAVEPOINT, RELEASE: tests run in a transaction, pages in autocommit,
+# where there is none). A plain /search/ is not a search.
+RECORD_QUERIES = 3 + 2
 
 
 @pytest.mark.parametrize("extra", [0, 30])
@@ -337,7 +344,7 @@ def test_it_pins_the_queries_of_the_search_page(client, django_assert_num_querie
 @pytest.mark.parametrize("extra", [0, 30])
 def test_it_pins_the_queries_of_a_filtered_search(client, django_assert_num_queries, extra):
     make_services(extra)
-    with django_assert_num_queries(FILTERED_QUERIES):
+    with django_assert_num_queries(FILTERED_QUERIES + RECORD_QUERIES):
         response = search(client, postcode="B4 6NH", level="specialist", need="perinatal_mental_health_severe", q="team")
     assert response.context["results"].count >= 1
 
@@ -345,7 +352,7 @@ def test_it_pins_the_queries_of_a_filtered_search(client, django_assert_num_quer
 @pytest.mark.parametrize("extra", [0, 30])
 def test_it_pins_the_queries_of_a_search_by_distance(client, django_assert_num_queries, extra):
     make_services(extra)
-    with django_assert_num_queries(DISTANCE_QUERIES):
+    with django_assert_num_queries(DISTANCE_QUERIES + RECORD_QUERIES):
         response = search(client, postcode="B4 6NH", sort="distance")
     assert response.context["results"].count == 22 + extra  # the 25, less three outside Ladywood
 
@@ -391,7 +398,8 @@ _ANY_FILTERS = {
 def test_any_combination_of_filters_costs_at_most_10_queries(client, data):
     """With nothing cached (the first request after a curator's change), and whatever
     filters, sort and page are given, valid or not, and whether or not anything matches
-    (a search that finds nothing also counts its widening suggestions)."""
+    (a search that finds nothing also counts its widening suggestions). Counting the search
+    (issue 22) comes on top: RECORD_QUERIES."""
     query = {name: value for name, value in data.items() if value not in ("", [])}
     terms.forget()
     cache.clear()
@@ -399,4 +407,4 @@ def test_any_combination_of_filters_costs_at_most_10_queries(client, data):
     with CaptureQueriesContext(connection) as captured:
         response = client.get("/search/", query)
     assert response.status_code == 200
-    assert len(captured.captured_queries) <= 10, (query, [q["sql"][:120] for q in captured.captured_queries])
+    assert len(captured.captured_queries) <= 10 + RECORD_QUERIES, (query, [q["sql"][:120] for q in captured.captured_queries])
