@@ -39,8 +39,10 @@ def test_it_links_the_shortlist_with_its_count_from_every_practitioners_page(url
     assert header_count(visitor("acacia", "new-baby-network"), url) == 2
 
 
-def test_it_marks_the_link_as_the_current_page_on_the_shortlist_only(client):
+def test_it_marks_the_link_as_the_current_page_on_the_readers_own_shortlist_only(client):
     assert 'href="/shortlist/" aria-current="page"' in client.get("/shortlist/").content.decode()
+    shared = client.get(f"/shortlist/?services={Service.objects.get(slug='acacia').pk}").content.decode()
+    assert "A shortlist shared with you" in shared and 'aria-current="page"' not in shared
     about = client.get("/about/").content.decode()
     assert 'href="/shortlist/" aria-current="page"' not in about and 'href="/about/" aria-current="page"' in about
 
