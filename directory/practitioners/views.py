@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from directory.core.caching import cached_page, content_etag
+from directory.practitioners.autocomplete import keyword_suggestions
 from directory.search import selectors
 from directory.search.record import practitioner_search, recorded
 from directory.search.filters import SORT_CHOICES, STAGES
@@ -41,6 +42,7 @@ def home(request):
     return render(request, "practitioners/home.html", {
         "search_url": reverse("directory:search"),
         "browse_text": f"Browse all {count} service{pluralize(count)}",
+        "keyword_suggestions": keyword_suggestions(),
         **classification_context(),
     })
 
@@ -96,6 +98,7 @@ def search(request):
         "levels_explained": levels,
         "focus_explained": focus_explanations(),
         "here": request.get_full_path(),
+        "keyword_suggestions": keyword_suggestions(),
     }
     return render(request, "practitioners/search.html", context)
 

@@ -43,6 +43,12 @@ def forget():
         _memo["version"], _memo["values"] = None, {}
 
 
+# Published services' names are read with the lists, for the keywords box's suggestions
+# (directory/practitioners/autocomplete.py, issue 22), so suggesting them costs no query of its own;
+# the first ones by name only, so the memo stays small however many services the directory holds.
+SERVICE_NAMES_MAX = 300
+
+
 @dataclass(frozen=True)
 class Terms:
     """Each list in its display order, and by code (slug for districts)."""
@@ -50,6 +56,7 @@ class Terms:
     lists: dict  # kind -> [instance]
     by_code: dict  # kind -> {code: instance}
     by_id: dict  # kind -> {pk: instance}
+    service_names: tuple = ()  # the first SERVICE_NAMES_MAX published services' names, by name
 
     def __getitem__(self, kind):
         return self.lists[kind]
@@ -90,13 +97,21 @@ def _load():
         else:
             columns = "id, CAST(uuid AS TEXT), code, name, NULL, ''"
         selects.append(f"SELECT '{kind}', {columns} FROM {table}")
+    Service = apps.get_model("directory.Service")
+    names, params = (Service.objects.published().order_by("name").values_list("name")[:SERVICE_NAMES_MAX]
+                     .query.sql_with_params())
+    selects.append(f"SELECT 'service', NULL, NULL, NULL, name, NULL, '' FROM ({names}) published")
     with connection.cursor() as cursor:
         # Ordered in the database, as the models' orderings were (levels by rank, the rest by
         # name in the database's collation): column 1 is the kind, 6 the rank, 5 the name.
-        cursor.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 6, 5, 2")
+        cursor.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 6, 5, 2", params)
         rows = cursor.fetchall()
     lists = {kind: [] for kind in KINDS}
+    service_names = []
     for kind, pk, second, code, name, rank, description in rows:
+        if kind == "service":
+            service_names.append(name)
+            continue
         if kind == "level":
             values = {"id": pk, "uuid": uuid.UUID(second), "code": code, "name": name, "rank": rank,
                       "description": description}
@@ -110,6 +125,7 @@ def _load():
         lists=lists,
         by_code={kind: {_code(kind, term): term for term in lists[kind]} for kind in KINDS},
         by_id={kind: {term.pk: term for term in lists[kind]} for kind in KINDS},
+        service_names=tuple(service_names),
     )
 
 

@@ -2,7 +2,7 @@
 
 The map's filter form uses `filter_groups` too.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.http import QueryDict
 
@@ -132,36 +132,68 @@ class Option:
     checked: bool
     hint: str = ""
     count: int | None = None  # services this option would give with the other filters; None: not counted
+    number: int = 1  # its place in the group, from 1: the input's id, whether it is shown or folded away
 
 
 @dataclass(frozen=True)
 class OptionGroup:
     """A set of checkboxes or radios for the filter form, ticked from the raw GET data
-    (so a submission with one bad value keeps the person's other ticks)."""
+    (so a submission with one bad value keeps the person's other ticks).
+
+    A group with a `folded_label` puts the options that would find no service, unless chosen,
+    behind a disclosure of that name (`shown` first, then `folded`)."""
 
     name: str
     legend: str
     kind: str  # "checkbox" or "radio"
     options: list
     error: str = ""
+    folded_label: str = ""
+    note: str = ""  # a line under the legend, for the whole group
 
     @property
     def block(self):
         """The NHS.UK frontend component: nhsuk-checkboxes or nhsuk-radios."""
         return "radios" if self.kind == "radio" else "checkboxes"
 
+    def _folds(self, option):
+        return bool(self.folded_label) and option.count == 0 and not option.checked and option.value != ""
+
+    @property
+    def shown(self):
+        return [option for option in self.options if not self._folds(option)]
+
+    @property
+    def folded(self):
+        return [option for option in self.options if self._folds(option)]
+
 
 def _group(filterset, data, name, choices, kind="checkbox", hints=None, any_label=None, counts=None):
     chosen = set(data.getlist(name))
     options = [Option("", any_label, not chosen)] if any_label else []
     counted = (counts or {}).get(name)
+    before = len(options)
     options += [
         Option(str(v), str(label), str(v) in chosen, (hints or {}).get(v, ""),
-               None if counted is None else counted.get(str(v), 0))
-        for v, label in choices
+               None if counted is None else counted.get(str(v), 0), number=before + number)
+        for number, (v, label) in enumerate(choices, start=1)
     ]
     errors = filterset.form.errors.get(name)
     return OptionGroup(name, filterset.form.fields[name].label, kind, options, errors[0] if errors else "")
+
+
+# Issue 22: 17 languages, each "(0)" with the seed, English too, buried the few that matter.
+LANGUAGE_NOTE = "Choose a language only if the family needs one other than English: few services record English."
+# Parameters that do not narrow which services a language option would find.
+_NOT_NARROWING = ("language", "sort")
+
+
+def _languages_fold_reason(filterset):
+    """What the disclosure of languages with no service says: with no other filter, a count of 0
+    means no published service records the language; with filters, none in this search does."""
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    narrowed = any(value not in (None, "", []) for name, value in cleaned.items() if name not in _NOT_NARROWING)
+    return "no services in this search" if narrowed else "no services recorded yet"
 
 
 def filter_groups(filterset, data, names=None, counts=None):
@@ -185,12 +217,23 @@ def filter_groups(filterset, data, names=None, counts=None):
         "intervention": lambda: group("intervention", lists.choices("intervention")),
         "referral": lambda: group("referral", REFERRAL_CHOICES, kind="radio", any_label="Any route"),
         "delivery": lambda: group("delivery", lists.choices("delivery")),
-        "language": lambda: group("language", lists.choices("language")),
+        "language": lambda: _languages(filterset, data, lists, counts),
         "free": lambda: group("free", FREE_CHOICES),
         "audience": lambda: group("audience", AUDIENCE_CHOICES, kind="radio", any_label="All services"),
     }
     wanted = names or [name for name in builders if name != "stage"]
     return [builders[name]() for name in wanted], levels
+
+
+def _languages(filterset, data, lists, counts):
+    """The language options: those that would find no service folded away under one disclosure
+    ("Other languages (no services recorded yet)"), the chosen ones always in view. Only when
+    counted (the search page): the map's form has no counts and shows every language."""
+    group = _group(filterset, data, "language", lists.choices("language"), counts=counts)
+    if (counts or {}).get("language") is None:
+        return group
+    first = "Other languages" if any(option.count or option.checked for option in group.options) else "Languages"
+    return replace(group, folded_label=f"{first} ({_languages_fold_reason(filterset)})", note=LANGUAGE_NOTE)
 
 
 def error_list(filterset, extra=()):

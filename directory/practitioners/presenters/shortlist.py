@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 
 from directory.core.presenters import ServiceCard
+from directory.core.shortlist import shortlist_read
 from directory.practitioners.presenters.service import RouteView, contact_rows
 from directory.core.sources import FactIndex
 
@@ -24,3 +25,11 @@ class HandoutItem(ServiceCard):
     @property
     def age_source(self):
         return self.facts.note(self.service, "age_range")
+
+
+def shortlist_link_count(request):
+    """How many services the person's shortlist holds, for the link in the practitioners'
+    header on every page. No query: the cookie's ids as they are, as the search page has always
+    counted them (a service that has since left the directory still counts until the person
+    opens the shortlist, which says it is no longer there)."""
+    return len(shortlist_read(request))
