@@ -6,11 +6,9 @@ Read-only for everyone: a self-audit is what a service said on a date, so nobody
 Only a superuser may delete one (hard deletion is a superuser's act across the admin, e.g. to
 honour an erasure request). Who may read: `report.can_see_self_audits`.
 """
-import csv
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 
+from directory.core.spreadsheets import csv_download
 from directory.checkins import report
 from directory.checkins.barriers import BARRIERS, QUESTIONS
 from directory.models import SelfAudit, Service
@@ -53,13 +52,7 @@ def report_csv_view(request):
     """The report's rows as CSV, the filters respected (bad ones ignored, as on the page)."""
     _check(request)
     _, filters = report.report_filters(request.GET)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="self-audits-{stamp}.csv"'
-    response.write("\ufeff")  # so that Excel reads the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerows(report.csv_rows(report.latest_audits(filters), report.language_names()))
-    return response
+    return csv_download("self-audits", report.csv_rows(report.latest_audits(filters), report.language_names()))
 
 
 def _service(service_id):

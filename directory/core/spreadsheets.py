@@ -20,3 +20,18 @@ def unescape_cell(value):
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_START):
         return value[1:]
     return value
+
+
+def csv_download(filename, rows):
+    """An attachment response of `rows` as CSV, dated today, with the byte-order mark Excel needs
+    to read UTF-8. Callers escape their cells (escape_cell)."""
+    import csv
+
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate().isoformat()}.csv"'
+    response.write("\ufeff")  # so that Excel reads the file as UTF-8
+    csv.writer(response).writerows(rows)
+    return response

@@ -1,17 +1,15 @@
 """What people searched for, in the admin (issue 22): the list of every search (/admin/searches/)
 and its CSV, routed in config/urls.py. Read-only, GET only; who may read them:
 `searches.can_see_searches`. Selectors and presenters are in directory/curation/searches.py."""
-import csv
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from directory.core.spreadsheets import csv_download
 from directory.curation import searches
 
 PER_PAGE = 100
@@ -59,9 +57,4 @@ def search_csv_view(request):
     """The list's searches as CSV, every page, the filters respected (bad ones ignored, as on the page)."""
     _check(request)
     _, filters = searches.search_filters(request.GET)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="searches-{filters.days}-days-{stamp}.csv"'
-    response.write("\ufeff")  # so that Excel reads the file as UTF-8
-    csv.writer(response).writerows(searches.csv_rows(searches.search_rows(filters)))
-    return response
+    return csv_download(f"searches-{filters.days}-days", searches.csv_rows(searches.search_rows(filters)))
