@@ -41,12 +41,8 @@ def _answers_query(data, *, without=()):
 
 
 def _service_query(data, *, without=(), came_from):
-    query = QueryDict(mutable=True)
-    for name in ANSWER_PARAMS:
-        if name not in without and data.get(name):
-            query[name] = data[name]
-    query["from"] = came_from
-    return "?" + query.urlencode()
+    answers = _answers_query(data, without=without)
+    return f"{answers}&from={came_from}" if answers else f"?from={came_from}"
 
 
 def _back_link(data):
