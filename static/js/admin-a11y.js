@@ -5,6 +5,9 @@
 // - tabular inlines render an empty <th class="original"> (and an empty "Delete?" header
 //   for those who may not delete): give them hidden text,
 //   and their cells' inputs have no <label>: name them after the column header.
+// - on a narrow screen Django's admin lets an inline group scroll sideways; one a viewer
+//   reads holds nothing focusable, so a keyboard could not scroll it: make the group a
+//   named region that takes focus (only while it overflows, so it is no extra tab stop).
 // A MutationObserver repeats this for inline rows added with "Add another".
 (function () {
   "use strict";
@@ -60,8 +63,34 @@
     });
   }
 
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]";
+
+  function scrollable(root) {
+    root.querySelectorAll(".inline-group").forEach(function (group) {
+      var overflows = group.scrollWidth > group.clientWidth + 1;
+      var ours = group.getAttribute("data-app-scroll") === "1";
+      if (overflows && !ours && !group.querySelector(FOCUSABLE)) {
+        var heading = group.querySelector("h2");
+        if (heading) {
+          if (!heading.id) heading.id = group.id + "-heading";
+          group.setAttribute("aria-labelledby", heading.id);
+        }
+        group.setAttribute("role", "region");
+        group.setAttribute("tabindex", "0");
+        group.setAttribute("data-app-scroll", "1");
+      } else if (!overflows && ours) {
+        group.removeAttribute("tabindex");
+        group.removeAttribute("role");
+        group.removeAttribute("aria-labelledby");
+        group.removeAttribute("data-app-scroll");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     repair(document);
+    scrollable(document);
+    window.addEventListener("resize", function () { scrollable(document); });
     new MutationObserver(function () { repair(document); }).observe(document.body, { childList: true, subtree: true });
   });
 })();
