@@ -20,6 +20,7 @@ from directory.models.suggestions import (  # noqa: F401
     TEXT_MAX, SuggestionStatus, SuggestionPage, Suggestion,
 )
 from directory.models.search import (  # noqa: F401
+    SearchMatch,
     ServiceDistrict, SearchDocumentField, Matches, ServiceSearchIndex, SearchRecord,
 )
 from directory.models.checkins import (  # noqa: F401

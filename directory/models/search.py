@@ -91,3 +91,26 @@ class SearchRecord(models.Model):
 
     def __str__(self):
         return f"{self.day}: {self.query!r} {self.filters} -> {self.results} ({self.searches}x)"
+
+
+class SearchMatch(models.Model):
+    """Not a table: the shape of the services one search matched, as the option counts'
+    query materialises them once in a common table expression (`WITH _matched_0 (...) AS
+    MATERIALIZED (...)`, directory/search/selectors.py count_union), so that each option's
+    count reads those rows instead of evaluating the search's filters again. Declared so
+    that the counts can be written with the ORM (and the same conditions, such as age_q, as
+    the filters); never created, queried only inside that query."""
+
+    id = models.BigIntegerField(primary_key=True)
+    focus = models.CharField(max_length=20)
+    audience = models.CharField(max_length=20)
+    cost = models.CharField(max_length=6)
+    age_range = models.CharField(max_length=12)
+    age_from_months = models.SmallIntegerField(null=True)
+    age_to_months = models.SmallIntegerField(null=True)
+
+    COLUMNS = ("id", "focus", "audience", "cost", "age_range", "age_from_months", "age_to_months")
+
+    class Meta:
+        managed = False
+        db_table = "_matched"

@@ -225,6 +225,13 @@ def _options(group):
 @pytest.mark.parametrize("params", [
     {}, {"postcode": "B8 1AA", "age": "4"}, {"q": "perinatal", "level": "targeted"},
     {"need": "bonding_attachment", "referral": "professional", "free": "1"},
+    # Several parameters in use at once, each counted over every filter but its own (the
+    # query evaluates each such set once: issue 26), with words that go through synonyms.
+    {"q": "low mood", "stage": "pregnant", "district": "hodge-hill", "focus": ["specialised", "additional"]},
+    {"level": ["specialist", "targeted"], "audience": "everyone", "referral": "self", "sort": "name",
+     "delivery": ["groups", "online"]},
+    {"language": "ur", "intervention": "video_interaction_guidance", "need": ["bonding_attachment"]},
+    {"q": "feeding", "postcode": "B23 6DJ", "age": "10", "free": "1", "focus": "non_specialised"},
 ])
 def test_every_option_count_matches_the_results_it_gives(client, params):
     response = search(client, **params)
