@@ -136,7 +136,7 @@ def ladder(services, levels):
 def marker_payload(venue, nearest_km=None):
     """One venue as the map's JS wants it (JSON-safe), with each matching service for the popup."""
     services = []
-    for sal in venue.service_at_locations.all():
+    for sal in venue.popup_services:
         service = sal.service
         services.append({
             "name": service.name,

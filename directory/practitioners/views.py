@@ -61,6 +61,8 @@ def about(request):
 @cached_page
 def search(request):
     results = selectors.service_search(data=request.GET, with_counts=True)
+    # The search's record (directory/search/record.py) needs the count: it is known here.
+    request.search_result_count = results.count
     filterset = results.filterset
     tags = active_filter_tags(filterset, request.GET)
     counts = results.counts

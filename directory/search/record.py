@@ -259,8 +259,8 @@ def practitioner_search(request):
     nor a usable filter. What the search made of the parameters is recorded: a place or a
     language typed among the keywords is taken out of them as the search takes it
     (search/understand.py); filters are those it applied, valid values only, a postcode as its
-    district (which replaces a district chosen as well, as in the search). Costs the count (the
-    lists, synonyms and postcode are cached)."""
+    district (which replaces a district chosen as well, as in the search). Costs the count when
+    the page did not make it (the lists, synonyms and postcode are cached)."""
     from directory.search.selectors import service_filter_queryset
 
     queryset, filterset = service_filter_queryset(data=request.GET)
@@ -278,4 +278,7 @@ def practitioner_search(request):
     query = normalise_query(data.get("q", ""))
     if not query and not pairs:
         return None
-    return Search(PRACTITIONERS, query, filters_text(pairs), queryset.count())
+    # The page counted the results when it was rendered afresh; only a page from the cache
+    # (whose record this version has not made yet) needs counting again.
+    count = getattr(request, "search_result_count", None)
+    return Search(PRACTITIONERS, query, filters_text(pairs), queryset.count() if count is None else count)

@@ -315,23 +315,23 @@ def test_it_never_shows_private_fields(client):
 # Issue 13: at most 10 for any combination of filters, on the first request after a change
 # (nothing cached). Every search: the content version, the controlled lists (one query for
 # all six, directory/search/terms.py), the option counts with the total in one query (which is also
-# the paginator's count), the page, its referral routes, and its levels, needs and
-# districts in one query.
-PLAIN_QUERIES = 6
+# the paginator's count), the page's ids in best-match order and then its cards (ADR 25), its
+# referral routes, and its levels, needs and districts in one query.
+PLAIN_QUERIES = 7
 # With keywords, a postcode, a level and a need, best match first (distances are in the
 # page's query): + 1 synonyms + 1 postcode lookup + 1 the vocabulary that typos are corrected
 # against (once per content version; issue 22). Validation reads the lists in memory.
-FILTERED_QUERIES = 9
+FILTERED_QUERIES = 10
 # Sorted by distance: the postcode lookup, the venue distances and the ids past the located
-# services in place of the best-match page.
+# services in place of the best-match page's two queries.
 DISTANCE_QUERIES = 9
 # Issue 22: a search with keywords or filters is counted (directory/search/record.py), after the
-# page: + 1 the count of its results (the first time this search is made in a content version;
-# then it is cached), + 1 the write (every time), + 1 the day's pruning of old counts (the first
+# page: its count is the page's (ADR 25), so + 1 the write (every time), + 1 the day's pruning of
+# old counts (the first
 # search of the day; each test starts with an empty cache); and, in tests only, + 2 for the
 # savepoint around them (SAVEPOINT, RELEASE: tests run in a transaction, pages in autocommit,
 # where there is none). A plain /search/ is not a search.
-RECORD_QUERIES = 3 + 2
+RECORD_QUERIES = 2 + 2
 
 
 @pytest.mark.parametrize("extra", [0, 30])
