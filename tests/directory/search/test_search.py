@@ -327,8 +327,8 @@ FILTERED_QUERIES = 10
 DISTANCE_QUERIES = 9
 # Issue 22: a search with keywords or filters is counted (directory/search/record.py), after the
 # page: its count is the page's (ADR 25), so + 1 the write (every time), + 1 the day's pruning of
-# old counts (the first
-# search of the day; each test starts with an empty cache); and, in tests only, + 2 for the
+# old counts (the first search of the day; each test starts with an empty cache); and, in tests
+# only, + 2 for the
 # savepoint around them (SAVEPOINT, RELEASE: tests run in a transaction, pages in autocommit,
 # where there is none). A plain /search/ is not a search.
 RECORD_QUERIES = 2 + 2
