@@ -315,13 +315,20 @@ def _organisation_services(request):
     return "full" if full_service else "list" if full else None
 
 
-def _organisation_item(request, organisation, services):
+def _organisation_items(request, organisations, services):
+    """Payloads of these organisations (from selectors.api_organisation_page), their services
+    nested as `services` asks: one query for the facts of all the services in full."""
     if services is None:
-        return payloads.organisation_payload(organisation)
+        return [payloads.organisation_payload(organisation) for organisation in organisations]
     if services == "full":
-        return payloads.organisation_full_payload(organisation, _full_services(request, organisation.api_services))
-    return payloads.organisation_full_payload(
+        everything = [service for organisation in organisations for service in organisation.api_services]
+        facts = selectors.ApiFacts.about(services=everything)
+        return [payloads.organisation_full_payload(organisation, [
+            payloads.service_payload(service, facts, page_url=request.build_absolute_uri(service.get_absolute_url()))
+            for service in organisation.api_services]) for organisation in organisations]
+    return [payloads.organisation_full_payload(
         organisation, [payloads.service_list_item(service) for service in organisation.api_services])
+        for organisation in organisations]
 
 
 @api_view
@@ -330,10 +337,8 @@ def organisation_list(request):
     params.page_request(request.GET)
     services = _organisation_services(request)
     queryset = selectors.api_organisation_queryset(search=params.search_text(request.GET))
-    return _list(request, queryset.count, lambda offset, limit: [
-        _organisation_item(request, organisation, services)
-        for organisation in selectors.api_organisation_page(queryset, offset=offset, limit=limit, services=services)
-    ])
+    return _list(request, queryset.count, lambda offset, limit: _organisation_items(
+        request, selectors.api_organisation_page(queryset, offset=offset, limit=limit, services=services), services))
 
 
 @api_view
@@ -343,7 +348,7 @@ def organisation_detail(request, id):
     organisation = selectors.api_organisation_get(uuid=_id(id, "organizations"), services=services)
     if organisation is None:
         raise _not_found("organization")
-    return _json_response(request, _organisation_item(request, organisation, services))
+    return _json_response(request, _organisation_items(request, [organisation], services)[0])
 
 
 @api_view
