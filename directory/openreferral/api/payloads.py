@@ -204,7 +204,9 @@ def _coverage(service):
 
 
 def route_id(service, route):
-    return derived_id("referral_route", service.uuid, route.pk)
+    """The route's own `uuid` (migration 0023 gave existing routes the id derived from their
+    service and row number, which the API published before; an import keeps the feed's)."""
+    return str(route.uuid)
 
 
 def _route(service, route):
@@ -248,17 +250,18 @@ def location_payload(venue, *, full=False):
         "longitude": venue.lon,
     })
     if full:
-        # address.json requires address_1 and postal_code: a venue without them gets no address.
+        # address.json requires address_1 and postal_code: a venue with no street address is
+        # addressed by its name (as a letter would be); one without a postcode gets no address.
         location["addresses"] = [{
             "id": derived_id("address", venue.uuid),
             "location_id": str(venue.uuid),
-            "address_1": venue.address,
+            "address_1": venue.address or venue.name,
             "city": "Birmingham",
             "state_province": "West Midlands",
             "postal_code": venue.postcode,
             "country": "GB",
             "address_type": "physical",
-        }] if venue.address and venue.postcode else []
+        }] if venue.postcode and (venue.address or venue.name) else []
         location["accessibility"] = [
             {"id": derived_id("accessibility", venue.uuid), "location_id": str(venue.uuid),
              "description": venue.accessibility}
