@@ -169,7 +169,7 @@ def test_html_in_a_feed_is_stored_as_plain_text_and_noted(client):
     assert draft.fees_description == "Session: 3.50 (per family)" and draft.cost == "paid"
     assert draft.organisation.description == "A hub."
     assert "description, cost_options.amount_description, eligibility_description held HTML" in draft.curator_notes
-    Service.objects.filter(pk=draft.pk).update(status="published")
+    Service.objects.filter(pk=draft.pk).update(status="published", summary="Weekly group.")
     body = client.get(f"/api/services/{draft.uuid}").content.decode()
     assert "<p>" not in body and "<script>" not in body
 
