@@ -211,7 +211,8 @@ def test_the_etag_changes_when_the_content_does(client):
 def test_the_openapi_document_describes_our_extensions(api):
     document = api("/api/openapi.json")
     assert {"/", "/services", "/services/{id}", "/service_at_locations", "/service_at_locations/{id}", "/taxonomies",
-            "/taxonomies/{id}", "/taxonomy_terms", "/taxonomy_terms/{id}"} == set(document["paths"])
+            "/taxonomies/{id}", "/taxonomy_terms", "/taxonomy_terms/{id}", "/organizations",
+            "/organizations/{id}"} == set(document["paths"])
     assert {"age", "stage", "postcode", "proximity", "level"} <= set(document["components"]["parameters"])
     extensions = document["components"]["schemas"]["ServiceExtensions"]["properties"]
     assert {"x_age_months", "x_referral_routes", "x_provenance", "x_coverage"} <= set(extensions)

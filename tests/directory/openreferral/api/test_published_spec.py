@@ -210,3 +210,14 @@ def test_the_harness_judges_the_validator_s_own_mock_feeds_as_the_validator_does
                          ("service_full.json", "service.json")]:
         errors += list(published_validator(schema).iter_errors(json.loads((folder / file).read_text())))
     assert (not errors) is passes
+
+
+def test_our_openapi_document_lists_every_parameter_of_the_specification(api):
+    ours = api("/api/openapi.json")
+    components = ours["components"]["parameters"]
+    for path, operation in _operations():
+        listed = set()
+        for parameter in ours["paths"][path]["get"].get("parameters", []):
+            listed.add(components[parameter["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in parameter
+                       else parameter["name"])
+        assert set(_parameter_names(operation)) <= listed, path
