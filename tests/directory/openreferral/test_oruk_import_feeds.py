@@ -219,3 +219,21 @@ def test_a_round_trip_keeps_referral_route_ids(client, tmp_path):
 ])
 def test_plain_text(html, text):
     assert plain_text(html) == text
+
+
+def test_migration_0023_gives_existing_routes_the_ids_the_api_published_before():
+    """The ids the API derived from the service and the row number (before 0023) are the ones
+    the data migration stores, history rows included, so no consumer's id changes."""
+    import importlib
+
+    from django.apps import apps
+
+    from directory.openreferral.api.ids import derived_id
+
+    migration = importlib.import_module("directory.migrations.0023_referral_route_uuid")
+    migration.fill(apps, None)
+    routes = list(ReferralRoute.objects.select_related("service"))
+    assert routes
+    for route in routes:
+        assert str(route.uuid) == derived_id("referral_route", route.service.uuid, route.pk)
+        assert {str(row.uuid) for row in route.history.all()} <= {str(route.uuid)}
