@@ -153,8 +153,8 @@ def _page(request, total, build):
 
 def _list(request, total, build):
     """A list endpoint's answer: one page of `build(offset, limit)`, or with format=ndjson
-    every item (`build(0, total)`), one a line. `total` may be a callable (not run when the
-    answer is known to be empty)."""
+    every item (`build(0, total)`), one a line. `total` may be a callable, run only once
+    the page and format parameters are known to be good."""
     fmt = params.output_format(request.GET)
     params.page_request(request.GET)  # page errors are reported for either format
     if callable(total):
@@ -185,7 +185,8 @@ def openapi(request):
 def _filtered_services(request, query):
     """(queryset) of the services `query` asks for; NothingMatches for a postcode outside the city."""
     queryset, filterset = selectors.api_service_queryset(query)
-    if filterset.is_bound and not filterset.is_valid() and "postcode" in filterset.errors \
+    # Only when the postcode is the one thing wrong: any other bad parameter is still a 400.
+    if filterset.is_bound and not filterset.is_valid() and set(filterset.errors) == {"postcode"} \
             and params.postcode_outside(request.GET):
         raise params.NothingMatches()
     _filter_errors(filterset)

@@ -65,8 +65,10 @@ def test_a_postcode_outside_birmingham_gives_an_empty_page(api, path):
     assert (body["total_items"], body["empty"], body["contents"]) == (0, True, [])
 
 
-def test_a_malformed_postcode_is_still_a_400(api):
+def test_a_malformed_postcode_or_another_bad_parameter_is_still_a_400(api):
     api("/api/services?postcode=not+a+postcode", status=400)
+    body = api("/api/services?postcode=CV1+1AA&level=nonexistent", status=400)
+    assert "level" in [error["parameter"] for error in body["errors"]]
 
 
 def test_search_on_taxonomies_and_terms(api):
