@@ -18,6 +18,7 @@ import directory.suggestions.admin  # noqa: F401,E402
 import directory.search.admin  # noqa: F401,E402
 from directory.checkins import admin_report  # noqa: E402  (also registers self-audits in the admin)
 import mapping.admin  # noqa: F401,E402
+from directory.openreferral.api import views as api_views  # noqa: E402
 
 admin.site.site_header = "IMHSG curation"
 admin.site.site_title = "IMHSG curation"
@@ -61,6 +62,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The Open Referral UK 3.0 API (docs/adr/0011-oruk-api.md).
     path("api/", include("directory.openreferral.api.urls")),
+    # "/api" answers as "/api/" does, rather than a redirect (a CORS client would not follow
+    # one without the header, and a write would lose its method).
+    path("api", api_views.root),
     # A service's personal link to check its own entry (issue 20): no account, never cached.
     path("", include("directory.checkins.urls")),
     path("", include("directory.practitioners.urls")),

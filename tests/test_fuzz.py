@@ -45,11 +45,13 @@ ENDPOINTS = {
     "/api/": [],
     "/api/docs/": [],
     "/api/services": ["search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "minimum_age",
-                      "maximum_age", "format", "day", "modified_after"] + SEARCH_PARAMETERS,
+                      "maximum_age", "format", "day", "modified_after", "minimal", "full", "organization_id"]
+    + SEARCH_PARAMETERS,
     "/api/service_at_locations": ["search", "page", "per_page", "postcode", "proximity", "taxonomy_term_id",
-                                  "minimum_age", "maximum_age"],
-    "/api/taxonomies": ["page", "per_page"],
-    "/api/taxonomy_terms": ["taxonomy_id", "page", "per_page"],
+                                  "minimum_age", "maximum_age", "modified_after", "full", "format"],
+    "/api/taxonomies": ["page", "per_page", "search", "format"],
+    "/api/taxonomy_terms": ["taxonomy_id", "page", "per_page", "search", "top_only", "parent_id", "format"],
+    "/api/organizations": ["search", "full", "full_service", "page", "per_page", "format"],
 }
 
 numbers = st.one_of(
@@ -94,7 +96,7 @@ def test_no_generated_query_string_breaks_a_public_page(path):
 def test_no_generated_address_breaks_the_service_pages(slug):
     client = Client()
     for prefix in ("/services/", "/parents/services/", "/parents/topics/", "/map/districts/", "/api/services/",
-                   "/api/taxonomies/", "/api/taxonomy_terms/", "/api/service_at_locations/"):
+                   "/api/taxonomies/", "/api/taxonomy_terms/", "/api/service_at_locations/", "/api/organizations/"):
         response = client.get(prefix + slug.replace("/", "") + "/")
         assert response.status_code < 500, (prefix, slug)
 

@@ -25,7 +25,8 @@ def public_urls(ids):
         "/parents/", "/parents/support/", "/parents/support/all/", "/parents/topics/feeling-low/",
         f"/parents/saved/?services={joined}", "/services.csv",
         "/api/services?per_page=200", "/api/services?search=leakcheck", "/api/service_at_locations?per_page=200",
-        "/api/taxonomy_terms?per_page=200",
+        "/api/taxonomy_terms?per_page=200", "/api/organizations?full_service=true&per_page=200",
+        "/api/services?full=true&per_page=200", "/api/services?format=ndjson",
     ]
 
 
@@ -56,7 +57,10 @@ def snapshot(client, urls):
         assert response.status_code == 200, url
         text = response.content.decode()
         text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
-        shown[url] = json.loads(text) if response["Content-Type"].startswith("application") and "json" in response["Content-Type"] else text
+        if response["Content-Type"] == "application/x-ndjson":  # one JSON object a line
+            shown[url] = [json.loads(line) for line in text.splitlines()]
+        else:
+            shown[url] = json.loads(text) if response["Content-Type"].startswith("application") and "json" in response["Content-Type"] else text
     return shown
 
 

@@ -488,6 +488,7 @@ class Consent(models.TextChoices):
 class ReferralRoute(models.Model):
     """One way into a service: who may refer, how, and the criteria for acceptance."""
 
+    uuid = _uuid_field()
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="referral_routes")
     referrer = models.CharField("who can refer", max_length=12, choices=Referrer.choices)
     professions = models.CharField(

@@ -17,6 +17,20 @@ Rules (docs/adr/0011-oruk-api.md):
   taken where a curator has not changed the same thing since the last import; a curator's
   edit is kept, and a conflict is reported and noted on the draft; a route or venue is
   removed only if the import made it, nobody touched it and the feed dropped it.
+- A service may give only `organization_id` (the specification allows it): the organisation
+  is one embedded in another service of the feed, one a live feed's `/organizations/{id}`
+  gives, or one already here with that id; failing all three, the service is skipped with
+  the reason, and the rest of the feed is imported.
+- A live feed is paged with care: a page that repeats an earlier one, says another
+  `page_number`, lists a service twice, or more than MAX_PAGES pages, stop the run with a
+  message. An Open Referral UK 1.0 or 2.0 feed (`pc_` fields, `regular_schedules` ...) is
+  refused as such.
+- HTML in the feed's text is turned into plain text (directory/openreferral/plain_text.py),
+  and the draft's notes say so. Everything the feed gives that our model cannot hold
+  (structured schedules, contacts, accreditations, assured dates, organisation identifiers,
+  cost option dates, other phone numbers, fields we do not know) or that is cut to fit
+  (funding, areas served) is written into the draft's curator notes, in a block each import
+  replaces (IMPORT_NOTES_START ... IMPORT_NOTES_END), so the notes describe the last import.
 - Every fact taken from the feed records its source (the feed's address, or the provider
   for a file); nothing is invented. What does not fit our model (another directory's
   taxonomy terms, a location outside Birmingham, an unsafe link) is listed in the draft's
@@ -41,6 +55,7 @@ from directory.models import (
     AgeRange, Audience, Consent, Cost, CoverageType, Focus, Organisation, ReferralMethod, ReferralRoute, Referrer,
     Sector, Service, ServiceAtLocation, Status, Venue,
 )
+from directory.openreferral.plain_text import has_markup, plain_text
 from directory.openreferral.merge import (
     CONFLICT, IMPORT_REASON, M2M, MISSING, ROUTE_FIELDS, TAKE, attname, content_key, decide, field_conflict, history_base, ours_values,
     parts, route_conflict, route_name, route_values,
@@ -55,7 +70,11 @@ from mapping.postcodes import postcode_lookup
 VERSIONS = ("HSDS-UK-3.0", "3.0")
 ORUK_2_MARKERS = {"regular_schedules", "eligibilitys", "service_taxonomys", "physical_addresses", "reviews"}
 STATUSES = {"active", "inactive", "defunct", "temporarily closed"}
-MAX_PAGES = 10_000
+# 1,000 pages of 50 are 50,000 services, more than any council lists: a feed that goes on is
+# looping (its last_page never true), and the run stops with a message.
+MAX_PAGES = 1_000
+IMPORT_NOTES_START = "[Import notes: written by each import of the feed, replacing the last]"
+IMPORT_NOTES_END = "[End of import notes]"
 # An ORUK 3.0 service nests about eight levels deep (service, locations, addresses ...).
 MAX_DEPTH = 64
 TIMEOUT = 30
@@ -160,21 +179,41 @@ def _check_version(version, where):
         raise FeedError([f"{where}: version {str(version)[:40]!r} is not Open Referral UK 3.0 (HSDS-UK-3.0)."])
 
 
-def read_url(url, *, fetch=_fetch_json, progress=None):
-    """(services, {service id: its address}) from a live feed."""
+def read_url(url, *, fetch=_fetch_json, progress=None, max_pages=MAX_PAGES):
+    """(services, {service id: its address}) from a live feed. Stops with a FeedError, before
+    reading any service, on a feed that does not page properly: a repeated page, a page that
+    says another page_number, a service listed twice, or more than `max_pages` pages."""
     base = url.rstrip("/").removesuffix("/services")
     root = fetch(base + "/")
     if not isinstance(root, dict) or "version" not in root:
         raise FeedError([f"{base}/: not an Open Referral API root (no version)."])
     _check_version(root["version"], f"{base}/")
-    ids, page = [], 1
-    while page <= MAX_PAGES:
-        listing = fetch(f"{base}/services?page={page}")
+    ids, where, pages, page = [], {}, {}, 1
+    while True:
+        if page > max_pages:
+            raise FeedError([f"{base}/services: still not at the last page after {max_pages} pages, so the "
+                             "feed seems to loop (its last_page is never true). Nothing was read further."])
+        address = f"{base}/services?page={page}"
+        listing = fetch(address)
         if not isinstance(listing, dict) or not isinstance(listing.get("contents"), list):
-            raise FeedError([f"{base}/services?page={page}: not a page of services (no contents)."])
-        ids += [item.get("id") for item in listing["contents"] if isinstance(item, dict)]
+            raise FeedError([f"{address}: not a page of services (no contents)."])
+        number = listing.get("page_number")
+        if number is not None and (isinstance(number, bool) or str(number) != str(page)):
+            raise FeedError([f"{address}: says it is page {_shown(number)}, so the feed does not page as the "
+                             "specification says (it may ignore the page parameter)."])
+        page_ids = [str(item.get("id")) for item in listing["contents"] if isinstance(item, dict)]
+        if page_ids and tuple(page_ids) in pages:
+            raise FeedError([f"{address}: repeats page {pages[tuple(page_ids)]}, so the feed does not page as the "
+                             "specification says (it may ignore the page parameter)."])
+        pages[tuple(page_ids)] = page
+        for service_id in page_ids:
+            if service_id in where:
+                raise FeedError([f"{address}: service {_shown(service_id)} was already listed on page "
+                                 f"{where[service_id]}: each service must be listed once."])
+            where[service_id] = page
+        ids += page_ids
         total_pages = listing.get("total_pages")
-        if (listing.get("last_page", True) or not listing["contents"]
+        if (listing.get("last_page", True) is not False or not listing["contents"]
                 or not isinstance(total_pages, int) or page >= total_pages):
             break
         page += 1
@@ -187,7 +226,72 @@ def read_url(url, *, fetch=_fetch_json, progress=None):
         addresses[str(service_id)] = address
         if progress:
             progress(number, len(ids), "read")
+    _fetch_organisations(base, services, fetch)
     return services, addresses
+
+
+def _fetch_organisations(base, services, fetch):
+    """For services that give only `organization_id`, with no other service of the feed
+    embedding that organisation: the feed's `/organizations/{id}` (optional in the
+    specification, so a failure only leaves the service to be skipped)."""
+    embedded = {organisation_id for _service, organisation_id, organisation in _organisation_refs(services)
+                if organisation is not None}
+    wanted = {organisation_id for _service, organisation_id, organisation in _organisation_refs(services)
+              if organisation is None and organisation_id and organisation_id not in embedded}
+    found = {}
+    for organisation_id in sorted(wanted):
+        try:
+            data = fetch(f"{base}/organizations/{organisation_id}")
+        except FeedError:
+            continue
+        if isinstance(data, dict) and parse_uuid(str(data.get("id"))) == organisation_id:
+            found[organisation_id] = {key: value for key, value in data.items() if key != "services"}
+    for service in services:
+        if isinstance(service, dict) and service.get("organization") is None:
+            organisation_id = parse_uuid(str(service.get("organization_id") or ""))
+            if organisation_id in found:
+                service["organization"] = found[organisation_id]
+
+
+def _organisation_refs(services):
+    """(service, organisation id or None, embedded organisation dict or None) for each service."""
+    for service in services:
+        if not isinstance(service, dict):
+            continue
+        organisation = service.get("organization")
+        if isinstance(organisation, dict):
+            yield service, parse_uuid(str(organisation.get("id") or "")), organisation
+        elif organisation is None:
+            yield service, parse_uuid(str(service.get("organization_id") or "")), None
+
+
+def attach_organisations(services, where):
+    """(services to import, [(name, why skipped)]): a service that gives only `organization_id`
+    gets the organisation another service of the feed embeds, or the one here with that id;
+    failing both (or with no organisation at all) it is skipped, with the reason. One query."""
+    from_feed = {organisation_id: organisation for _service, organisation_id, organisation in _organisation_refs(services)
+                 if organisation is not None and organisation_id}
+    wanted = {organisation_id for _service, organisation_id, organisation in _organisation_refs(services)
+              if organisation is None and organisation_id and organisation_id not in from_feed}
+    here = {str(o.uuid): {"id": str(o.uuid), "name": o.name, "description": o.description}
+            for o in Organisation.objects.filter(uuid__in=wanted)} if wanted else {}
+    kept, skipped = [], []
+    for service in services:
+        if not isinstance(service, dict) or service.get("organization") is not None:
+            kept.append(service)
+            continue
+        name = _shown(service.get("name") or service.get("id") or "a service without a name")
+        organisation_id = parse_uuid(str(service.get("organization_id") or ""))
+        organisation = from_feed.get(organisation_id) or here.get(organisation_id)
+        if organisation is None:
+            why = (f"its organization_id {organisation_id} is neither described in the feed nor an organisation "
+                   "here; import it again once the organisation is known." if organisation_id else
+                   "it names no organisation (no organization or organization_id), and every service here "
+                   "belongs to one.")
+            skipped.append((name, why))
+            continue
+        kept.append({**service, "organization": organisation})
+    return kept, skipped
 
 
 def read_file(path):
@@ -221,8 +325,23 @@ def services_in(data, where):
 
 # --- Checking -------------------------------------------------------------------
 
+def legacy_fields(services):
+    """The fields that mark an Open Referral UK 1.0 or 2.0 feed (`pc_...`, `regular_schedules` ...)."""
+    found = set()
+    for service in services:
+        if isinstance(service, dict):
+            found |= {key for key in service if isinstance(key, str) and key.startswith("pc_")}
+            found |= ORUK_2_MARKERS & set(service)
+    return sorted(found)
+
+
 def check_services(services, where):
     """Problems that stop the import, one line each naming the record and field."""
+    legacy = legacy_fields(services)
+    if legacy:
+        shown = ", ".join(legacy[:6]) + (" ..." if len(legacy) > 6 else "")
+        return [f"{where}: this is an Open Referral UK 1.0 or 2.0 feed (it has {shown}), not 3.0. Only version 3.0 "
+                "can be imported: ask its publisher for their 3.0 feed (its / says version HSDS-UK-3.0)."]
     problems, seen = [], set()
     for number, service in enumerate(services, 1):
         label = f"{where}, service {number}"
@@ -235,11 +354,6 @@ def check_services(services, where):
         if unreadable:
             # Nothing else is looked at: the record's shape cannot be trusted.
             problems.append(f"{label}{unreadable}")
-            continue
-        markers = ORUK_2_MARKERS & set(service)
-        if markers:
-            problems.append(f"{label}: has {', '.join(sorted(markers))}, which belong to Open Referral UK 2; "
-                            "only version 3.0 can be imported.")
             continue
         service_id = parse_uuid(service.get("id")) if isinstance(service.get("id"), str) else None
         if service_id is None:
@@ -417,6 +531,69 @@ class Mapped:
     source_address: str
 
 
+def _cut(text, max_length, what, notes):
+    """`text` cut to `max_length`, with the whole of it in the notes when it did not fit."""
+    if len(text) <= max_length:
+        return text
+    notes.append(f"{what}, in full (cut to {max_length} characters here): {text}")
+    return text[:max_length]
+
+
+def _amount(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return f"{value:.2f}".removesuffix(".00") if value else "0"
+
+
+def _cost_line(option, prose):
+    """A cost option in words: "Option: amount (description)"; "" when it says nothing."""
+    description = prose(option.get("amount_description"), "cost_options.amount_description")
+    label = _text(option.get("option"))
+    if not description and not option.get("amount") and label.lower() in {"", *(str(c.label).lower() for c in Cost)}:
+        return ""  # "Free", amount 0: what the cost itself says
+    words = [label, _amount(option.get("amount"))]
+    head = ": ".join(word for word in words if word)
+    return f"{head} ({description})" if head and description else head or description
+
+
+def _contact_line(contact, kept):
+    """A contact in words, without the phone number and e-mail the service keeps (`kept`)."""
+    parts = [_text(contact.get(name)) for name in ("name", "title", "department", "email")]
+    parts += [_text(phone.get("number")) for phone in _records(contact.get("phones"))]
+    return ", ".join(part for part in parts if part and part not in kept)
+
+
+# The service fields this import reads (or knows it cannot keep and notes separately).
+KNOWN_FIELDS = {
+    "id", "organization_id", "name", "description", "url", "email", "status", "fees", "fees_description",
+    "minimum_age", "maximum_age", "alert", "last_modified", "schedules", "service_areas", "service_at_locations",
+    "languages", "organization", "funding", "cost_options", "contacts", "phones", "attributes",
+    "eligibility_description", "application_process", "accreditations", "assured_date", "assurer_email",
+    "x_extension_version", "x_summary", "x_description", "x_page_url", "x_parent_age_years", "x_focus",
+    "x_referral_routes", "x_no_referral_route_reason", "x_coverage", "x_audience", "x_cost", "x_provenance",
+    "x_age_months",
+}
+
+
+def _note_unkept(service, notes):
+    """Notes for what the feed gives that the directory has no place for."""
+    if _text(service.get("accreditations")):
+        notes.append(f"Accreditations in the source, not kept: {plain_text(_text(service['accreditations']))}")
+    if service.get("assured_date") or service.get("assurer_email"):
+        notes.append(f"The source says it was assured on {_shown(service.get('assured_date') or '?')} by "
+                     f"{_shown(service.get('assurer_email') or '?')}: not kept (the review date here is the IMHSG's).")
+    organisation = service.get("organization") if isinstance(service.get("organization"), dict) else {}
+    identifiers = [", ".join(_text(i.get(k)) for k in ("identifier_scheme", "identifier_type", "identifier")
+                             if _text(i.get(k))) for i in _records(organisation.get("organization_identifiers"))]
+    if any(identifiers):
+        notes.append("The organisation's identifiers in the source, not kept: "
+                     + "; ".join(i for i in identifiers if i) + ".")
+    unknown = sorted(key for key in service if isinstance(key, str) and key not in KNOWN_FIELDS
+                     and service[key] not in (None, "", [], {}))
+    if unknown:
+        notes.append("Fields of the source not kept: " + ", ".join(_shown(key, 40) for key in unknown[:20]) + ".")
+
+
 def map_service(service, vocabulary, districts, source_address):
     notes, warnings = [], []
 
@@ -424,11 +601,22 @@ def map_service(service, vocabulary, districts, source_address):
         warnings.append(text)
         notes.append(text)
 
+    converted = []
+
+    def prose(value, what, max_length=None):
+        """Text from the feed, with any HTML turned into plain text (and noted)."""
+        text = _text(value)
+        if has_markup(text):
+            text = plain_text(text)
+            if text != _text(value) and what not in converted:
+                converted.append(what)
+        return text[:max_length] if max_length else text
+
     name = _text(service["name"], 200)
-    summary = _text(service.get("x_summary"))
-    description = _text(service.get("description"))
+    summary = prose(service.get("x_summary"), "x_summary")
+    description = prose(service.get("description"), "description")
     if "x_description" in service:
-        description = _text(service.get("x_description"))
+        description = prose(service.get("x_description"), "x_description")
     elif summary and description.startswith(summary):
         description = description[len(summary):].strip()
     age_range, age_from, age_to = _ages(service, notes)
@@ -459,18 +647,25 @@ def map_service(service, vocabulary, districts, source_address):
         notes.append("The source does not give a focus on the parent-infant relationship: 'non-specialised' is a "
                      "placeholder until a curator sets it.")
 
-    cost, fees = "", _text(service.get("fees_description")) or _text(service.get("fees"))
+    cost_options = _records(service.get("cost_options"))
+    cost, fees = "", prose(service.get("fees_description"), "fees_description") or prose(service.get("fees"), "fees")
     if service.get("x_cost") in Cost.values:
         cost = service["x_cost"]
     else:
-        amounts = [option.get("amount") for option in _records(service.get("cost_options"))]
+        amounts = [option.get("amount") for option in cost_options]
         if amounts and all(amount == 0 for amount in amounts):
             cost = Cost.FREE
         elif any(isinstance(amount, (int, float)) and amount > 0 for amount in amounts):
             cost = Cost.PAID
     if not fees:
-        fees = "; ".join(_text(option.get("amount_description")) for option in _records(service.get("cost_options"))
-                         if _text(option.get("amount_description")))
+        # The directory holds a cost (free, paid, varies) and the cost details in words: each
+        # option becomes a line of those words.
+        fees = "\n".join(line for line in (_cost_line(option, prose) for option in cost_options) if line)
+    dated = [option for option in cost_options if option.get("valid_from") or option.get("valid_to")]
+    if dated:
+        notes.append("Cost options' dates in the source, not kept: " + "; ".join(
+            f"{_text(o.get('option')) or 'an option'} from {_shown(o.get('valid_from') or '?')} "
+            f"to {_shown(o.get('valid_to') or '?')}" for o in dated) + ".")
 
     phones = _records(service.get("phones"))
     for contact in _records(service.get("contacts")):
@@ -479,6 +674,14 @@ def map_service(service, vocabulary, districts, source_address):
     if len(phone) > 40:
         warn(f"Phone number {phone[:60]!r} left out: too long.")
         phone = ""
+    others = sorted({_text(p.get("number")) for p in phones[1:] if _text(p.get("number"))} - {phone})
+    if others:
+        notes.append("Other phone numbers in the source, not kept (one is held): " + ", ".join(others) + ".")
+    kept = {phone, _text(service.get("email"))}
+    contacts = [_contact_line(contact, kept) for contact in _records(service.get("contacts"))]
+    if any(contacts):
+        notes.append("Contacts in the source, not kept (the directory holds no named contacts): "
+                     + "; ".join(c for c in contacts if c) + ".")
 
     coverage = service.get("x_coverage") if isinstance(service.get("x_coverage"), dict) else None
     chosen_districts = []
@@ -486,7 +689,7 @@ def map_service(service, vocabulary, districts, source_address):
         coverage_type = coverage["type"]
         codes = [d.get("ons_code") for d in _records(coverage.get("districts"))]
         chosen_districts = [districts[code] for code in codes if isinstance(code, str) and code in districts]
-        locality = _text(coverage.get("locality"), 120)
+        locality = _cut(_text(coverage.get("locality")), 120, "Locality", notes)
         locality_district = coverage.get("locality_district") or {}
         code = locality_district.get("ons_code") if isinstance(locality_district, dict) else None
         locality_district = districts.get(code) if isinstance(code, str) else None
@@ -504,7 +707,7 @@ def map_service(service, vocabulary, districts, source_address):
             coverage_type = CoverageType.DISTRICTS
             chosen_districts = [by_name[area.lower()] for area in areas]
         else:
-            coverage_type, locality = CoverageType.LOCALITY, _text(", ".join(areas), 120)
+            coverage_type, locality = CoverageType.LOCALITY, _cut(", ".join(areas), 120, "Areas served", notes)
 
     # Routes travel only in our own extension; without it, curators' routes on a draft stay.
     # Each is (key, values): the key (the feed's route id, else what the route says) is how a
@@ -518,9 +721,9 @@ def map_service(service, vocabulary, districts, source_address):
             "referrer": route["referrer"],
             "professions": _text(route.get("professions"), 200),
             "method": route.get("method") if route.get("method") in ReferralMethod.values else "",
-            "how_to_refer": _text(route.get("how_to_refer")),
-            "acceptance_criteria": _text(route.get("acceptance_criteria")),
-            "exclusions": _text(route.get("exclusions")),
+            "how_to_refer": prose(route.get("how_to_refer"), "how_to_refer"),
+            "acceptance_criteria": prose(route.get("acceptance_criteria"), "acceptance_criteria"),
+            "exclusions": prose(route.get("exclusions"), "exclusions"),
             "waiting_time": _text(route.get("waiting_time"), 120),
             "consent_required": route.get("consent_required") if route.get("consent_required") in Consent.values else "",
             "url": _safe_url(route.get("url"), warn, "A referral link"),
@@ -534,7 +737,8 @@ def map_service(service, vocabulary, districts, source_address):
             key += "+"
         routes.append((key, values))
     if routes is None and _text(service.get("application_process")):
-        notes.append(f"How to apply, from the source: {_text(service['application_process'])}")
+        notes.append(f"How to apply, from the source (enter it as referral routes): "
+                     f"{prose(service['application_process'], 'application_process')}")
 
     locations = []
     for sal in service.get("service_at_locations") or []:
@@ -549,7 +753,7 @@ def map_service(service, vocabulary, districts, source_address):
             warn(f"Location {label or '(no name)'} ({postcode or 'no postcode'}) left out: not a Birmingham postcode "
                  "we know.")
             continue
-        locations.append((parse_uuid(str(sal.get("id") or "")), location, _text(sal.get("description"), 200), result))
+        locations.append((parse_uuid(str(sal.get("id") or "")), location, prose(sal.get("description"), "service_at_locations.description", 200), result))
 
     if service.get("status") != "active":
         notes.append(f"The source lists this service as {service['status']}.")
@@ -562,25 +766,34 @@ def map_service(service, vocabulary, districts, source_address):
     parent_min, parent_max = parent_age("min"), parent_age("max")
     if parent_min is not None and parent_max is not None and parent_min > parent_max:
         parent_min = parent_max = None
-    schedules = [_text(s.get("description")) for s in _records(service.get("schedules"))]
+    schedules = [prose(s.get("description"), "schedules.description") for s in _records(service.get("schedules"))]
+    structured = [s for s in _records(service.get("schedules")) if set(s) - {"id", "service_id", "description"}]
+    if structured:
+        # Structured opening times are issue 23's (sessions); until then only the words are kept.
+        notes.append(f"The source gives {len(structured)} structured schedule(s) (days and times), not kept: only "
+                     "their descriptions are. Enter the opening times from the source.")
     funding = [_text(f.get("source")) for f in _records(service.get("funding"))]
+    _note_unkept(service, notes)
     fields = {
         "name": name, "summary": summary, "description": description,
         "url": _safe_url(service.get("url"), warn, "The website"),
         "email": _email(service.get("email"), warn, "The email"),
         "phone": phone,
         "age_range": age_range, "age_from_months": age_from, "age_to_months": age_to,
-        "eligibility_description": _text(service.get("eligibility_description")),
+        "eligibility_description": prose(service.get("eligibility_description"), "eligibility_description"),
         "parent_min_age_years": parent_min, "parent_max_age_years": parent_max,
         "cost": cost, "fees_description": fees,
         "schedule_description": "\n".join(s for s in schedules if s),
-        "commissioned_by": _text("; ".join(f for f in funding if f), 200),
-        "alert": _text(service.get("alert")),
+        "commissioned_by": _cut("; ".join(f for f in funding if f), 200, "Funding", notes),
+        "alert": prose(service.get("alert"), "alert"),
         "audience": service.get("x_audience") if service.get("x_audience") in Audience.values else Audience.EVERYONE,
         "focus": focus,
         "coverage_type": coverage_type, "locality": locality, "locality_district": locality_district,
         "no_referral_route_reason": _text(service.get("x_no_referral_route_reason")),
     }
+    if converted:
+        notes.append("The source's " + ", ".join(converted) + " held HTML: converted to plain text (paragraphs, "
+                     "lists and links kept as text). Check the wording.")
     return Mapped(id=parse_uuid(service["id"]), name=name, fields=fields, terms=terms, districts=chosen_districts,
                   routes=routes, locations=locations, organisation=service["organization"], notes=notes,
                   warnings=warnings, source_address=source_address)
@@ -623,7 +836,7 @@ class Writer:
         organisation = Organisation(
             uuid=parse_uuid(data["id"]), name=name, slug=_unique_slug(Organisation, name, "organisation"),
             sector=data.get("x_sector") if data.get("x_sector") in Sector.values else "",
-            description=_text(data.get("description")),
+            description=plain_text(_text(data.get("description"))),
             url=_safe_url(data.get("website") or data.get("url"), warn, "The organisation's website"),
             email=_email(data.get("email"), warn, "The organisation's email"),
         )
@@ -642,9 +855,11 @@ class Writer:
                  or Venue.objects.filter(name=name or result.postcode, postcode=result.postcode).first())
         if found:
             return found, False
+        lines = [_text(address.get(k)) for k in ("address_1", "address_2") if _text(address.get(k))]
+        if lines == [name]:
+            lines = []  # addressed by its name alone (as our own API does for a venue without a street address)
         venue = Venue(name=name or result.postcode,
-                      address=_text(", ".join(_text(address.get(k)) for k in ("address_1", "address_2")
-                                              if _text(address.get(k))), 300),
+                      address=_text(", ".join(lines), 300),
                       accessibility="\n".join(_text(a.get("description")) for a in _records(location.get("accessibility"))
                                               if _text(a.get("description"))))
         if location_id:
@@ -675,9 +890,7 @@ class Writer:
             theirs["organisation"] = organisation.pk
             service = Service(uuid=mapped.id, status=Status.DRAFT, slug=_unique_slug(Service, mapped.name, "service"),
                               organisation=organisation, **mapped.fields)
-            service.curator_notes = "\n".join(
-                [f"Imported from {self.source} (Open Referral id {mapped.id}) as a draft: classify and check it "
-                 "before publishing."] + mapped.notes)
+            service.curator_notes = with_import_notes("", self.import_notes(mapped))
             service.full_clean(exclude=["slug"])
             service._change_reason = self.reason  # also names the many-to-many changes' history rows
             service.save()
@@ -712,6 +925,9 @@ class Writer:
         venues, venues_changed = self.merge_venues(service, mapped, base.get("venues") or {}, conflicts)
         changed |= venues_changed
         if existing is not None:
+            # The import's own notes describe this run, replacing the last run's; a curator's
+            # notes and earlier conflicts stay.
+            service.curator_notes = with_import_notes(service.curator_notes, self.import_notes(mapped))
             if conflicts:
                 service.curator_notes = "\n".join(
                     [service.curator_notes] * bool(service.curator_notes)
@@ -729,6 +945,10 @@ class Writer:
         self.remember(service, stored, {"fields": theirs, "routes": routes, "venues": venues})
         report.warnings += [(mapped.name, text) for text in mapped.warnings + conflicts]
         (report.created if existing is None else report.updated if changed else report.unchanged).append(mapped.name)
+
+    def import_notes(self, mapped):
+        return [f"Imported from {self.source} (Open Referral id {mapped.id}) as a draft: classify and check it "
+                "before publishing."] + list(dict.fromkeys(mapped.notes))
 
     def theirs(self, mapped):
         """What the feed says, in the form the base keeps: related records by primary key, sets
@@ -765,6 +985,8 @@ class Writer:
                 same = next((r for r in ours.values() if r.pk not in claimed and route_values(r) == values), None)
                 if same is None:
                     route = ReferralRoute(service=service, order=next_order, **values)
+                    if parse_uuid(key) == key and not ReferralRoute.objects.filter(uuid=key).exists():
+                        route.uuid = key  # the feed's id: a route keeps its id from directory to directory
                     next_order += 1
                     self.save_route(route, ROUTE_FIELDS)
                     claimed.add(route.pk)
@@ -892,6 +1114,17 @@ FACT_MEMBERS = {
 }
 
 
+def with_import_notes(notes, lines):
+    """`notes` (a draft's curator notes) with the import's block replaced by `lines`, at the top;
+    whatever else is there (a curator's words, dated conflicts) stays as it was."""
+    rest = notes or ""
+    start, end = rest.find(IMPORT_NOTES_START), rest.find(IMPORT_NOTES_END)
+    if start != -1 and end > start:
+        rest = (rest[:start] + rest[end + len(IMPORT_NOTES_END):]).strip("\n")
+    block = "\n".join([IMPORT_NOTES_START, *lines, IMPORT_NOTES_END])
+    return block + ("\n" + rest if rest else "")
+
+
 def _snapshot(service):
     return {name: getattr(service, name) for name in (
         "name", "summary", "description", "url", "email", "phone", "age_range", "age_from_months", "age_to_months",
@@ -903,6 +1136,10 @@ def _snapshot(service):
 def import_services(services, *, source, source_url="", addresses=None, progress=None):
     """Check, map and write `services` (parsed JSON) in one transaction. Raises FeedError
     with every problem, having written nothing; returns an ImportReport."""
+    legacy = check_services(services, source) if legacy_fields(services) else []
+    if legacy:
+        raise FeedError(legacy)
+    services, skipped = attach_organisations(services, source)
     problems = check_services(services, source)
     if problems:
         raise FeedError(problems)
@@ -920,7 +1157,7 @@ def import_services(services, *, source, source_url="", addresses=None, progress
                              f"({_shown(error, 120)})."]) from error
     kind = SourceKind.PUBLIC_PAGE if source_url or addresses else SourceKind.PROVIDER
     writer = Writer(source=source, kind=kind, source_url=source_url, reason=_change_reason(source))
-    report = ImportReport()
+    report = ImportReport(skipped=skipped)
     # Each service's search-table rows are computed once, at the end (docs/adr/0012).
     with transaction.atomic(), deferred_refresh():
         for number, item in enumerate(mapped, 1):

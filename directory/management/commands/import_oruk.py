@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.openreferral.importer import FeedError, import_services, read_file, read_url
+from directory.openreferral.importer import MAX_PAGES, FeedError, import_services, read_file, read_url
 
 
 class ProgressBar:
@@ -35,12 +35,15 @@ class Command(BaseCommand):
         parser.add_argument("--source-url", default="",
                             help="For a file: the public address it was downloaded from, recorded as the source of "
                                  "its facts (otherwise the provider is recorded as the source).")
+        parser.add_argument("--max-pages", type=int, default=MAX_PAGES,
+                            help=f"For a feed's address: stop, importing nothing, if /services has more pages than "
+                                 f"this (a feed whose last_page is never true). Default {MAX_PAGES}.")
 
-    def handle(self, *args, source, source_url, **options):
+    def handle(self, *args, source, source_url, max_pages=MAX_PAGES, **options):
         progress = ProgressBar(sys.stderr if options.get("verbosity", 1) else open("/dev/null", "w"))
         try:
             if source.startswith(("https://", "http://")):
-                services, addresses = read_url(source, progress=progress)
+                services, addresses = read_url(source, progress=progress, max_pages=max_pages)
                 report = import_services(services, source=source, source_url=source, addresses=addresses,
                                          progress=progress)
             else:

@@ -1,13 +1,19 @@
 """Our OpenAPI document: the ORUK 3.0 endpoints we serve, their parameters, and our
 extensions (parameters and `x_` properties), served at the root's `openapi_url`.
 
-Item schemas point at the ORUK compiled schemas (as the ORUK OpenAPI does) and add our
-properties with `allOf`, so a validator checks both.
+Response schemas point at the published ORUK 3.0 schemas (the specification's own addresses,
+as its OpenAPI document does; tests/oruk_schemas/published/) and add our properties with
+`allOf`, so a validator checks both. Every parameter of the specification for each endpoint is
+listed, as every one is honoured (issue 25).
 """
 from directory.openreferral.api import params
 from directory.openreferral.api.payloads import PROFILE_URL, VERSION
 
-ORUK_SCHEMA = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/"
+ORUK_SCHEMA = "https://openreferraluk.org/specifications/3.0/schema/"
+
+
+def _oruk(name):
+    return {"$ref": ORUK_SCHEMA + name}
 
 
 def _param(name, description, schema):
@@ -18,8 +24,24 @@ PROFILE_PARAMETERS = {
     "search": _param("search", "Keywords, matched as on the directory's search page (name, summary, description, "
                      "needs, interventions, acceptance criteria).", {"type": "string", "maxLength": 200}),
     "page": _param("page", "Page number, from 1. A page past the last is empty.", {"type": "integer", "minimum": 1}),
-    "per_page": _param("per_page", f"Items per page, 1 to {params.MAX_PER_PAGE} (default {params.DEFAULT_PER_PAGE}).",
-                       {"type": "integer", "minimum": 1, "maximum": params.MAX_PER_PAGE}),
+    "per_page": _param("per_page", f"Items per page, from 1 (default {params.DEFAULT_PER_PAGE}). More than "
+                       f"{params.MAX_PER_PAGE} is capped at {params.MAX_PER_PAGE}, and the page says so in "
+                       "x_per_page.", {"type": "integer", "minimum": 1}),
+    "format": _param("format", "json (default): a page. ndjson: every result, one JSON object a line "
+                     "(application/x-ndjson), without pages.", {"type": "string", "enum": ["json", "ndjson"]}),
+    "modified_after": _param("modified_after", "Services modified at or after this date and time (ISO 8601; a date "
+                             "alone is its start, a time without an offset is UK time).",
+                             {"type": "string", "format": "date-time"}),
+    "minimal": _param("minimal", "true: each service as just its id, name, status and last_modified.",
+                      {"type": "boolean"}),
+    "full": _param("full", "true: each service (or service at a location, with the location's address; or "
+                   "organization, with its services) in full.", {"type": "boolean"}),
+    "full_service": _param("full_service", "true: each organization with its published services in full.",
+                           {"type": "boolean"}),
+    "top_only": _param("top_only", "Our taxonomies are flat: every term is a top-level term, so true and false "
+                       "give them all.", {"type": "boolean"}),
+    "parent_id": _param("parent_id", "Terms under this term. Our taxonomies are flat, so none.",
+                        {"type": "string", "format": "uuid"}),
     "taxonomy_term_id": _param("taxonomy_term_id", "Services with this term (one id from /taxonomy_terms).",
                                {"type": "string", "format": "uuid"}),
     "taxonomy_id": _param("taxonomy_id", "Services with any term of this taxonomy (one id from /taxonomies).",
@@ -30,9 +52,10 @@ PROFILE_PARAMETERS = {
     "maximum_age": _param("maximum_age", "Services whose maximum_age (years) is at most this.",
                           {"type": "number", "minimum": 0}),
     "organization_id": _param("organization_id", "Services of this organization.", {"type": "string", "format": "uuid"}),
-    "postcode": _param("postcode", "A Birmingham postcode, any spacing or case. Alone: services covering its district "
+    "postcode": _param("postcode", "A postcode, any spacing or case. Alone: services covering its district "
                        "(city-wide, listing the district, a locality in it or a venue there). With proximity: venues "
-                       "within proximity metres of it.", {"type": "string"}),
+                       "within proximity metres of it. A postcode outside Birmingham gives an empty page.",
+                       {"type": "string"}),
     "proximity": _param("proximity", f"Metres from the postcode, 1 to {params.MAX_PROXIMITY_M}.",
                         {"type": "integer", "minimum": 1, "maximum": params.MAX_PROXIMITY_M}),
 }
@@ -53,8 +76,8 @@ EXTENSION_PARAMETERS = {
     "audience": _param("audience", "Extension. everyone or professionals.", {"type": "string",
                                                                              "enum": ["everyone", "professionals"]}),
 }
-SERVICE_FILTERS = ["search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "minimum_age", "maximum_age",
-                   "organization_id"]
+SERVICE_FILTERS = ["search", "page", "per_page", "format", "taxonomy_term_id", "taxonomy_id", "minimum_age",
+                   "maximum_age", "organization_id", "modified_after"]
 
 
 def _params(names):
@@ -74,9 +97,8 @@ def _ok(description, schema):
     }
 
 
-def _page_of(item_ref):
-    return {"allOf": [{"$ref": "#/components/schemas/Page"}],
-            "properties": {"contents": {"type": "array", "items": item_ref}}}
+def _page_of(list_schema):
+    return {"allOf": [{"$ref": "#/components/schemas/Page"}, _oruk(list_schema)]}
 
 
 def _with_404(responses):
@@ -97,7 +119,7 @@ SERVICE_EXTENSIONS = {
         "eligibility_description": {"type": "string", "description": "HSDS 3.0: the parent's eligibility in words."},
         "application_process": {"type": "string", "description": "HSDS 3.0: how to get in, from the referral routes."},
         "fees_description": {"type": "string", "description": "HSDS 3.0: cost details."},
-        "phones": {"type": "array", "description": "HSDS 3.0 phones of the service.",
+        "phones": {"type": "array", "description": "HSDS 3.0 phones of the service (also in its contact's phones).",
                    "items": {"type": "object", "properties": {"id": {"type": "string"}, "number": {"type": "string"}}}},
         "x_extension_version": {"type": "string"},
         "x_summary": {"type": "string", "description": "One or two plain sentences (the first part of description)."},
@@ -139,42 +161,54 @@ def openapi_document(*, server_url):
                 "type": "object", "properties": {"version": {"type": "string"}, "profile": {"type": "string", "format": "uri"},
                                                   "openapi_url": {"type": "string", "format": "uri"}}})}},
             "/services": {"get": {"operationId": "getPaginatedListOfServices",
-                                  "parameters": _params(SERVICE_FILTERS + ["postcode"] + list(EXTENSION_PARAMETERS)),
-                                  "responses": _ok("Published services, by name.", _page_of(
-                                      {"$ref": ORUK_SCHEMA + "compiled/service_list.json"}))}},
+                                  "parameters": _params(SERVICE_FILTERS + ["minimal", "full", "postcode"]
+                                                        + list(EXTENSION_PARAMETERS)),
+                                  "responses": _ok("Published services, by name.", _page_of("service_list.json"))}},
             "/services/{id}": {"parameters": ID, "get": {"operationId": "getServiceById", "responses": _with_404(_ok(
-                "A published service.", {"allOf": [{"$ref": ORUK_SCHEMA + "compiled/service.json"},
+                "A published service.", {"allOf": [_oruk("service.json"),
                                                    {"$ref": "#/components/schemas/ServiceExtensions"}]}))}},
             "/service_at_locations": {"get": {
                 "operationId": "getPaginatedListOfServiceAtLocation",
-                "parameters": _params(SERVICE_FILTERS + ["postcode", "proximity"] + list(EXTENSION_PARAMETERS)),
-                "responses": _ok("Published services at their venues.", _page_of(
-                    {"$ref": ORUK_SCHEMA + "compiled/service_at_location_list.json"}))}},
+                "parameters": _params(SERVICE_FILTERS + ["full", "postcode", "proximity"] + list(EXTENSION_PARAMETERS)),
+                "responses": _ok("Published services at their venues.", _page_of("service_at_location_list.json"))}},
             "/service_at_locations/{id}": {"parameters": ID, "get": {
                 "operationId": "getServiceAtLocationById", "responses": _with_404(_ok(
                     "A published service at a venue, with the venue's address and the sources of its facts.",
-                    {"$ref": ORUK_SCHEMA + "compiled/service_at_location_list.json"}))}},
-            "/taxonomies": {"get": {"operationId": "getPaginatedListOfTaxonomies", "parameters": _params(["page", "per_page"]),
-                                    "responses": _ok("The six taxonomies.", _page_of({"$ref": ORUK_SCHEMA + "taxonomy.json"}))}},
+                    _oruk("service_at_location.json")))}},
+            "/organizations": {"get": {
+                "operationId": "getPaginatedListOfOrganizations",
+                "parameters": _params(["search", "full", "full_service", "page", "per_page", "format"]),
+                "responses": _ok("Organizations with at least one published service, by name.",
+                                 _page_of("organization_list.json"))}},
+            "/organizations/{id}": {"parameters": ID, "get": {
+                "operationId": "getOrganizationById", "parameters": _params(["full_service"]),
+                "responses": _with_404(_ok("An organization with its published services (in full with "
+                                           "full_service=true).", _oruk("organization.json")))}},
+            "/taxonomies": {"get": {"operationId": "getPaginatedListOfTaxonomies",
+                                    "parameters": _params(["search", "page", "per_page", "format"]),
+                                    "responses": _ok("The six taxonomies.", _page_of("taxonomy_list.json"))}},
             "/taxonomies/{id}": {"parameters": ID, "get": {"operationId": "getTaxonomyById", "responses": _with_404(_ok(
-                "A taxonomy with its terms.", {"$ref": ORUK_SCHEMA + "taxonomy.json"}))}},
+                "A taxonomy with its terms.", _oruk("taxonomy.json")))}},
             "/taxonomy_terms": {"get": {"operationId": "getPaginatedListOfTaxonomyTerms",
-                                        "parameters": _params(["page", "per_page"]) + [
+                                        "parameters": _params(["search", "page", "per_page", "format", "top_only",
+                                                               "parent_id"]) + [
                                             {"name": "taxonomy_id", "in": "query", "required": False,
-                                             "description": "Extension: the terms of one taxonomy.",
+                                             "description": "The terms of one taxonomy.",
                                              "schema": {"type": "string", "format": "uuid"}}],
-                                        "responses": _ok("Every taxonomy term.", _page_of(
-                                            {"$ref": ORUK_SCHEMA + "taxonomy_term.json"}))}},
+                                        "responses": _ok("Every taxonomy term.", _page_of("taxonomy_term_list.json"))}},
             "/taxonomy_terms/{id}": {"parameters": ID, "get": {"operationId": "getTaxonomyTermById", "responses": _with_404(_ok(
-                "A taxonomy term.", {"$ref": ORUK_SCHEMA + "taxonomy_term.json"}))}},
+                "A taxonomy term.", _oruk("taxonomy_term.json")))}},
         },
         "components": {
             "parameters": {**PROFILE_PARAMETERS, **EXTENSION_PARAMETERS},
             "schemas": {
-                "Page": {"type": "object", "properties": {
+                "Page": {"type": "object", "required": ["empty"], "properties": {
                     "total_items": {"type": "integer"}, "total_pages": {"type": "integer"},
                     "page_number": {"type": "integer"}, "size": {"type": "integer"},
-                    "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"}, "empty": {"type": "boolean"}}},
+                    "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"},
+                    "empty": {"type": "boolean", "description": "True when this page holds no items."},
+                    "x_per_page": {"type": "object", "description": "Only when per_page was above the maximum: "
+                                   "what was asked (requested), what each page holds (given), and why."}}},
                 "Error": {"type": "object", "properties": {
                     "status": {"type": "integer"}, "title": {"type": "string"},
                     "errors": {"type": "array", "items": {"type": "object", "properties": {

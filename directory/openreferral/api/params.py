@@ -4,12 +4,16 @@
 a JSON error. Numbers are ASCII digits only (directory.core.numbers): "٣", "²" or "1_000" are
 refused, as are huge values, instead of reaching int() or the database.
 """
+from datetime import datetime, time
 from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from directory.openreferral.api.ids import parse_uuid
 from directory.openreferral.api.taxonomies import TAXONOMIES_BY_ID, term_get
 from directory.core.numbers import decimal_number, whole_number
-from mapping.postcodes import postcode_lookup
+from mapping.postcodes import OUTSIDE, UNKNOWN, place_lookup, postcode_lookup
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -24,10 +28,13 @@ UNSUPPORTED = {
     "start_time": "We do not hold structured opening times, so start_time is not supported.",
     "end_time": "We do not hold structured opening times, so end_time is not supported.",
     "day": "We do not hold structured opening times, so day is not supported.",
-    "modified_after": "modified_after is not supported.",
-    "minimal": "minimal is not supported.",
-    "full": "full is not supported: /services/{id} gives a full service.",
 }
+FORMATS = ("json", "ndjson")
+
+
+class NothingMatches(Exception):
+    """A well-formed request that no record can match (e.g. a postcode outside Birmingham,
+    which no service here covers): the view answers an empty page, not an error."""
 
 
 class ApiError(Exception):
@@ -45,8 +52,17 @@ def _single(data, name):
 
 
 def page_params(data):
-    """(page_number, per_page) from `page` and `per_page`; errors for anything else."""
+    """(page_number, per_page) from `page` and `per_page`; errors for anything else.
+    A per_page above MAX_PER_PAGE is capped, not refused (`requested_per_page` tells the
+    envelope to say so)."""
+    page, per_page, _requested = page_request(data)
+    return page, per_page
+
+
+def page_request(data):
+    """(page_number, per_page, requested per_page when it was capped, else None)."""
     errors = []
+    requested = None
     page, per_page = 1, DEFAULT_PER_PAGE
     raw = _single(data, "page")
     if raw not in (None, ""):
@@ -56,11 +72,67 @@ def page_params(data):
     raw = _single(data, "per_page")
     if raw not in (None, ""):
         per_page = whole_number(raw)
-        if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
-            errors.append(("per_page", f"per_page must be a whole number from 1 to {MAX_PER_PAGE}."))
+        if per_page is None or per_page < 1 or per_page > 10**9:
+            errors.append(("per_page", f"per_page must be a whole number from 1 (at most {MAX_PER_PAGE} are given)."))
+        elif per_page > MAX_PER_PAGE:
+            requested, per_page = per_page, MAX_PER_PAGE
     if errors:
         raise ApiError(400, errors)
-    return page, per_page
+    return page, per_page, requested
+
+
+def boolean(data, name):
+    """True, False or None (not given) for a boolean parameter: true/false or 1/0, any case."""
+    raw = _single(data, name)
+    if raw in (None, ""):
+        return None
+    value = {"true": True, "1": True, "false": False, "0": False}.get(raw.strip().lower())
+    if value is None:
+        raise ApiError(400, [(name, f"{name} must be true or false.")])
+    return value
+
+
+def output_format(data):
+    """"json" (a page) or "ndjson" (every result, one JSON object a line, no pages)."""
+    raw = _single(data, "format")
+    if raw in (None, ""):
+        return "json"
+    if raw.strip().lower() not in FORMATS:
+        raise ApiError(400, [("format", "format must be json or ndjson.")])
+    return raw.strip().lower()
+
+
+def modified_after(data):
+    """An aware datetime from `modified_after` (ISO 8601; a date means its start, a time
+    without an offset is UK time), or None."""
+    raw = _single(data, "modified_after")
+    if raw in (None, ""):
+        return None
+    raw = raw.strip()
+    value = None
+    try:
+        value = parse_datetime(raw.replace(" ", "+")) if "T" in raw or ":" in raw else None
+        if value is None and len(raw) == 10:
+            day = parse_date(raw)
+            value = datetime.combine(day, time.min) if day else None
+    except (ValueError, OverflowError):
+        value = None
+    if value is None:
+        raise ApiError(400, [("modified_after", "modified_after must be a date and time in ISO 8601, e.g. "
+                                                 "2025-01-31T09:00:00Z or 2025-01-31.")])
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def search_text(data):
+    """The `search` words, trimmed (None when not given). At most 200 characters."""
+    raw = _single(data, "search")
+    if raw in (None, "") or not raw.strip():
+        return None
+    if len(raw) > 200:
+        raise ApiError(400, [("search", "search must be at most 200 characters.")])
+    return raw.strip()
 
 
 def _age(data, name):
@@ -94,8 +166,6 @@ def service_query(data, *, allow_proximity=False):
     for name, message in UNSUPPORTED.items():
         if name in data:
             errors.append((name, message))
-    if data.get("format", "json") != "json":
-        errors.append(("format", "Only format=json is offered."))
     if not allow_proximity and "proximity" in data:
         errors.append(("proximity", "proximity is offered on /service_at_locations, with a postcode."))
     if errors:
@@ -122,7 +192,16 @@ def service_query(data, *, allow_proximity=False):
     query.min_age_years = _age(data, "minimum_age")
     query.max_age_years = _age(data, "maximum_age")
     query.organisation_uuid = _uuid_param(data, "organization_id", "an organization")
+    query.modified_after = modified_after(data)
     return query
+
+
+def postcode_outside(data):
+    """True when `postcode` is well formed but not a Birmingham postcode (or area): no service
+    here covers it, so the answer is an empty page. Called only when the FilterSet refused the
+    postcode, so it costs nothing on the usual path."""
+    raw = _single(data, "postcode")
+    return raw not in (None, "") and place_lookup(raw).status in (OUTSIDE, UNKNOWN)
 
 
 def _add_terms(query, taxonomy, terms):
@@ -160,6 +239,8 @@ def proximity_params(data):
     near = None
     if raw_postcode not in (None, ""):
         near = postcode_lookup(raw_postcode)
+        if near.status in (OUTSIDE, UNKNOWN):
+            raise NothingMatches()
         if not near.found:
             raise ApiError(400, [("postcode", near.message)])
     if raw_proximity in (None, ""):

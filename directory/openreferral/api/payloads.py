@@ -10,6 +10,11 @@ both listed in docs/hsds-mapping.md and in our OpenAPI document:
 - the directory's own, prefixed `x_` (ages in months, referral routes, coverage, audience,
   sources of facts ...).
 
+Optional fields without a value are left out, as the compliance criteria ask ("optional
+fields without a value should be omitted rather than included with null or empty values"):
+`_omit_empty` drops None, "" and [] from the profile's fields. Required fields stay even when
+empty (an organisation's `description`); our `x_` extensions keep their documented shapes.
+
 Only public fields are read here: curator notes, owners, review dates, pending changes
 and facts' private notes never reach a payload. Callers pass only published services.
 Nothing here queries the database: it reads what the selectors prefetched.
@@ -55,6 +60,12 @@ def _omit_none(data):
     return {key: value for key, value in data.items() if value is not None}
 
 
+def _omit_empty(data, keep=()):
+    """`data` without None, "" or [] values, except in `keep` and in `x_` extensions."""
+    return {key: value for key, value in data.items()
+            if key in keep or key.startswith("x_") or value not in (None, "", [])}
+
+
 def _date(value):
     return value.isoformat() if value else None
 
@@ -65,19 +76,21 @@ def description_text(service):
 
 
 def organisation_payload(organisation):
-    return _omit_none({
+    """HSDS `organization` (organization.json): `description` is required, so it stays even
+    when we hold none."""
+    return _omit_empty({
         "id": str(organisation.uuid),
         "name": organisation.name,
         "description": organisation.description,
-        "email": _text(organisation.email),
-        "website": _text(safe_href(organisation.url)),
+        "email": organisation.email,
+        "website": safe_href(organisation.url),
         "x_sector": _text(organisation.sector),
-    })
+    }, keep=("description",))
 
 
 def _service_one_to_one(service):
     minimum_age, maximum_age = age_years(service)
-    return _omit_none({
+    return _omit_empty({
         "id": str(service.uuid),
         "organization_id": str(service.organisation.uuid),
         "name": service.name,
@@ -98,6 +111,13 @@ def service_list_item(service):
     """A service in a list: its one-to-one fields and its organisation (service_list.json).
     Needs `organisation`."""
     return {**_service_one_to_one(service), "organization": organisation_payload(service.organisation)}
+
+
+def service_minimal_item(service):
+    """`minimal`: just what tells a consumer whether to fetch the service again (its id and
+    last modification), with the name and status the list schema requires."""
+    return {"id": str(service.uuid), "name": service.name, "status": "active",
+            "last_modified": localtime(service.modified).isoformat()}
 
 
 def _attribute(service, term):
@@ -141,9 +161,26 @@ def _cost_options(service):
     return [option]
 
 
+def _contacts(service):
+    """HSDS `contact`s: one for the service's own phone and e-mail. The UK profile's contact
+    has no field for either, so they go where HSDS 3.0 puts them: the contact's `email` and
+    its `phones` (the profile's phone.json, linked by `contact_id`). No name: none is recorded."""
+    if not (service.phone or service.email):
+        return []
+    contact_id = derived_id("contact", service.uuid)
+    return [_omit_empty({
+        "id": contact_id,
+        "service_id": str(service.uuid),
+        "email": service.email,
+        "phones": [{"id": derived_id("phone", service.uuid), "contact_id": contact_id, "number": service.phone}]
+        if service.phone else [],
+    })]
+
+
 def _service_areas(service):
     def area(key, name, **extra):
-        return {"id": derived_id("area", service.uuid, key), "service_id": str(service.uuid), "name": name, **extra}
+        return _omit_empty({"id": derived_id("area", service.uuid, key), "service_id": str(service.uuid), "name": name,
+                            **extra})
 
     if service.coverage_type == CoverageType.CITY_WIDE:
         return [area("city", "Birmingham", extent_type="x_city_wide")]
@@ -167,7 +204,9 @@ def _coverage(service):
 
 
 def route_id(service, route):
-    return derived_id("referral_route", service.uuid, route.pk)
+    """The route's own `uuid` (migration 0023 gave existing routes the id derived from their
+    service and row number, which the API published before; an import keeps the feed's)."""
+    return str(route.uuid)
 
 
 def _route(service, route):
@@ -211,23 +250,25 @@ def location_payload(venue, *, full=False):
         "longitude": venue.lon,
     })
     if full:
+        # address.json requires address_1 and postal_code: a venue with no street address is
+        # addressed by its name (as a letter would be); one without a postcode gets no address.
         location["addresses"] = [{
             "id": derived_id("address", venue.uuid),
             "location_id": str(venue.uuid),
-            "address_1": venue.address,
+            "address_1": venue.address or venue.name,
             "city": "Birmingham",
             "state_province": "West Midlands",
             "postal_code": venue.postcode,
             "country": "GB",
             "address_type": "physical",
-        }]
+        }] if venue.postcode and (venue.address or venue.name) else []
         location["accessibility"] = [
             {"id": derived_id("accessibility", venue.uuid), "location_id": str(venue.uuid),
              "description": venue.accessibility}
         ] if venue.accessibility else []
         if venue.district_id:
             location["x_district"] = {"name": venue.district.name, "ons_code": venue.district.code}
-    return location
+    return _omit_empty(location)
 
 
 def _source_kind_label(kind):
@@ -263,7 +304,7 @@ def service_payload(service, facts, *, page_url=""):
     routes = list(service.referral_routes.all())
     placements = list(service.service_at_locations.all())
     payload = service_list_item(service)
-    payload.update(_omit_none({
+    payload.update(_omit_empty({
         "schedules": [{"id": derived_id("schedule", uuid), "service_id": uuid,
                        "description": service.schedule_description}] if service.schedule_description else [],
         "service_areas": _service_areas(service),
@@ -280,7 +321,7 @@ def service_payload(service, facts, *, page_url=""):
         "funding": [{"id": derived_id("funding", uuid), "service_id": uuid, "source": service.commissioned_by}]
         if service.commissioned_by else [],
         "cost_options": _cost_options(service),
-        "contacts": [],
+        "contacts": _contacts(service),
         "phones": [{"id": derived_id("phone", uuid), "service_id": uuid, "number": service.phone}] if service.phone else [],
         "attributes": [_attribute(service, term) for term in service_terms(service)],
         "eligibility_description": service.eligibility_description,
@@ -322,6 +363,12 @@ def service_at_location_list_item(sal):
     return payload
 
 
+def service_at_location_full_item(sal):
+    """`full=true` on the list: the item with the venue's address and accessibility. Needs
+    `venue__district` too."""
+    return {**service_at_location_list_item(sal), "location": location_payload(sal.venue, full=True)}
+
+
 def service_at_location_payload(sal, facts):
     """One service at a venue: the list item with the venue's address and accessibility, and
     the sources of the venue's facts. Needs `venue__district` too."""
@@ -332,6 +379,7 @@ def service_at_location_payload(sal, facts):
 
 
 def taxonomy_term_payload(term):
+    # Our taxonomies are flat: no term has a parent_id.
     return {
         "id": term.id,
         "code": term.code,
@@ -352,10 +400,20 @@ def taxonomy_payload(taxonomy, terms=None):
     return payload
 
 
-def page_payload(*, items, total, page_number, per_page):
+def organisation_full_payload(organisation, services):
+    """An organisation with its published services (`full`: list items; `full_service`: each
+    in full, as already built by the caller)."""
+    return {**organisation_payload(organisation), "services": services}
+
+
+def page_payload(*, items, total, page_number, per_page, requested_per_page=None):
     """The ORUK paginated envelope (OpenAPI `Page`) around `items`, already built.
-    total_pages is 0 when nothing matches; a page past the last is empty, not an error."""
+    total_pages is 0 when nothing matches; a page past the last is empty (`empty` true), not
+    an error. A per_page above the maximum was capped: `x_per_page` says so."""
     total_pages = -(-total // per_page) if total else 0
+    notice = {} if requested_per_page is None else {"x_per_page": {
+        "requested": requested_per_page, "given": per_page,
+        "message": f"per_page is at most {per_page}: this page holds up to {per_page} items."}}
     return {
         "total_items": total,
         "total_pages": total_pages,
@@ -363,8 +421,9 @@ def page_payload(*, items, total, page_number, per_page):
         "size": len(items),
         "first_page": page_number == 1,
         "last_page": page_number >= total_pages,
-        "empty": total == 0,
+        "empty": not items,
         "contents": items,
+        **notice,
     }
 
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 
 from directory.core.distances import degrees_for_km, longitude_scale, squared_degrees
 from directory.search import selectors
-from directory.models import AgeRange, Service, ServiceAtLocation
+from directory.models import AgeRange, Organisation, Service, ServiceAtLocation
 from directory.models import Fact
 from mapping.models import District
 
@@ -56,6 +56,7 @@ class ServiceQuery:
     min_age_years: object = None  # Decimal
     max_age_years: object = None
     organisation_uuid: str | None = None
+    modified_after: object = None  # an aware datetime
     nothing: bool = False  # parameters that contradict each other
 
 
@@ -84,6 +85,8 @@ def api_service_queryset(query):
         queryset = queryset.filter(age_range=AgeRange.RANGE, age_to_months__lte=limit)
     if query.organisation_uuid:
         queryset = queryset.filter(organisation__uuid=query.organisation_uuid)
+    if query.modified_after is not None:
+        queryset = queryset.filter(modified__gte=query.modified_after)
     return queryset, filterset
 
 
@@ -92,11 +95,11 @@ def api_service_page(queryset, *, offset, limit):
     return list(queryset.select_related("organisation").order_by("name", "pk")[offset:offset + limit])
 
 
-def api_service_get(*, uuid):
-    """A published service with everything its payload shows, or None. 9 queries."""
+def _full(queryset):
+    """`queryset` with everything a full service payload shows: 8 prefetch queries."""
     districts = District.objects.defer("boundary")
     return (
-        Service.objects.published()
+        queryset
         .select_related("organisation")
         .prefetch_related(
             "levels", "needs", "interventions", "delivery_modes", "languages",
@@ -107,9 +110,54 @@ def api_service_get(*, uuid):
                      queryset=ServiceAtLocation.objects.select_related("venue").order_by("venue__name", "pk")
                      .prefetch_related(Prefetch("venue__district", queryset=districts))),
         )
-        .filter(uuid=uuid)
-        .first()
     )
+
+
+def api_service_get(*, uuid):
+    """A published service with everything its payload shows, or None. 9 queries."""
+    return _full(Service.objects.published()).filter(uuid=uuid).first()
+
+
+def api_full_service_page(queryset, *, offset, limit):
+    """One page of services with everything their full payloads show. 9 queries (none when
+    the page is empty)."""
+    return list(_full(queryset).order_by("name", "pk")[offset:offset + limit])
+
+
+def api_organisation_queryset(*, search=None):
+    """Organisations with at least one published service (the others are not public yet:
+    e.g. one a feed import created for a draft), unordered. `search`: words in the name or
+    description, each (case-insensitive)."""
+    queryset = Organisation.objects.filter(pk__in=Service.objects.published().values("organisation_id"))
+    for word in (search or "").split():
+        queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    return queryset
+
+
+def api_organisation_page(queryset, *, offset, limit, services=None):
+    """One page of organisations, by name. 1 query; with `services` ("list" or "full"),
+    their published services too (1 more, or 9 for "full")."""
+    page = list(queryset.order_by("name", "pk")[offset:offset + limit])
+    if services and page:
+        published = Service.objects.published().filter(organisation__in=page)
+        if services == "full":
+            rows = list(_full(published).order_by("name", "pk"))
+        else:
+            rows = list(published.select_related("organisation").order_by("name", "pk"))
+        by_organisation = defaultdict(list)
+        for service in rows:
+            by_organisation[service.organisation_id].append(service)
+        for organisation in page:
+            organisation.api_services = by_organisation[organisation.pk]
+    return page
+
+
+def api_organisation_get(*, uuid, services=None):
+    """A public organisation (see api_organisation_queryset), with its published services. 2 queries
+    (10 with full services), or 1 when there is none."""
+    queryset = api_organisation_queryset().filter(uuid=uuid)
+    page = api_organisation_page(queryset, offset=0, limit=1, services=services or "list")
+    return page[0] if page else None
 
 
 def _sal_base():
@@ -130,10 +178,13 @@ def api_service_at_location_queryset(services, *, near=None, proximity_m=None):
     return queryset
 
 
-def api_service_at_location_page(queryset, *, offset, limit):
-    """One page of service-at-locations with their service, organisation and venue. 1 query."""
-    return list(queryset.select_related("service__organisation", "venue")
-                .order_by("service__name", "venue__name", "pk")[offset:offset + limit])
+def api_service_at_location_page(queryset, *, offset, limit, full=False):
+    """One page of service-at-locations with their service, organisation and venue (`full`:
+    and the venue's district). 1 query."""
+    queryset = queryset.select_related("service__organisation", "venue")
+    if full:
+        queryset = queryset.select_related("venue__district").defer("venue__district__boundary")
+    return list(queryset.order_by("service__name", "venue__name", "pk")[offset:offset + limit])
 
 
 def api_service_at_location_get(*, uuid):

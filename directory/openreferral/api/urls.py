@@ -16,5 +16,7 @@ urlpatterns = [
     path("taxonomies/<str:id>", views.taxonomy_detail, name="taxonomy"),
     path("taxonomy_terms", views.taxonomy_term_list, name="taxonomy-terms"),
     path("taxonomy_terms/<str:id>", views.taxonomy_term_detail, name="taxonomy-term"),
+    path("organizations", views.organisation_list, name="organizations"),
+    path("organizations/<str:id>", views.organisation_detail, name="organization"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="not-found"),
 ]

@@ -45,8 +45,17 @@ def _json_response(request, payload, status=200):
     return _respond(request, body, status)
 
 
-def _respond(request, body, status):
-    response = _with_cors(HttpResponse(body, status=status, content_type="application/json"))
+NDJSON = "application/x-ndjson"
+
+
+def _ndjson_response(request, items):
+    """`format=ndjson`: every result, one compact JSON object a line, no envelope."""
+    body = b"".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for item in items)
+    return _respond(request, body, 200, content_type=NDJSON)
+
+
+def _respond(request, body, status, content_type="application/json"):
+    response = _with_cors(HttpResponse(body, status=status, content_type=content_type))
     if status == 200:
         # The content version's ETag (directory/core/caching.py), the same for everyone: it
         # changes exactly when a curator's change may change this body.
@@ -109,10 +118,10 @@ def api_view(view):
                 response = view(request, *args, **kwargs)
             except params.ApiError as error:
                 response = error_response(request, error.status, error.errors)
-            return response.status_code, response.content
+            return response.status_code, response.content, response["Content-Type"]
 
-        status, body = cached("api", (request.get_host(), request.get_full_path()), produce)
-        return _respond(request, body, status)
+        status, body, content_type = cached("api", (request.get_host(), request.get_full_path()), produce)
+        return _respond(request, body, status, content_type)
     return wrapper
 
 
@@ -135,10 +144,29 @@ def _filter_errors(filterset):
 
 
 def _page(request, total, build):
-    page_number, per_page = params.page_params(request.GET)
+    page_number, per_page, requested = params.page_request(request.GET)
     offset = (page_number - 1) * per_page
     items = build(offset, per_page) if offset < total else []
-    return payloads.page_payload(items=items, total=total, page_number=page_number, per_page=per_page)
+    return payloads.page_payload(items=items, total=total, page_number=page_number, per_page=per_page,
+                                 requested_per_page=requested)
+
+
+def _list(request, total, build):
+    """A list endpoint's answer: one page of `build(offset, limit)`, or with format=ndjson
+    every item (`build(0, total)`), one a line. `total` may be a callable, run only once
+    the page and format parameters are known to be good."""
+    fmt = params.output_format(request.GET)
+    params.page_request(request.GET)  # page errors are reported for either format
+    if callable(total):
+        total = total()
+    if fmt == "ndjson":
+        return _ndjson_response(request, build(0, total) if total else [])
+    return _json_response(request, _page(request, total, build))
+
+
+def _nothing(request):
+    """The answer for a request no record can match (params.NothingMatches)."""
+    return _list(request, 0, lambda offset, limit: [])
 
 
 @api_view
@@ -154,17 +182,44 @@ def openapi(request):
     return _json_response(request, openapi_document(server_url=request.build_absolute_uri(reverse("api:root"))))
 
 
+def _filtered_services(request, query):
+    """(queryset) of the services `query` asks for; NothingMatches for a postcode outside the city."""
+    queryset, filterset = selectors.api_service_queryset(query)
+    # Only when the postcode is the one thing wrong: any other bad parameter is still a 400.
+    if filterset.is_bound and not filterset.is_valid() and set(filterset.errors) == {"postcode"} \
+            and params.postcode_outside(request.GET):
+        raise params.NothingMatches()
+    _filter_errors(filterset)
+    return queryset
+
+
+def _full_services(request, services):
+    """Full payloads of these services (from selectors.api_full_service_page): one query for
+    all their facts."""
+    facts = selectors.ApiFacts.about(services=services)
+    return [payloads.service_payload(service, facts, page_url=request.build_absolute_uri(service.get_absolute_url()))
+            for service in services]
+
+
 @api_view
 def service_list(request):
-    params.page_params(request.GET)  # page errors are reported before any query
+    params.output_format(request.GET)
+    params.page_request(request.GET)  # parameter errors are reported before any query
+    full, minimal = params.boolean(request.GET, "full"), params.boolean(request.GET, "minimal")
+    if full and minimal:
+        raise params.ApiError(400, [("minimal", "Give full or minimal, not both.")])
     query = params.service_query(request.GET)
-    queryset, filterset = selectors.api_service_queryset(query)
-    _filter_errors(filterset)
-    total = queryset.count()
-    return _json_response(request, _page(request, total, lambda offset, limit: [
-        payloads.service_list_item(service)
-        for service in selectors.api_service_page(queryset, offset=offset, limit=limit)
-    ]))
+    try:
+        queryset = _filtered_services(request, query)
+    except params.NothingMatches:
+        return _nothing(request)
+
+    def build(offset, limit):
+        if full:
+            return _full_services(request, selectors.api_full_service_page(queryset, offset=offset, limit=limit))
+        item = payloads.service_minimal_item if minimal else payloads.service_list_item
+        return [item(service) for service in selectors.api_service_page(queryset, offset=offset, limit=limit)]
+    return _list(request, queryset.count, build)
 
 
 @api_view
@@ -179,19 +234,22 @@ def service_detail(request, id):
 
 @api_view
 def service_at_location_list(request):
-    params.page_params(request.GET)
+    params.output_format(request.GET)
+    params.page_request(request.GET)
+    full = params.boolean(request.GET, "full")
     query = params.service_query(request.GET, allow_proximity=True)
-    near, metres = params.proximity_params(request.GET)
-    if metres is not None:
-        query.filter_data.pop("postcode", None)  # the distance replaces the district rule
-    services, filterset = selectors.api_service_queryset(query)
-    _filter_errors(filterset)
+    try:
+        near, metres = params.proximity_params(request.GET)
+        if metres is not None:
+            query.filter_data.pop("postcode", None)  # the distance replaces the district rule
+        services = _filtered_services(request, query)
+    except params.NothingMatches:
+        return _nothing(request)
     queryset = selectors.api_service_at_location_queryset(services, near=near, proximity_m=metres)
-    total = queryset.count()
-    return _json_response(request, _page(request, total, lambda offset, limit: [
-        payloads.service_at_location_list_item(sal)
-        for sal in selectors.api_service_at_location_page(queryset, offset=offset, limit=limit)
-    ]))
+    item = payloads.service_at_location_full_item if full else payloads.service_at_location_list_item
+    return _list(request, queryset.count, lambda offset, limit: [
+        item(sal) for sal in selectors.api_service_at_location_page(queryset, offset=offset, limit=limit, full=full)
+    ])
 
 
 @api_view
@@ -203,11 +261,20 @@ def service_at_location_detail(request, id):
     return _json_response(request, payloads.service_at_location_payload(sal, facts))
 
 
+def _matches_search(search, *texts):
+    """Every word of `search` in one of `texts`, ignoring case (the taxonomies are small lists
+    held in memory)."""
+    haystack = " ".join(texts).casefold()
+    return all(word in haystack for word in search.casefold().split())
+
+
 @api_view
 def taxonomy_list(request):
-    return _json_response(request, _page(request, len(TAXONOMIES), lambda offset, limit: [
-        payloads.taxonomy_payload(taxonomy) for taxonomy in TAXONOMIES[offset:offset + limit]
-    ]))
+    search = params.search_text(request.GET)
+    taxonomies = [t for t in TAXONOMIES if not search or _matches_search(search, t.name, t.description)]
+    return _list(request, len(taxonomies), lambda offset, limit: [
+        payloads.taxonomy_payload(taxonomy) for taxonomy in taxonomies[offset:offset + limit]
+    ])
 
 
 @api_view
@@ -220,7 +287,13 @@ def taxonomy_detail(request, id):
 
 @api_view
 def taxonomy_term_list(request):
-    params.page_params(request.GET)
+    params.output_format(request.GET)
+    params.page_request(request.GET)
+    search = params.search_text(request.GET)
+    params.boolean(request.GET, "top_only")  # every term is a top-level term: true or false, all of them
+    parent_id = request.GET.get("parent_id")
+    if parent_id and parse_uuid(parent_id) is None:
+        raise params.ApiError(400, [("parent_id", "parent_id must be the id (a UUID) of a taxonomy term.")])
     taxonomy_id = request.GET.get("taxonomy_id")
     taxonomies = TAXONOMIES
     if taxonomy_id:
@@ -228,10 +301,55 @@ def taxonomy_term_list(request):
         if taxonomy is None:
             raise params.ApiError(400, [("taxonomy_id", "There is no taxonomy with that id: see /api/taxonomies.")])
         taxonomies = [taxonomy]
-    terms = term_list(taxonomies)
-    return _json_response(request, _page(request, len(terms), lambda offset, limit: [
+    # Our taxonomies are flat: no term has a parent, so a parent_id matches nothing.
+    terms = [] if parent_id else term_list(taxonomies)
+    if search:
+        terms = [term for term in terms if _matches_search(search, term.name, term.description, term.code)]
+    return _list(request, len(terms), lambda offset, limit: [
         payloads.taxonomy_term_payload(term) for term in terms[offset:offset + limit]
-    ]))
+    ])
+
+
+def _organisation_services(request):
+    """None, "list" (`full`) or "full" (`full_service`): how much of their services to nest."""
+    full, full_service = params.boolean(request.GET, "full"), params.boolean(request.GET, "full_service")
+    return "full" if full_service else "list" if full else None
+
+
+def _organisation_items(request, organisations, services):
+    """Payloads of these organisations (from selectors.api_organisation_page), their services
+    nested as `services` asks: one query for the facts of all the services in full."""
+    if services is None:
+        return [payloads.organisation_payload(organisation) for organisation in organisations]
+    if services == "full":
+        everything = [service for organisation in organisations for service in organisation.api_services]
+        facts = selectors.ApiFacts.about(services=everything)
+        return [payloads.organisation_full_payload(organisation, [
+            payloads.service_payload(service, facts, page_url=request.build_absolute_uri(service.get_absolute_url()))
+            for service in organisation.api_services]) for organisation in organisations]
+    return [payloads.organisation_full_payload(
+        organisation, [payloads.service_list_item(service) for service in organisation.api_services])
+        for organisation in organisations]
+
+
+@api_view
+def organisation_list(request):
+    params.output_format(request.GET)
+    params.page_request(request.GET)
+    services = _organisation_services(request)
+    queryset = selectors.api_organisation_queryset(search=params.search_text(request.GET))
+    return _list(request, queryset.count, lambda offset, limit: _organisation_items(
+        request, selectors.api_organisation_page(queryset, offset=offset, limit=limit, services=services), services))
+
+
+@api_view
+def organisation_detail(request, id):
+    """An organisation with its published services, as list items (`full_service=true`: in full)."""
+    services = "full" if params.boolean(request.GET, "full_service") else "list"
+    organisation = selectors.api_organisation_get(uuid=_id(id, "organizations"), services=services)
+    if organisation is None:
+        raise _not_found("organization")
+    return _json_response(request, _organisation_items(request, [organisation], services)[0])
 
 
 @api_view

@@ -347,8 +347,9 @@ def test_the_preview_of_routes_runs_a_fixed_number_of_queries_per_row(client, im
 
 # A new route, in the dry run: the service by slug, the check for the same route, the savepoint
 # around the row, its insert and its history row, and for each of the four facts it fills
-# (referrer, method, how to refer, waiting time) a look-up and an insert in a savepoint.
-PER_ROUTE_ROW = 25
+# (referrer, method, how to refer, waiting time) a look-up and an insert in a savepoint; and the
+# check that its new Open Referral id (ReferralRoute.uuid, issue 25) is unique.
+PER_ROUTE_ROW = 26
 
 
 @pytest.mark.parametrize("kind", ["9", "-1", "abc", "1.0"])

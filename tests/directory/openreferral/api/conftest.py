@@ -61,3 +61,45 @@ def all_pages(api, path):
         if body["last_page"]:
             return items
         page += 1
+
+
+# The current published specification (tests/oruk_schemas/published/SOURCE.md): schemas refer to
+# each other, and the OpenAPI document to them, by web addresses mapped here to the local files.
+PUBLISHED = SCHEMAS / "published"
+SCHEMA_BASES = ("https://openreferraluk.org/specifications/3.0/schema/",
+                "https://raw.githubusercontent.com/tpximpact/OpenReferralApi/refs/heads/main/OpenReferralApi/Schemas/V3.0-UK/")
+
+
+def published_openapi():
+    return json.loads((PUBLISHED / "openapi.json").read_text())
+
+
+def _published_registry():
+    resources = []
+    for path in sorted((PUBLISHED / "schema").glob("*.json")):
+        contents = json.loads(path.read_text())
+        for base in SCHEMA_BASES:
+            resources.append((base + path.name, Resource.from_contents(contents, default_specification=_spec())))
+    return Registry().with_resources(resources)
+
+
+_PUBLISHED_REGISTRY = None
+
+
+def published_validator(name):
+    """A validator for the published schema `name` (e.g. "service.json"), references resolved locally."""
+    global _PUBLISHED_REGISTRY
+    if _PUBLISHED_REGISTRY is None:
+        _PUBLISHED_REGISTRY = _published_registry()
+    schema = {"$ref": SCHEMA_BASES[0] + name}
+    return Draft202012Validator(schema, registry=_PUBLISHED_REGISTRY, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def published_response_schema(path):
+    """The published schema name of GET `path`'s 200 response (e.g. "/services" -> "service_list.json")."""
+    ref = published_openapi()["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+def published_page_validator():
+    return Draft202012Validator(published_openapi()["components"]["schemas"]["Page"])

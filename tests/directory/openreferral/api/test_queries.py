@@ -56,7 +56,19 @@ def endpoints():
         ("/api/service_at_locations?postcode=B4+6NH&proximity=50000", 4),
         (f"/api/service_at_locations?taxonomy_term_id={level.uuid}&postcode=B4+6NH", 6),
         (f"/api/service_at_locations/{placement.uuid}", 3),
+        ("/api/services?per_page=200&minimal=true&modified_after=2000-01-01", 3),
+        ("/api/services?per_page=500&full=true", 13),  # count, the page, 9 prefetches, the facts
+        ("/api/services?format=ndjson", 3),
+        ("/api/services?postcode=CV1+1AA", 3),  # the FilterSet's lookup, then ours (on the refusal only)
+        ("/api/service_at_locations?full=true&per_page=200", 3),
+        ("/api/service_at_locations?postcode=CV1+1AA&proximity=100", 2),
+        ("/api/organizations?per_page=200", 3),
+        ("/api/organizations?full=true&search=birmingham", 4),
+        ("/api/organizations?full_service=true", 14),  # count, page, services, 9 prefetches, facts
+        (f"/api/organizations/{service.organisation.uuid}", 3),
         ("/api/taxonomies", 1),
+        ("/api/taxonomies?search=need", 1),
+        ("/api/taxonomy_terms?search=targeted&top_only=true&format=ndjson", 6),
         (f"/api/taxonomies/{TAXONOMIES_BY_KEY['need'].id}", 2),
         ("/api/taxonomy_terms?per_page=200", 6),
         (f"/api/taxonomy_terms/{need.uuid}", 3),  # levels, then needs
