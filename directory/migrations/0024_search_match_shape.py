@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0022_city_wide_venues_not_local'),
+        ('directory', '0023_referral_route_uuid'),
     ]
 
     operations = [
