@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/load.py [--database sqlite|postgres|both|URL] [--seconds 5]
            [--clients 8 32] [--mixed-seconds 60] [--mixed-clients 50] [--workers 2] [--only LABEL ...]
+           [--saves-per-second 1]
 
 For each database (by default SQLite, then PostgreSQL) it prepares a database of its own: a
 temporary SQLite file, or `bench_load` on the local PostgreSQL (dropped and created; never `test`
@@ -95,6 +96,40 @@ STUB_BODY = b"x" * 10_000
 REQUEST_TIMEOUT = 60
 
 # Run in the seeded database (same environment as gunicorn): the pages' real slugs and versions.
+# A curator's save every 1/--saves-per-second seconds while the mixed run reads (issue 26): a
+# published service saved through the ORM, as the admin saves it (its signals bump the content
+# version and refresh the search tables), in its own process with the server's settings.
+SAVER = r"""
+import json, statistics, sys, time, django
+django.setup()
+from directory.models import Service
+
+interval, seconds = float(sys.argv[1]), float(sys.argv[2])
+ids = list(Service.objects.published().order_by("pk").values_list("pk", flat=True))
+latencies, errors, number = [], 0, 0
+deadline = time.monotonic() + seconds
+next_at = time.monotonic()
+while time.monotonic() < deadline:
+    started = time.monotonic()
+    try:
+        service = Service.objects.get(pk=ids[number % len(ids)])
+        service.save()
+        latencies.append((time.monotonic() - started) * 1000)
+    except Exception as error:  # noqa: BLE001 (counted and reported)
+        errors += 1
+        print(f"SAVE ERROR {error!r}", file=sys.stderr)
+    number += 1
+    next_at += interval
+    time.sleep(max(0.0, next_at - time.monotonic()))
+latencies.sort()
+print("SAVES " + json.dumps({
+    "count": len(latencies), "errors": errors,
+    "median": statistics.median(latencies) if latencies else 0.0,
+    "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else 0.0,
+}))
+"""
+
+
 PICK = r"""
 import json, sqlite3, django
 django.setup()
@@ -510,8 +545,23 @@ def bench_database(choice, args, client, stub_port, static_root, tmp):
             say(f"\nMixed: {args.mixed_clients} concurrent clients for {args.mixed_seconds:g} s, each request a page "
                 f"drawn by weight (search {100 * search / weight_total:.0f}%, service pages "
                 f"{100 * services / weight_total:.0f}%, the rest spread over the other pages)")
+            saver = None
+            if args.saves_per_second > 0:
+                say(f"  with a curator's save {args.saves_per_second:g} times a second throughout (a published "
+                    "service saved through the ORM: each save changes the content version)")
+                saver = subprocess.Popen(
+                    [str(BIN / "python"), "-c", SAVER, str(1 / args.saves_per_second), str(args.mixed_seconds)],
+                    env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             mixed = client.run(port=server.port, pages=timed, clients=args.mixed_clients,
                                seconds=args.mixed_seconds, warm_rounds=0, warm_each=0)
+            if saver is not None:
+                out, err = saver.communicate(timeout=args.mixed_seconds + 120)
+                saves = next((json.loads(line[6:]) for line in out.splitlines() if line.startswith("SAVES ")), None)
+                if saves is None:
+                    say(f"  the saver failed: {err[-500:]}")
+                else:
+                    say(f"  curator saves: {saves['count']}, errors {saves['errors']}, "
+                        f"median {saves['median']:.1f} ms, p95 {saves['p95']:.1f} ms")
             total = mixed["total"]
             say(f"  total: {total['count']} requests, {total['rps']:.1f} req/s, "
                 f"median {total['median']:.1f} ms, p95 {total['p95']:.1f} ms, errors {total['errors']}, "
@@ -543,6 +593,8 @@ def main():
     parser.add_argument("--mixed-seconds", type=float, default=60, help="0 skips the mixed run")
     parser.add_argument("--mixed-clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--saves-per-second", type=float, default=0,
+                        help="a curator's save this often during the mixed run (issue 26: 1); 0, none")
     parser.add_argument("--only", nargs="+", metavar="LABEL",
                         help="time only pages whose label or path contains one of these (About always)")
     args = parser.parse_args()
