@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.release import release_id
 from directory.core.i18n import complete_languages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -224,6 +225,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # process (nothing to install). CACHE_URL=redis://host:6379/0: one Redis shared by every
 # process and machine (also makes the suggestion rate limit below shared).
 CACHE_URL = env_str("CACHE_URL", "")
+# Which build of the code this is (config/release.py, docs/adr/0024): RELEASE_ID, else GIT_SHA, else
+# a digest of the code, templates and static files. Cache entries and ETags carry it, so during a
+# rolling deploy an old worker never stores an old-template page where a new worker reads.
+RELEASE_ID = release_id(BASE_DIR)
 # Whole rendered pages for visitors who are not signed in (directory/core/caching.py, cached_page).
 CACHE_PAGES = env_bool("CACHE_PAGES", True)
 CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 60 * 60)
