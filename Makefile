@@ -100,7 +100,7 @@ readability:
 	$(BIN)/python bench/readability.py
 
 clean:
-	rm -rf $(VENV) $(VENV)-lock staticfiles db.sqlite3
+	rm -rf $(VENV) $(VENV)-lock staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 
 # Refresh the translation catalogue (locale/django.pot) after changing any marked string.
 # Needs Debian's gettext. Translators copy it to locale/<lang>/LC_MESSAGES/django.po.

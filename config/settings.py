@@ -145,6 +145,15 @@ DATABASES = {
     )
 }
 
+# SQLite: write-ahead logging, so that readers never wait for a writer (issue 26, docs/adr/0024).
+# In SQLite's default mode a long write (an import of thousands of services, all or nothing)
+# locks the whole file once its changes outgrow the page cache, and every page, and /healthz,
+# fails with "database is locked" until it commits. Writers still take turns; SQLITE_TIMEOUT is
+# how many seconds one waits for its turn before failing (Django's default is 5).
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": env_int("SQLITE_TIMEOUT", 20)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
