@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install lock migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-recall bench-load readability check-deploy clean messages backup restore
+.PHONY: run setup install lock migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-recall bench-load bench-imports readability check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -93,6 +93,11 @@ bench-recall:
 
 bench-load:
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# A curator's CSV import of 3,000 generated services on a database of its own, with /healthz, a page
+# and a curator's save asked all the while (bench/imports.py; BENCH_ARGS="--database postgres").
+bench-imports:
+	$(BIN)/python bench/imports.py $(BENCH_ARGS)
 
 # How easy each seeded description for parents is to read (Flesch reading ease, goal 70 or more),
 # the lowest, and any word parents' pages never say (bench/readability.py; issue 21).
