@@ -113,6 +113,9 @@ def main():
     from django.conf import settings
 
     django.setup()
+    import logging
+
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # failures are counted, not printed
     if args.journal == "delete":
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
             raise SystemExit("--journal is for SQLite only")
