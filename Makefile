@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-recall bench-load readability check-deploy clean messages backup restore
+.PHONY: run setup install lock migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-recall bench-load bench-imports readability check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -16,9 +16,24 @@ setup: install migrate seed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Everything the tests and measuring need, exactly as locked (hash-pinned; README "Dependencies").
 install: $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+
+# Re-make requirements.lock (what the image installs) and requirements-dev.lock (make install) from
+# requirements.txt and requirements-dev.txt, with every file's hash, keeping the versions already
+# locked where they still fit: after changing either .txt. `make lock LOCK_ARGS=--upgrade` moves
+# every package to its newest allowed version; `LOCK_ARGS="--upgrade-package django"` one of them.
+# pip-tools runs in a venv of its own; this machine's pip settings (local wheels, extra indexes) are
+# ignored, so the hashes are PyPI's, as a new machine and the image build see them.
+LOCK_VENV = $(VENV)-lock
+PIP_COMPILE = env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null $(LOCK_VENV)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host $(LOCK_ARGS)
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools==7.6.2)
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.txt
 
 migrate:
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
@@ -79,13 +94,18 @@ bench-recall:
 bench-load:
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
+# A curator's CSV import of 3,000 generated services on a database of its own, with /healthz, a page
+# and a curator's save asked all the while (bench/imports.py; BENCH_ARGS="--database postgres").
+bench-imports:
+	$(BIN)/python bench/imports.py $(BENCH_ARGS)
+
 # How easy each seeded description for parents is to read (Flesch reading ease, goal 70 or more),
 # the lowest, and any word parents' pages never say (bench/readability.py; issue 21).
 readability:
 	$(BIN)/python bench/readability.py
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) $(VENV)-lock staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 
 # Refresh the translation catalogue (locale/django.pot) after changing any marked string.
 # Needs Debian's gettext. Translators copy it to locale/<lang>/LC_MESSAGES/django.po.

@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.release import release_id
 from directory.core.i18n import complete_languages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -144,6 +145,15 @@ DATABASES = {
     )
 }
 
+# SQLite: write-ahead logging, so that readers never wait for a writer (issue 26, docs/adr/0024).
+# In SQLite's default mode a long write (an import of thousands of services, all or nothing)
+# locks the whole file once its changes outgrow the page cache, and every page, and /healthz,
+# fails with "database is locked" until it commits. Writers still take turns; SQLITE_TIMEOUT is
+# how many seconds one waits for its turn before failing (Django's default is 5).
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": env_int("SQLITE_TIMEOUT", 20)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -185,6 +195,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Security: defaults follow DEBUG so that production passes check --deploy.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers and container health checks ask over plain HTTP: answer them, never redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 # One year of HSTS in production; 0 disables it (e.g. on a first deployment).
@@ -224,6 +236,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # process (nothing to install). CACHE_URL=redis://host:6379/0: one Redis shared by every
 # process and machine (also makes the suggestion rate limit below shared).
 CACHE_URL = env_str("CACHE_URL", "")
+# Which build of the code this is (config/release.py, docs/adr/0024): RELEASE_ID, else GIT_SHA, else
+# a digest of the code, templates and static files. Cache entries and ETags carry it, so during a
+# rolling deploy an old worker never stores an old-template page where a new worker reads.
+RELEASE_ID = release_id(BASE_DIR)
 # Whole rendered pages for visitors who are not signed in (directory/core/caching.py, cached_page).
 CACHE_PAGES = env_bool("CACHE_PAGES", True)
 CACHE_TIMEOUT = env_int("CACHE_TIMEOUT", 60 * 60)

@@ -218,6 +218,15 @@ def test_healthz_says_ok_when_the_database_answers_and_is_migrated(client):
     assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
 
 
+def test_healthz_answers_plain_http_where_everything_else_is_sent_to_https(client, settings):
+    # Load balancers and container health checks ask over plain HTTP (compose.yaml, issue 26).
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/about/").status_code == 301
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert client.get("/healthzx").status_code == 301  # that address only
+
+
 def test_healthz_says_unhealthy_when_migrations_are_pending(client, monkeypatch):
     from django.db.migrations.executor import MigrationExecutor
 

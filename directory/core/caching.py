@@ -9,6 +9,12 @@ before it are simply never asked for again and age out.
 response depends on, and answers If-None-Match with 304 *before* the view runs: a
 revalidation costs one query (the version), not the page.
 
+Entries and ETags carry the release too (settings.RELEASE_ID, config/release.py): during a
+rolling deploy old and new workers share one Redis and one content version, and an old
+worker's page (old templates, old static file names) must never be served by a new one,
+nor a browser's copy of it revalidated (docs/adr/0024). The release is the cache *version*
+of every entry stored here (Django's `version=`), so keys read `<prefix>:<release>:v<content>...`.
+
 The cache is a help, never a dependency: if the backend fails (Redis down), the value is
 computed as if it were missing and the failure is logged, so a cache outage slows pages
 but never breaks them.
@@ -39,7 +45,7 @@ def make_key(name, parts=()):
 def _read(key, name):
     """The cached value, or _MISSING when absent or when the backend fails (logged)."""
     try:
-        return cache.get(key, _MISSING)
+        return cache.get(key, _MISSING, version=settings.RELEASE_ID)
     except Exception:  # noqa: BLE001  (any backend failure: build instead)
         logger.warning("cache read failed for %s", name, exc_info=True)
         return _MISSING
@@ -47,7 +53,7 @@ def _read(key, name):
 
 def _write(key, name, value):
     try:
-        cache.set(key, value)
+        cache.set(key, value, version=settings.RELEASE_ID)
     except Exception:  # noqa: BLE001
         logger.warning("cache write failed for %s", name, exc_info=True)
 
@@ -64,10 +70,11 @@ def cached(name, parts, compute):
 
 
 def etag_for(request, *, per_visitor=True):
-    """The ETag of a public GET: the content version, the full path with its query, and,
-    for pages, what else the page depends on: the visitor's cookies (shortlist, CSRF
-    token, messages, a signed-in session), the language and the day (dates on pages)."""
-    parts = [content.current(), request.get_host(), request.get_full_path()]
+    """The ETag of a public GET: the content version, the full path with its query, the
+    release (a new release renders differently), and, for pages, what else the page depends
+    on: the visitor's cookies (shortlist, CSRF token, messages, a signed-in session), the
+    language and the day (dates on pages)."""
+    parts = [content.current(), request.get_host(), request.get_full_path(), settings.RELEASE_ID]
     if per_visitor:
         parts += [request.META.get("HTTP_COOKIE", ""), getattr(request, "LANGUAGE_CODE", ""),
                   timezone.localdate().isoformat()]

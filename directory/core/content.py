@@ -19,6 +19,17 @@ tables), so any INSERT, UPDATE or DELETE, by the admin, a bulk action, an import
 approval, loadseed, queryset.update() or raw SQL, bumps it in the same transaction
 (`install_triggers`, re-run after every migrate). `bump()` renews it by hand: after
 restore and migrate, and where a command wants to say so.
+
+Writers never wait for each other on it (issue 26, docs/adr/0024). A bump locks the row it
+changes until its transaction ends, so with one row a long import would hold every
+curator's save (and could deadlock with one) until it committed. On PostgreSQL the version
+is therefore kept in *slots*, rows of the same table: a transaction's first bump takes the
+first slot no other open transaction holds (`FOR UPDATE SKIP LOCKED`; a new slot when all
+are held) and keeps changing that one; the version is the exclusive-or of every slot's
+value. Each commit changes its slot and so the version, in the same snapshot as its data;
+a rollback puts its slot back, and the version with it. There is one slot (row 1) until two
+writers ever overlap, and then only as many as ever overlapped. SQLite lets one writer at a
+time write the whole database anyway, so there it is always row 1.
 """
 import contextvars
 import secrets
@@ -49,12 +60,20 @@ def current():
     if value is None:
         from directory.models import ContentVersion
 
-        value = ContentVersion.objects.filter(pk=1).values_list("value", flat=True).first()
+        value = _combine(ContentVersion.objects.values_list("value", flat=True))
         if value is None:
             value = _create()
         if _in_request.get():
             _memo.set(value)
     return str(value)
+
+
+def _combine(values):
+    """The version of every slot's value (module docstring): their exclusive-or; None for none."""
+    result = None
+    for value in values:
+        result = value if result is None else result ^ value
+    return result
 
 
 def _create():
@@ -72,11 +91,18 @@ def new_value():
     return secrets.randbits(62)
 
 
-def bump():
-    """Mark the public content as changed: one UPDATE in the current transaction."""
+def bump(using="default"):
+    """Mark the public content as changed, in the current transaction, as the triggers do:
+    on PostgreSQL in this transaction's slot (never waiting for another writer's)."""
+    from django.db import connections
+
     from directory.models import ContentVersion
 
-    if not ContentVersion.objects.filter(pk=1).update(value=new_value()):
+    connection_ = connections[using]
+    if connection_.vendor == "postgresql":
+        with connection_.cursor() as cursor:
+            cursor.execute("SELECT directory_bump_content()")
+    elif not ContentVersion.objects.using(using).filter(pk=1).update(value=new_value()):
         _create()
     forget()
 
@@ -130,14 +156,39 @@ def content_tables():
 # Tables rebuilt from the others (their changes always come with a change to a content table).
 DERIVED = {"ServiceDistrict", "ServiceSearchIndex"}
 
+# A transaction's slot (module docstring) is named in a setting local to the transaction
+# (set_config(..., true)): it ends with the transaction, and a rolled-back savepoint puts it
+# back together with the slot's lock. Extra slots get random ids (never 1, never waited for).
 _PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION directory_bump_content() RETURNS void AS $$
+DECLARE
+    slot bigint := NULLIF(current_setting('directory.content_slot', true), '')::bigint;
+    fresh bigint := floor(random() * 4611686018427387903)::bigint;
+BEGIN
+    IF slot IS NOT NULL THEN
+        UPDATE {table} SET value = fresh WHERE id = slot;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+    SELECT id INTO slot FROM {table} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        UPDATE {table} SET value = fresh WHERE id = slot;
+    ELSE
+        slot := NULL;
+        WHILE slot IS NULL LOOP
+            INSERT INTO {table} (id, value)
+            VALUES (CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN 2 + floor(random() * 4611686018427387903)::bigint
+                         ELSE 1 END, fresh)
+            ON CONFLICT (id) DO NOTHING RETURNING id INTO slot;
+        END LOOP;
+    END IF;
+    PERFORM set_config('directory.content_slot', slot::text, true);
+END $$ LANGUAGE plpgsql;
+
 CREATE OR REPLACE FUNCTION directory_content_changed() RETURNS trigger AS $$
 BEGIN
-    UPDATE {table} SET value = floor(random() * 4611686018427387903)::bigint WHERE id = 1;
-    IF NOT FOUND THEN
-        INSERT INTO {table} (id, value) VALUES (1, floor(random() * 4611686018427387903)::bigint)
-        ON CONFLICT (id) DO NOTHING;
-    END IF;
+    PERFORM directory_bump_content();
     RETURN NULL;
 END $$ LANGUAGE plpgsql
 """
@@ -213,4 +264,4 @@ def _after_migrate(sender, **kwargs):
     using = kwargs.get("using", "default")
     if ContentVersion._meta.db_table in connections[using].introspection.table_names():
         install_triggers(using)
-        bump()
+        bump(using)

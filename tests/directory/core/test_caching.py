@@ -409,7 +409,7 @@ def test_a_failing_cache_is_logged_with_what_it_was_for_and_the_value_is_built(c
                         ("directory.core.caching", "WARNING", "cache write failed for the districts", True)]
 
 
-def test_an_etag_is_the_version_the_address_and_for_pages_the_visitor_language_and_day(locmem, monkeypatch):
+def test_an_etag_is_the_version_the_address_and_for_pages_the_visitor_language_and_day(locmem, monkeypatch, settings):
     import hashlib
     from datetime import date
 
@@ -419,16 +419,17 @@ def test_an_etag_is_the_version_the_address_and_for_pages_the_visitor_language_a
 
     monkeypatch.setattr(timezone, "localdate", lambda: date(2026, 3, 1))
     request = get("/search/?q=x", HTTP_COOKIE="shortlist=1")
-    parts = [content.current(), "testserver", "/search/?q=x", "shortlist=1", "en-gb", "2026-03-01"]
+    parts = [content.current(), "testserver", "/search/?q=x", settings.RELEASE_ID, "shortlist=1", "en-gb",
+             "2026-03-01"]
     assert caching.etag_for(request) == '"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
     assert caching.etag_for(request, per_visitor=False) == (
-        '"' + hashlib.sha256("\n".join(parts[:3]).encode()).hexdigest()[:32] + '"')
+        '"' + hashlib.sha256("\n".join(parts[:4]).encode()).hexdigest()[:32] + '"')
     assert caching.etag_for(get("/search/?q=x")) != caching.etag_for(request)  # no cookie
     plain = get("/search/?q=x")
     del plain.LANGUAGE_CODE
     del plain.META["HTTP_COOKIE"]  # no Cookie header at all
     assert caching.etag_for(plain) == '"' + hashlib.sha256("\n".join(
-        [*parts[:3], "", "", "2026-03-01"]).encode()).hexdigest()[:32] + '"'
+        [*parts[:4], "", "", "2026-03-01"]).encode()).hexdigest()[:32] + '"'
 
 
 def test_a_page_gets_its_etag_private_headers_and_a_304_without_running(locmem):
