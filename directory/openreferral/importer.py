@@ -51,6 +51,7 @@ from directory.core.safe_urls import is_safe_url
 from directory.search.tables import deferred_refresh
 from mapping.models import District
 from mapping.postcodes import postcode_lookup
+from directory.whatson.oruk import import_schedules, is_structured  # issue 23: schedules kept as sessions
 
 VERSIONS = ("HSDS-UK-3.0", "3.0")
 ORUK_2_MARKERS = {"regular_schedules", "eligibilitys", "service_taxonomys", "physical_addresses", "reviews"}
@@ -415,6 +416,7 @@ class Mapped:
     notes: list
     warnings: list
     source_address: str
+    schedules: list = field(default_factory=list)  # the feed's structured schedules (issue 23)
 
 
 def map_service(service, vocabulary, districts, source_address):
@@ -562,7 +564,8 @@ def map_service(service, vocabulary, districts, source_address):
     parent_min, parent_max = parent_age("min"), parent_age("max")
     if parent_min is not None and parent_max is not None and parent_min > parent_max:
         parent_min = parent_max = None
-    schedules = [_text(s.get("description")) for s in _records(service.get("schedules"))]
+    # Schedules that say when become sessions (directory/whatson/oruk.py); the rest are words.
+    schedules = [_text(s.get("description")) for s in _records(service.get("schedules")) if not is_structured(s)]
     funding = [_text(f.get("source")) for f in _records(service.get("funding"))]
     fields = {
         "name": name, "summary": summary, "description": description,
@@ -583,7 +586,8 @@ def map_service(service, vocabulary, districts, source_address):
     }
     return Mapped(id=parse_uuid(service["id"]), name=name, fields=fields, terms=terms, districts=chosen_districts,
                   routes=routes, locations=locations, organisation=service["organization"], notes=notes,
-                  warnings=warnings, source_address=source_address)
+                  warnings=warnings, source_address=source_address,
+                  schedules=[s for s in _records(service.get("schedules")) if is_structured(s)])
 
 
 # --- Writing ----------------------------------------------------------------------
@@ -711,6 +715,7 @@ class Writer:
             changed |= routes_changed
         venues, venues_changed = self.merge_venues(service, mapped, base.get("venues") or {}, conflicts)
         changed |= venues_changed
+        changed |= import_schedules(service, mapped.schedules, source=self.source, reason=self.reason, warn=warn)
         if existing is not None:
             if conflicts:
                 service.curator_notes = "\n".join(

@@ -13,6 +13,7 @@ from directory.search import selectors
 from directory.models import AgeRange, Service, ServiceAtLocation
 from directory.models import Fact
 from mapping.models import District
+from directory.models import Session, Status  # issue 23: sessions as schedules
 
 
 class ApiFacts:
@@ -93,7 +94,7 @@ def api_service_page(queryset, *, offset, limit):
 
 
 def api_service_get(*, uuid):
-    """A published service with everything its payload shows, or None. 9 queries."""
+    """A published service with everything its payload shows, or None. 10 queries."""
     districts = District.objects.defer("boundary")
     return (
         Service.objects.published()
@@ -103,6 +104,8 @@ def api_service_get(*, uuid):
             Prefetch("coverage_districts", queryset=districts),
             Prefetch("locality_district", queryset=districts),
             "referral_routes",
+            # Regular sessions (issue 23): the published ones with their places; the payload keeps only those.
+            Prefetch("sessions", queryset=Session.objects.filter(status=Status.PUBLISHED).select_related("place")),
             Prefetch("service_at_locations",
                      queryset=ServiceAtLocation.objects.select_related("venue").order_by("venue__name", "pk")
                      .prefetch_related(Prefetch("venue__district", queryset=districts))),
