@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from directory.curation.admin.records import HistoryAdmin
+from directory.curation.admin.records import HTTPS_URLS, HistoryAdmin, https_formfield
 from directory.curation.admin.workflow import OrganisationScopedMixin
 from directory.curation.roles import can_moderate, is_organisation_editor, organisation_ids
 from directory.models import (
@@ -57,6 +57,7 @@ class SessionForm(forms.ModelForm):
     class Meta:
         model = Session
         fields = "__all__"
+        formfield_callback = https_formfield
         widgets = {"opens_at": forms.TimeInput(format="%H:%M"), "closes_at": forms.TimeInput(format="%H:%M")}
 
     def __init__(self, *args, **kwargs):
@@ -129,6 +130,7 @@ class SessionExceptionInline(DraftsOnlyForProviders, admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(DraftsOnlyForProviders, OrganisationScopedMixin, HistoryAdmin):
     form = SessionForm
+    formfield_overrides = HTTPS_URLS
     inlines = [SessionExceptionInline]
     organisation_lookup = "service__organisation"
     list_display = ["__str__", "service", "when", "place", "status"]
@@ -236,6 +238,7 @@ class EventForm(forms.ModelForm):
     class Meta:
         model = KnowledgeEvent
         fields = "__all__"
+        formfield_callback = https_formfield
 
 
 @admin.register(KnowledgeEvent)
@@ -244,6 +247,7 @@ class KnowledgeEventAdmin(HistoryAdmin):
     permission on them at all); publishing is a moderator's act, as for services."""
 
     form = EventForm
+    formfield_overrides = HTTPS_URLS
     list_display = ["title", "starts_at", "status", "has_record"]
     list_filter = ["status"]
     search_fields = ["title", "description", "presenting_services__name"]
