@@ -135,7 +135,7 @@ class SessionAdmin(DraftsOnlyForProviders, OrganisationScopedMixin, HistoryAdmin
     organisation_lookup = "service__organisation"
     list_display = ["__str__", "service", "when", "place", "status"]
     list_filter = ["status", "term_time_only", "booking", ("service", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["service", "place__venue"]
+    list_select_related = ["service", "place__venue", "place__service"]
     search_fields = ["title", "service__name", "place__venue__name", "place__venue__postcode"]
     readonly_fields = ["next_dates", "imported_from"]
     actions = ["publish", "unpublish"]
