@@ -81,9 +81,11 @@ class SessionLine:
 
 
 def service_sessions(*, service, today=None):
-    """A published service's public sessions, each with its next date. 3 queries."""
+    """A published service's public sessions, each with its next date. 3 queries (1 if it has none)."""
     today = today or timezone.localdate()
     sessions = list(_with_details(Session.objects.public().filter(service=service)))
+    if not sessions:
+        return []
     terms = Terms()
     return [SessionLine(s, next_date(s, terms, today)) for s in sessions]
 

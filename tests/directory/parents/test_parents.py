@@ -298,7 +298,8 @@ def test_topic_service_and_saved_pages_run_a_fixed_number_of_queries(client, dja
     # and in tests a savepoint around them.
     with django_assert_num_queries(12 + 4 + 2):
         client.get(reverse("parents:topic", args=["feeling-low"]), {"postcode": "B8 1AA"})
-    with django_assert_num_queries(9):  # the service and 5 prefetches, urgent help, sources of the contacts
+    # The service and 5 prefetches, urgent help, sources of the contacts, its sessions (issue 23).
+    with django_assert_num_queries(10):
         client.get(reverse("parents:service", args=["acacia"]))
     with django_assert_num_queries(9):
         client.get(reverse("parents:saved"), {"services": ids})
