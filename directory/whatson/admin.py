@@ -10,6 +10,7 @@ Who may do what (directory/curation/roles.py):
 """
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -234,6 +235,15 @@ class TermDateAdmin(HistoryAdmin):
     fields = ["name", ("first_day", "last_day"), "source"]
 
 
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time boxes, each named for screen readers (the admin labels only the pair)."""
+
+    def __init__(self, label):
+        super().__init__()
+        self.widgets[0].attrs["aria-label"] = f"{label}: date"
+        self.widgets[1].attrs["aria-label"] = f"{label}: time"
+
+
 class EventForm(forms.ModelForm):
     class Meta:
         model = KnowledgeEvent
@@ -263,6 +273,11 @@ class KnowledgeEventAdmin(HistoryAdmin):
             "fields": ["summary", "slides_url", "good_practice"],
         }),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("starts_at", "ends_at"):
+            kwargs["widget"] = LabelledSplitDateTime("Starts" if db_field.name == "starts_at" else "Ends")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="what was shared", boolean=True)
     def has_record(self, obj):
