@@ -24,3 +24,15 @@ def service_sessions(service, parents=False):
 def service_events(service):
     """Published knowledge-sharing events the service presented at: 1 query."""
     return {"events": selectors.service_events(service=service)}
+
+
+@register.simple_tag
+def sessions_this_week(cards):
+    """{service id: dates in the next 7 days} for a page of search cards: 1 query (3 when any
+    of them has sessions)."""
+    return selectors.sessions_this_week(service_ids=[card.id for card in cards])
+
+
+@register.filter
+def sessions_for(counts, service_id):
+    return counts.get(service_id, 0)

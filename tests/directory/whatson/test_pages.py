@@ -196,3 +196,12 @@ def test_a_service_calendar_costs_five_queries(client, django_assert_num_queries
     session(eyfs)
     # content version, the service, its sessions, their exceptions, the terms
     _count(client, django_assert_num_queries, reverse("whatson:service-ics", args=[eyfs.slug]), 5)
+
+
+def test_a_practitioners_search_card_says_how_many_sessions_this_week(client, eyfs, django_assert_num_queries):
+    made = session(eyfs, byday="TU,TH")
+    cancel(made, date(2026, 12, 3))
+    html = client.get(reverse("directory:search")).content.decode()
+    assert f'href="{reverse("directory:service-detail", args=[eyfs.slug])}#sessions-heading">1 session this week' in html
+    session(eyfs, byday="WE", status=Status.DRAFT)
+    assert "1 session this week" in client.get(reverse("directory:search"), {"q": "children"}).content.decode()
