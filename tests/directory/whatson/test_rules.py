@@ -156,3 +156,10 @@ def test_a_draft_session_and_a_draft_services_sessions_are_not_public(eyfs):
     eyfs.save()
     assert not Session.objects.public().exists()
     assert draft.pk
+
+
+def test_the_seed_has_no_times_and_no_terms():
+    """No source the seed draws on states a session time or a term date: none may be invented."""
+    from directory.models import KnowledgeEvent, TermDate
+
+    assert not Session.objects.exists() and not TermDate.objects.exists() and not KnowledgeEvent.objects.exists()
