@@ -85,21 +85,33 @@ class OccurrenceLine:
         return ""
 
 
+# The most sessions a day shows on the fortnight's page (nearest first), so the page stays
+# within the parents' 150 KB budget however many groups the city has; the rest are one link away.
+PER_DAY = 12
+
+
 @dataclass
 class DayGroup:
     heading: str
     day: object
     lines: list
+    more: int = 0
+    total: int = 0
+
+    @property
+    def date_words(self):
+        return day_words(self.day)
 
 
-def whats_on_days(found, *, service_query):
+def whats_on_days(found, *, service_query, per_day=PER_DAY):
     today = timezone.localdate()
-    return [
-        DayGroup(day_heading(entry.day, today), entry.day, [
+    groups = []
+    for entry in found.days:
+        shown = entry.occurrences if per_day is None else entry.occurrences[:per_day]
+        groups.append(DayGroup(day_heading(entry.day, today), entry.day, [
             OccurrenceLine(o, reverse("parents:service", kwargs={"slug": o.session.service.slug}) + service_query)
-            for o in entry.occurrences])
-        for entry in found.days
-    ]
+            for o in shown], more=len(entry.occurrences) - len(shown), total=len(entry.occurrences)))
+    return groups
 
 
 @dataclass

@@ -4,6 +4,8 @@
 Thin views: reads in `selectors`, words in `presenters`, calendars in `ics`. Bad input never
 raises: each answer the form cannot use gets a plain message and is left out.
 """
+from datetime import date, timedelta
+
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +22,7 @@ from directory.parents.forms import ParentAnswersForm
 from directory.parents.presenters import urgent_help_lines
 from directory.whatson import ics, selectors
 from directory.whatson.forms import topic_choices
-from directory.whatson.presenters import event_card, whats_on_days
+from directory.whatson.presenters import PER_DAY, event_card, whats_on_days
 
 ANSWER_PARAMS = ("age", "postcode", "language", "topic")
 
@@ -46,7 +48,7 @@ def _answers(request):
 
 
 def _topic_q(topic):
-    return parent_selectors._topic_q(topic) if topic is not None else None
+    return parent_selectors.topic_q(topic) if topic is not None else None
 
 
 @require_safe
@@ -55,17 +57,32 @@ def _topic_q(topic):
 def whats_on(request):
     """Sessions a parent can go to, day by day for the next two weeks."""
     form, answers, topics, topic, errors = _answers(request)
+    today = timezone.localdate()
+    # ?day= shows one day of the fortnight in full (a day's list is cut at PER_DAY otherwise).
+    day = _one_day(request.GET.get("day"), today)
     found = selectors.whats_on(age=answers.age, postcode=answers.postcode, language=answers.language,
-                               topic_q=_topic_q(topic))
+                               topic_q=_topic_q(topic), start=day or today,
+                               days=1 if day else selectors.FORTNIGHT)
     query = _query(request.GET, without=[name for name, _message in errors])
     service_query = f"?{query}&from=all" if query else "?from=all"
     return render(request, "whatson/whats_on.html", {
         "urgent_help": urgent_help_lines(parent_selectors.urgent_help_list()),
-        "form": form, "errors": errors, "topics": topic_choices(topics), "topic": topic,
-        "whats_on": found, "days": whats_on_days(found, service_query=service_query),
+        "form": form, "errors": errors, "topics": topic_choices(topics), "topic": topic, "one_day": day,
+        "fortnight_url": reverse("whatson:whats-on") + (f"?{query}" if query else ""),
+        "day_query": f"?{query}&day=" if query else "?day=",
+        "whats_on": found, "days": whats_on_days(found, service_query=service_query, per_day=None if day else PER_DAY),
         "calendar_url": reverse("whatson:whats-on-ics") + (f"?{query}" if query else ""),
         "saved_count": len(shortlist_read(request)),
     })
+
+
+def _one_day(value, today):
+    """The day asked for, if it is a date in the coming fortnight; else None (the fortnight)."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if today <= day < today + timedelta(days=selectors.FORTNIGHT) else None
 
 
 def _ics_response(body, filename):

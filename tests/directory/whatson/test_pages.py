@@ -205,3 +205,27 @@ def test_a_practitioners_search_card_says_how_many_sessions_this_week(client, ey
     assert f'href="{reverse("directory:service-detail", args=[eyfs.slug])}#sessions-heading">1 session this week' in html
     session(eyfs, byday="WE", status=Status.DRAFT)
     assert "1 session this week" in client.get(reverse("directory:search"), {"q": "children"}).content.decode()
+
+
+def test_a_busy_fortnight_stays_within_the_budget_and_each_day_opens_in_full(client, eyfs):
+    hub = place_for(eyfs, venue("Test Hub Busy", "B8 1AA"))
+    for n in range(40):
+        session(eyfs, place=hub, title=f"Test group {n}", byday="MO,TU,WE,TH,FR,SA,SU", booking="book", cost="paid",
+                cost_details="£2 a family")
+    response = client.get(WHATS_ON, {"postcode": "B8 1AA", "age": "4"})
+    assert len(response.content) < PAGE_BUDGET, len(response.content)
+    first = response.context["days"][0]
+    assert (len(first.lines), first.more, first.total) == (12, 28, 40)
+    html = response.content.decode()
+    link = f"{WHATS_ON}?age=4&amp;postcode=B8+1AA&amp;day=2026-12-01"
+    assert f'href="{link}">See all 40 sessions on Tuesday 1 December' in html
+    one_day = client.get(WHATS_ON, {"postcode": "B8 1AA", "age": "4", "day": "2026-12-01"})
+    assert [group.day for group in one_day.context["days"]] == [date(2026, 12, 1)]
+    assert len(one_day.context["days"][0].lines) == 40 and len(one_day.content) < PAGE_BUDGET
+
+
+@pytest.mark.parametrize("day", ["2026-11-29", "2027-01-01", "nonsense", "2026-02-30"])
+def test_a_day_outside_the_fortnight_or_not_a_date_shows_the_fortnight(client, eyfs, day):
+    session(eyfs)
+    response = client.get(WHATS_ON, {"day": day})
+    assert response.status_code == 200 and response.context["one_day"] is None
