@@ -50,6 +50,12 @@ ENDPOINTS = {
                                   "minimum_age", "maximum_age"],
     "/api/taxonomies": ["page", "per_page"],
     "/api/taxonomy_terms": ["taxonomy_id", "page", "per_page"],
+    # What's on (issue 23)
+    "/parents/whats-on/": ["age", "postcode", "language", "topic", "day"],
+    "/parents/whats-on/calendar.ics": ["age", "postcode", "language", "topic"],
+    "/services/acacia/calendar.ics": [],
+    "/events/": [],
+    "/events/calendar.ics": [],
 }
 
 numbers = st.one_of(

@@ -42,6 +42,7 @@ def parent_pages():
         reverse("parents:service", args=["forward-thinking-birmingham-under-2s-infant-mental-health"]),
         reverse("parents:service", args=["acacia"]),
         reverse("parents:saved") + f"?services={service(CPMHT).pk}.{service(SOLIHULL).pk}",
+        reverse("whatson:whats-on") + "?age=4&postcode=B8+1AA",  # issue 23
     ]
 
 
