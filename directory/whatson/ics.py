@@ -39,8 +39,10 @@ def _where(session):
     return "Online" if session.online else ""
 
 
-def sessions_calendar(*, name, description, occurrences, host, absolute):
-    """The .ics text of `occurrences` (rules.Occurrence). `absolute(path)` makes a full address."""
+def sessions_calendar(*, name, description, occurrences, host, absolute, service_path=None):
+    """The .ics text of `occurrences` (rules.Occurrence). `absolute(path)` makes a full address;
+    `service_path(service)` the page each event links to (the practitioners' page by default)."""
+    service_path = service_path or (lambda service: service.get_absolute_url())
     cal = _calendar(name, description)
     stamp = timezone.now()
     for occurrence in occurrences:
@@ -66,9 +68,10 @@ def sessions_calendar(*, name, description, occurrences, host, absolute):
             lines.append(session.description)
         if session.get_booking_display() and session.booking:
             lines.append(session.get_booking_display())
-        lines.append(f"{service.name}: {absolute(service.get_absolute_url())}")
+        page = absolute(service_path(service))
+        lines.append(f"{service.name}: {page}")
         event.add("description", "\n".join(lines))
-        event.add("url", absolute(service.get_absolute_url()))
+        event.add("url", page)
         event.add("status", "CANCELLED" if occurrence.cancelled else "CONFIRMED")
         if occurrence.cancelled:
             event["summary"] = f"Cancelled: {session.title or service.name}"

@@ -105,7 +105,8 @@ def whats_on_ics(request):
     body = ics.sessions_calendar(
         name=name, description=_("Groups and sessions in Birmingham, from the parent-infant support directory."),
         occurrences=selectors.calendar_occurrences(sessions=sessions),
-        host=request.get_host(), absolute=request.build_absolute_uri)
+        host=request.get_host(), absolute=request.build_absolute_uri,
+        service_path=lambda service: reverse("parents:service", kwargs={"slug": service.slug}))
     return _ics_response(body, "whats-on.ics")
 
 

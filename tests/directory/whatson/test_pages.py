@@ -229,3 +229,16 @@ def test_a_day_outside_the_fortnight_or_not_a_date_shows_the_fortnight(client, e
     session(eyfs)
     response = client.get(WHATS_ON, {"day": day})
     assert response.status_code == 200 and response.context["one_day"] is None
+
+
+def test_the_parents_calendar_links_to_the_parents_service_page(client, eyfs):
+    session(eyfs)
+    events = parse(client.get(WHATS_ON_ICS)).walk("VEVENT")
+    assert events and all(str(e["url"]).endswith(f"/parents/services/{eyfs.slug}/") for e in events)
+
+
+def test_a_new_session_shows_at_once_on_a_cached_page(client, eyfs, settings):
+    settings.CACHE_PAGES = True
+    assert lines(client.get(WHATS_ON)) == []
+    session(eyfs, title="Stay and play")
+    assert lines(client.get(WHATS_ON))[0][1] == [("Stay and play", "")]
