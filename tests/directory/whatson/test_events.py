@@ -40,6 +40,7 @@ def test_what_was_shared_shows_on_the_event_and_the_presenting_services_pages(cl
     past.presenting_services.add(eyfs)
     html = client.get(reverse("whatson:event", args=[past.slug])).content.decode()
     assert "What was shared" in html and "Text reminders." in html and "https://example.org/slides" in html
+    assert "Published by the Infant Mental Health Steering Group (IMHSG). Last changed on" in html
     service_page = client.get(reverse("directory:service-detail", args=[eyfs.slug])).content.decode()
     assert "Knowledge-sharing events" in service_page and past.get_absolute_url() in service_page
     assert "what was shared is on the event's page" in service_page
