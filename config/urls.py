@@ -9,6 +9,7 @@ import accounts.admin  # noqa: F401,E402  (after axes.admin: IMHSG editors unloc
 import django_otp.plugins.otp_totp.admin  # noqa: F401,E402  (superusers remove a lost device here)
 import directory.curation.admin.records  # noqa: F401,E402
 import directory.checkins.admin  # noqa: F401,E402  (after records: adds the contact inline and the invite action)
+import directory.whatson.admin  # noqa: F401,E402  (sessions, school terms, knowledge-sharing events: issue 23)
 from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
 from directory.curation.dashboard import dashboard_view  # noqa: E402
@@ -67,6 +68,8 @@ urlpatterns = [
     path("api", api_views.root),
     # A service's personal link to check its own entry (issue 20): no account, never cached.
     path("", include("directory.checkins.urls")),
+    # What's on (issue 23): the parents' sessions page, calendar feeds, knowledge-sharing events.
+    path("", include("directory.whatson.urls")),
     path("", include("directory.practitioners.urls")),
     path("", include("mapping.urls")),
 ]

@@ -97,6 +97,21 @@ def open_every_admin_page(client, django_user_model, acacia_editor):
 
     CheckInContact.objects.create(service=acacia, name="Cleo Contact", email="cleo@example.org")
     create_invitation(service=acacia, name="Cleo Contact", email="cleo@example.org")
+    # A session with a cancelled date, a school term and an event (issue 23), each saved twice for compare.
+    from datetime import date, time, timedelta
+
+    from django.utils import timezone
+
+    from directory.models import KnowledgeEvent, Session, SessionException, TermDate
+
+    session = Session.objects.create(service=acacia, byday="TU", opens_at=time(10), closes_at=time(11))
+    SessionException.objects.create(session=session, date=date(2026, 12, 1), note="Staff training")
+    term = TermDate.objects.create(name="A term", first_day=date(2026, 9, 1), last_day=date(2026, 10, 23),
+                                   source="example.org")
+    event = KnowledgeEvent.objects.create(title="A lunch bite", slug="a-lunch-bite", starts_at=timezone.now(),
+                                          ends_at=timezone.now() + timedelta(hours=1))
+    for record in (session, term, event):
+        record.save()
     acacia.save()  # a second history record, for the compare view
     for year in (2025, 2026):  # two self-audits, for their history and comparison
         SelfAudit.objects.create(service=acacia, submitted_at=datetime(year, 5, 4, tzinfo=dt_timezone.utc),

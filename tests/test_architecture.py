@@ -96,6 +96,7 @@ PACKAGES_BY_PREFIX = [
     ("directory.practitioners", "practitioners"), ("directory.parents", "parents"),
     ("directory.suggestions", "suggestions"), ("directory.curation", "curation"),
     ("directory.openreferral", "openreferral"), ("directory.seed", "seed"), ("directory.checkins", "checkins"),
+    ("directory.whatson", "whatson"),
     ("mapping.models", "places"), ("mapping.postcodes", "places"), ("mapping.needs", "places"),
     ("mapping", "map"), ("accounts", "accounts"),
     # Wiring: the app's start-up, its commands and template tags, the project's settings and URLs.
@@ -113,10 +114,13 @@ MAY_IMPORT = {
     "parents": {"core", "data", "places", "search", "suggestions"},
     "map": {"core", "data", "places", "search", "practitioners"},
     "curation": {"core", "data", "places", "search"},
-    "openreferral": {"core", "data", "places", "search"},
+    # Sessions as ORUK schedules live in what's on; the API and importer call that one module.
+    "openreferral": {"core", "data", "places", "search", "whatson.oruk"},
     "seed": {"core", "data", "places", "search"},
     # Services checking their own entries: their proposals go through curation's writes.
     "checkins": {"core", "data", "places", "search", "curation"},
+    # What's on (issue 23): its admin builds on curation's; its parents' page asks the parents' questions.
+    "whatson": {"core", "data", "places", "search", "curation", "parents"},
     "accounts": {"curation"},
     "wiring": None,  # anything
 }

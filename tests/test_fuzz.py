@@ -52,6 +52,12 @@ ENDPOINTS = {
     "/api/taxonomies": ["page", "per_page", "search", "format"],
     "/api/taxonomy_terms": ["taxonomy_id", "page", "per_page", "search", "top_only", "parent_id", "format"],
     "/api/organizations": ["search", "full", "full_service", "page", "per_page", "format"],
+    # What's on (issue 23)
+    "/parents/whats-on/": ["age", "postcode", "language", "topic", "day"],
+    "/parents/whats-on/calendar.ics": ["age", "postcode", "language", "topic"],
+    "/services/acacia/calendar.ics": [],
+    "/events/": [],
+    "/events/calendar.ics": [],
 }
 
 numbers = st.one_of(

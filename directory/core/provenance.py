@@ -68,7 +68,8 @@ FORM_FIELD_FACTS = {
 
 def record_curator_edits(obj, changed_fields, user):
     """After a curator saves `obj` in the admin: each fact they changed now comes from them, confirmed."""
-    facts = {FORM_FIELD_FACTS[type(obj).__name__].get(name) for name in changed_fields} - {None}
+    # Records without facts of their own (sessions, terms, events: issue 23) record none.
+    facts = {FORM_FIELD_FACTS.get(type(obj).__name__, {}).get(name) for name in changed_fields} - {None}
     for fact in facts:
         record_fact(owner=obj, field=fact, kind=SourceKind.CURATOR, user=user, confirmed=True)
     return facts

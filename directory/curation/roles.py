@@ -28,6 +28,10 @@ ORGANISATION_EDITOR_PERMISSIONS = [
     "directory.view_organisation", "directory.view_pendingchange",
     "directory.view_need", "directory.view_intervention", "directory.view_deliverymode", "directory.view_language",
     "directory.view_level", "mapping.view_district",
+    # Regular sessions of their services (issue 23): drafts until an IMHSG editor publishes them.
+    "directory.view_session", "directory.add_session", "directory.change_session",
+    "directory.view_sessionexception", "directory.add_sessionexception", "directory.change_sessionexception",
+    "directory.delete_sessionexception", "directory.view_termdate",
 ]
 
 
@@ -41,7 +45,9 @@ def ensure_roles(sender=None, **kwargs):
     # Inline rows (routes, venues of a service) are removed as part of editing the service, so
     # "delete" on those two is an edit of the service; deleting a record itself is for superusers.
     # A service's private check-in contact (issue 20) is removed the same way, by IMHSG editors only.
-    inline_deletes = {"delete_referralroute", "delete_serviceatlocation", "delete_checkincontact"}
+    # A session's changed date (cancelled or moved, issue 23) is removed the same way.
+    inline_deletes = {"delete_referralroute", "delete_serviceatlocation", "delete_checkincontact",
+                      "delete_sessionexception"}
     editors = [p for p in everything if not p.codename.startswith("delete_") or p.codename in inline_deletes]
     viewers = [p for p in everything if p.codename.startswith("view_")]
     wanted = set(ORGANISATION_EDITOR_PERMISSIONS)

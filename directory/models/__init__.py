@@ -26,3 +26,7 @@ from directory.models.search import (  # noqa: F401
 from directory.models.checkins import (  # noqa: F401
     CheckInContact, InvitationQuerySet, CheckInInvitation, SelfAudit,
 )
+from directory.models.whatson import (  # noqa: F401
+    TermDate, Frequency, Booking, SessionCost, SessionQuerySet, Session, ExceptionKind, SessionException,
+    EventQuerySet, KnowledgeEvent,
+)

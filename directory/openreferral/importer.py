@@ -66,6 +66,7 @@ from directory.core.safe_urls import is_safe_url
 from directory.search.tables import deferred_refresh
 from mapping.models import District
 from mapping.postcodes import postcode_lookup
+from directory.whatson.oruk import import_schedules, is_structured  # issue 23: schedules kept as sessions
 
 VERSIONS = ("HSDS-UK-3.0", "3.0")
 ORUK_2_MARKERS = {"regular_schedules", "eligibilitys", "service_taxonomys", "physical_addresses", "reviews"}
@@ -529,6 +530,7 @@ class Mapped:
     notes: list
     warnings: list
     source_address: str
+    schedules: list = field(default_factory=list)  # the feed's structured schedules (issue 23)
 
 
 def _cut(text, max_length, what, notes):
@@ -766,12 +768,9 @@ def map_service(service, vocabulary, districts, source_address):
     parent_min, parent_max = parent_age("min"), parent_age("max")
     if parent_min is not None and parent_max is not None and parent_min > parent_max:
         parent_min = parent_max = None
-    schedules = [prose(s.get("description"), "schedules.description") for s in _records(service.get("schedules"))]
-    structured = [s for s in _records(service.get("schedules")) if set(s) - {"id", "service_id", "description"}]
-    if structured:
-        # Structured opening times are issue 23's (sessions); until then only the words are kept.
-        notes.append(f"The source gives {len(structured)} structured schedule(s) (days and times), not kept: only "
-                     "their descriptions are. Enter the opening times from the source.")
+    # Schedules that say when become sessions (directory/whatson/oruk.py); the rest are words.
+    schedules = [prose(s.get("description"), "schedules.description") for s in _records(service.get("schedules"))
+                 if not is_structured(s)]
     funding = [_text(f.get("source")) for f in _records(service.get("funding"))]
     _note_unkept(service, notes)
     fields = {
@@ -796,7 +795,8 @@ def map_service(service, vocabulary, districts, source_address):
                      "lists and links kept as text). Check the wording.")
     return Mapped(id=parse_uuid(service["id"]), name=name, fields=fields, terms=terms, districts=chosen_districts,
                   routes=routes, locations=locations, organisation=service["organization"], notes=notes,
-                  warnings=warnings, source_address=source_address)
+                  warnings=warnings, source_address=source_address,
+                  schedules=[s for s in _records(service.get("schedules")) if is_structured(s)])
 
 
 # --- Writing ----------------------------------------------------------------------
@@ -924,6 +924,7 @@ class Writer:
             changed |= routes_changed
         venues, venues_changed = self.merge_venues(service, mapped, base.get("venues") or {}, conflicts)
         changed |= venues_changed
+        changed |= import_schedules(service, mapped.schedules, source=self.source, reason=self.reason, warn=warn)
         if existing is not None:
             # The import's own notes describe this run, replacing the last run's; a curator's
             # notes and earlier conflicts stay.

@@ -44,6 +44,11 @@ def _topic_q(topic):
     return Q(pk__in=needs) | Q(pk__in=modes)
 
 
+def topic_q(topic):
+    """The rule of a parents' topic, for other lists of the same services (what's on, issue 23)."""
+    return _topic_q(topic)
+
+
 def _language_q(language):
     return Q(pk__in=Service.languages.through.objects.filter(language=language).values("service_id"))
 

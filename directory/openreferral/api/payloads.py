@@ -28,6 +28,7 @@ from directory.openreferral.api.taxonomies import FOCUS, TAXONOMIES_BY_KEY, term
 from directory.models import AgeRange, Cost, CoverageType, Focus, ReferralMethod, Referrer
 from directory.models import SourceKind
 from directory.core.safe_urls import safe_href
+from directory.whatson.oruk import schedules_payload  # issue 23: sessions as ORUK schedules
 
 VERSION = "HSDS-UK-3.0"
 PROFILE_URL = "https://openreferraluk.org/specifications/3.0"
@@ -305,8 +306,10 @@ def service_payload(service, facts, *, page_url=""):
     placements = list(service.service_at_locations.all())
     payload = service_list_item(service)
     payload.update(_omit_empty({
-        "schedules": [{"id": derived_id("schedule", uuid), "service_id": uuid,
-                       "description": service.schedule_description}] if service.schedule_description else [],
+        # Regular sessions (issue 23, directory/whatson/oruk.py), then the opening times in words.
+        "schedules": schedules_payload(service.sessions.all(), uuid) + (
+            [{"id": derived_id("schedule", uuid), "service_id": uuid,
+              "description": service.schedule_description}] if service.schedule_description else []),
         "service_areas": _service_areas(service),
         "service_at_locations": [
             {"id": str(sal.uuid), "service_id": uuid, "location_id": str(sal.venue.uuid),

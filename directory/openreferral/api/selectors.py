@@ -13,6 +13,7 @@ from directory.search import selectors
 from directory.models import AgeRange, Organisation, Service, ServiceAtLocation
 from directory.models import Fact
 from mapping.models import District
+from directory.models import Session, Status  # issue 23: sessions as schedules
 
 
 class ApiFacts:
@@ -96,7 +97,7 @@ def api_service_page(queryset, *, offset, limit):
 
 
 def _full(queryset):
-    """`queryset` with everything a full service payload shows: 8 prefetch queries."""
+    """`queryset` with everything a full service payload shows: 9 prefetch queries."""
     districts = District.objects.defer("boundary")
     return (
         queryset
@@ -106,6 +107,8 @@ def _full(queryset):
             Prefetch("coverage_districts", queryset=districts),
             Prefetch("locality_district", queryset=districts),
             "referral_routes",
+            # Regular sessions (issue 23): the published ones with their places; the payload keeps only those.
+            Prefetch("sessions", queryset=Session.objects.filter(status=Status.PUBLISHED).select_related("place")),
             Prefetch("service_at_locations",
                      queryset=ServiceAtLocation.objects.select_related("venue").order_by("venue__name", "pk")
                      .prefetch_related(Prefetch("venue__district", queryset=districts))),
@@ -114,12 +117,12 @@ def _full(queryset):
 
 
 def api_service_get(*, uuid):
-    """A published service with everything its payload shows, or None. 9 queries."""
+    """A published service with everything its payload shows, or None. 10 queries."""
     return _full(Service.objects.published()).filter(uuid=uuid).first()
 
 
 def api_full_service_page(queryset, *, offset, limit):
-    """One page of services with everything their full payloads show. 9 queries (none when
+    """One page of services with everything their full payloads show. 10 queries (none when
     the page is empty)."""
     return list(_full(queryset).order_by("name", "pk")[offset:offset + limit])
 

@@ -45,10 +45,10 @@ def test_the_imhsg_editors_group_has_the_directory_permissions_but_no_deletion()
     group = Group.objects.get(name=IMHSG_EDITORS)
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"add_service", "change_service", "publish_service", "moderate_service", "change_district"} <= codenames
-    # Routes, venues and the private check-in contact leave a service as part of editing it; records
-    # themselves are deleted by superusers only.
+    # Routes, venues and the private check-in contact leave a service as part of editing it, and a
+    # session's changed date leaves the session (issue 23); records themselves are deleted by superusers only.
     assert {c for c in codenames if c.startswith("delete_")} == {"delete_referralroute", "delete_serviceatlocation",
-                                                                 "delete_checkincontact"}
+                                                                 "delete_checkincontact", "delete_sessionexception"}
 
 
 def add_services(count):

@@ -75,6 +75,9 @@ ROLES = ("anonymous", "viewer", "own_editor", "other_editor", "imhsg_editor", "s
 # them, IMHSG editors write contacts and revoke invitations (which nobody edits or adds by hand).
 # A service's capacity per district (issue 22) is written by IMHSG editors only: proposals carry
 # routes and venues, not capacity, so organisation editors read it and nothing they post changes it.
+# What's on (issue 23): organisation editors add sessions to their own services as drafts and
+# read published ones (an IMHSG editor publishes); they read school terms; they never open
+# knowledge-sharing events, which only IMHSG editors write.
 TABLE_TEXT = """
 # case                                      anonymous    viewer       own_editor   other_editor imhsg_editor superuser
 app_list[auth]                              login/login  no/no        no/no        no/no        no/no        ok/read
@@ -152,6 +155,14 @@ directory_intervention_changelist           login/login  ok/no        ok/no     
 directory_intervention_delete               login/login  no/no        no/no        no/no        no/no        ok/saved
 directory_intervention_history              login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 directory_intervention_object               login/login  go/read      go/read      go/read      go/read      go/read
+directory_knowledgeevent_add                login/login  no/no        no/no        no/no        ok/saved     ok/saved
+directory_knowledgeevent_change             login/login  ok/no        no/no        no/no        ok/saved     ok/saved
+directory_knowledgeevent_changelist         login/login  ok/no        no/no        no/no        ok/no        ok/saved
+directory_knowledgeevent_compare            login/login  ok/read      no/no        no/no        ok/read      ok/read
+directory_knowledgeevent_delete             login/login  no/no        no/no        no/no        no/no        ok/saved
+directory_knowledgeevent_history            login/login  ok/read      no/no        no/no        ok/read      ok/read
+directory_knowledgeevent_object             login/login  go/read      go/read      go/read      go/read      go/read
+directory_knowledgeevent_simple_history     login/login  ok/no        no/no        no/no        ok/saved     ok/saved
 directory_language_add                      login/login  no/no        no/no        no/no        ok/saved     ok/saved
 directory_language_change                   login/login  ok/no        ok/no        ok/no        ok/saved     ok/saved
 directory_language_changelist               login/login  ok/no        ok/no        ok/no        ok/no        ok/saved
@@ -210,6 +221,14 @@ directory_searchsynonym_changelist          login/login  ok/no        no/no     
 directory_searchsynonym_delete              login/login  no/no        no/no        no/no        no/no        ok/saved
 directory_searchsynonym_history             login/login  ok/read      no/no        no/no        ok/read      ok/read
 directory_searchsynonym_object              login/login  go/read      go/read      go/read      go/read      go/read
+directory_session_add                       login/login  no/no        ok/saved     ok/no        ok/saved     ok/saved
+directory_session_change                    login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
+directory_session_changelist                login/login  ok/no        ok/no        ok/no        ok/no        ok/saved
+directory_session_compare                   login/login  ok/read      ok/read      no/no        ok/read      ok/read
+directory_session_delete                    login/login  no/no        no/no        no/no        no/no        ok/saved
+directory_session_history                   login/login  ok/read      ok/read      no/no        ok/read      ok/read
+directory_session_object                    login/login  go/read      go/read      go/read      go/read      go/read
+directory_session_simple_history            login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_selfaudit_add                     login/login  no/no        no/no        no/no        no/no        no/no
 directory_selfaudit_change                  login/login  ok/no        no/no        no/no        ok/no        ok/no
 directory_selfaudit_changelist              login/login  ok/no        no/no        no/no        ok/no        ok/saved
@@ -251,6 +270,14 @@ directory_suggestion_changelist             login/login  ok/no        no/no     
 directory_suggestion_delete                 login/login  no/no        no/no        no/no        no/no        ok/saved
 directory_suggestion_history                login/login  ok/read      no/no        no/no        ok/read      ok/read
 directory_suggestion_object                 login/login  go/read      go/read      go/read      go/read      go/read
+directory_termdate_add                      login/login  no/no        no/no        no/no        ok/saved     ok/saved
+directory_termdate_change                   login/login  ok/no        ok/no        ok/no        ok/saved     ok/saved
+directory_termdate_changelist               login/login  ok/no        ok/no        ok/no        ok/no        ok/saved
+directory_termdate_compare                  login/login  ok/read      ok/read      ok/read      ok/read      ok/read
+directory_termdate_delete                   login/login  no/no        no/no        no/no        no/no        ok/saved
+directory_termdate_history                  login/login  ok/read      ok/read      ok/read      ok/read      ok/read
+directory_termdate_object                   login/login  go/read      go/read      go/read      go/read      go/read
+directory_termdate_simple_history           login/login  ok/no        ok/no        ok/no        ok/saved     ok/saved
 directory_urgenthelp_add                    login/login  no/no        no/no        no/no        ok/saved     ok/saved
 directory_urgenthelp_change                 login/login  ok/no        no/no        no/no        ok/saved     ok/saved
 directory_urgenthelp_changelist             login/login  ok/no        no/no        no/no        ok/saved     ok/saved
@@ -511,6 +538,36 @@ class World:
     @cached_property
     def fact(self):
         return Fact.objects.filter(service=self.published).order_by("pk").first()
+
+    # What's on (issue 23)
+    @cached_property
+    def session(self):
+        """A published session of Acacia (read-only to its organisation editor, as published)."""
+        from datetime import time as clock
+
+        from directory.models import Session
+
+        return Session.objects.create(service=self.published, status=Status.PUBLISHED, title="Matrix stay and play",
+                                      byday="TU", opens_at=clock(10), closes_at=clock(11))
+
+    @cached_property
+    def termdate(self):
+        from directory.models import TermDate
+
+        return TermDate.objects.create(name="Matrix term", first_day=date(2026, 9, 1), last_day=date(2026, 10, 23),
+                                       source="Test (example.org)")
+
+    @cached_property
+    def knowledgeevent(self):
+        from datetime import datetime, timedelta
+        from datetime import timezone as dt_timezone
+
+        from directory.models import KnowledgeEvent
+
+        start = datetime(2026, 12, 10, 12, 30, tzinfo=dt_timezone.utc)
+        return KnowledgeEvent.objects.create(title="Matrix lunch bite", slug="matrix-lunch-bite",
+                                             status=Status.PUBLISHED, starts_at=start,
+                                             ends_at=start + timedelta(minutes=45))
 
     # Words, places, settings
     def first(self, model):
@@ -799,6 +856,10 @@ MODELS = [
     ModelSpec("directory.checkininvitation", lambda w: w.checkininvitation, text_change("name"), "name",
               action="revoke"),
     ModelSpec("directory.selfaudit", lambda w: w.selfaudit, text_change("answered_by"), "answered_by"),
+    ModelSpec("directory.session", lambda w: w.session, text_change("title"), "title"),
+    ModelSpec("directory.termdate", lambda w: w.termdate, text_change("name"), "name"),
+    ModelSpec("directory.knowledgeevent", lambda w: w.knowledgeevent, text_change("title"), "title",
+              unique=("slug",)),
     ModelSpec("mapping.district", lambda w: w.first(District), text_change("name"), "name",
               unique=("name", "slug", "code")),
     ModelSpec("mapping.ward", lambda w: w.first(Ward), text_change("name"), "name", unique=("code",)),
@@ -814,7 +875,8 @@ MODELS = [
     ModelSpec("otp_totp.totpdevice", lambda w: w.device, text_change("name"), "name"),
 ]
 
-HISTORY_MODELS = {"directory.service", "directory.organisation", "directory.venue", "directory.referralroute"}
+HISTORY_MODELS = {"directory.service", "directory.organisation", "directory.venue", "directory.referralroute",
+                  "directory.session", "directory.termdate", "directory.knowledgeevent"}
 
 
 def model_of(label):
@@ -978,7 +1040,8 @@ def added(spec):
 
 
 # The field each history-tracked model drifts on before a revert, and what it drifts to.
-DRIFT_FIELD = {"service": "name", "organisation": "name", "referralroute": "how_to_refer", "venue": "name"}
+DRIFT_FIELD = {"service": "name", "organisation": "name", "referralroute": "how_to_refer", "venue": "name",
+               "session": "title", "termdate": "name", "knowledgeevent": "title"}
 DRIFTED = "Drifted since the version (matrix)"
 
 

@@ -349,9 +349,9 @@ def test_the_three_roles_hold_exactly_their_permissions(django_assert_num_querie
     everything = {f"{p.content_type.app_label}.{p.codename}"
                   for p in Permission.objects.filter(content_type__app_label__in=["directory", "mapping"])}
     # IMHSG editors: everything in the directory and the map but deleting, bar the three inline rows
-    # (routes, venues and the private check-in contact of a service).
+    # (routes, venues and the private check-in contact of a service, and a session's changed date: issue 23).
     inline_deletes = {"directory.delete_referralroute", "directory.delete_serviceatlocation",
-                      "directory.delete_checkincontact"}
+                      "directory.delete_checkincontact", "directory.delete_sessionexception"}
     assert {"directory.change_service", "directory.moderate_service", "mapping.change_postcode"} <= editors
     assert {p for p in editors if ".delete_" in p} == inline_deletes
     assert editors == {p for p in everything if ".delete_" not in p} | inline_deletes
@@ -363,6 +363,9 @@ def test_the_three_roles_hold_exactly_their_permissions(django_assert_num_querie
     organisation = role_permissions(curation.ORGANISATION_EDITORS)
     assert organisation == set(curation.ORGANISATION_EDITOR_PERMISSIONS)
     assert "directory.moderate_service" not in organisation and "directory.delete_service" not in organisation
+    # Nor may they publish a session or touch a knowledge-sharing event (issue 23).
+    assert "directory.publish_session" not in organisation
+    assert not {p for p in organisation if "knowledgeevent" in p}
 
 
 def test_the_old_curators_group_becomes_the_imhsg_editors_with_its_members(django_user_model):

@@ -42,6 +42,7 @@ def parent_pages():
         reverse("parents:service", args=["forward-thinking-birmingham-under-2s-infant-mental-health"]),
         reverse("parents:service", args=["acacia"]),
         reverse("parents:saved") + f"?services={service(CPMHT).pk}.{service(SOLIHULL).pk}",
+        reverse("whatson:whats-on") + "?age=4&postcode=B8+1AA",  # issue 23
     ]
 
 
@@ -298,7 +299,8 @@ def test_topic_service_and_saved_pages_run_a_fixed_number_of_queries(client, dja
     # and in tests a savepoint around them.
     with django_assert_num_queries(12 + 4 + 2):
         client.get(reverse("parents:topic", args=["feeling-low"]), {"postcode": "B8 1AA"})
-    with django_assert_num_queries(9):  # the service and 5 prefetches, urgent help, sources of the contacts
+    # The service and 5 prefetches, urgent help, sources of the contacts, its sessions (issue 23).
+    with django_assert_num_queries(10):
         client.get(reverse("parents:service", args=["acacia"]))
     with django_assert_num_queries(9):
         client.get(reverse("parents:saved"), {"services": ids})

@@ -316,15 +316,16 @@ def test_it_never_shows_private_fields(client):
 # (nothing cached). Every search: the content version, the controlled lists (one query for
 # all six, directory/search/terms.py), the option counts with the total in one query (which is also
 # the paginator's count), the page's ids in best-match order and then its cards (ADR 25), its
-# referral routes, and its levels, needs and districts in one query.
-PLAIN_QUERIES = 7
+# referral routes, and its levels, needs and districts in one query; and the page's sessions this
+# week (issue 23: 2 more only when one has sessions).
+PLAIN_QUERIES = 8
 # With keywords, a postcode, a level and a need, best match first (distances are in the
 # page's query): + 1 synonyms + 1 postcode lookup + 1 the vocabulary that typos are corrected
 # against (once per content version; issue 22). Validation reads the lists in memory.
-FILTERED_QUERIES = 10
+FILTERED_QUERIES = 11
 # Sorted by distance: the postcode lookup, the venue distances and the ids past the located
 # services in place of the best-match page's two queries.
-DISTANCE_QUERIES = 9
+DISTANCE_QUERIES = 10
 # Issue 22: a search with keywords or filters is counted (directory/search/record.py), after the
 # page: its count is the page's (ADR 25), so + 1 the write (every time), + 1 the day's pruning of
 # old counts (the first search of the day; each test starts with an empty cache); and, in tests

@@ -51,7 +51,7 @@ def endpoints():
         (f"/api/services?per_page=200&taxonomy_term_id={need.uuid}&search=support&maximum_age=2", 7),  # with the synonyms for the search words
         # ^ the term's lookup (2 tables), the FilterSet's need validation, count, page
         (f"/api/services?taxonomy_id={TAXONOMIES_BY_KEY['level'].id}", 5),  # codes, validation, count, page
-        (f"/api/services/{service.uuid}", 11),  # the service, 8 prefetches, its facts
+        (f"/api/services/{service.uuid}", 12),  # the service, 9 prefetches (sessions: issue 23), its facts
         ("/api/service_at_locations?per_page=200", 3),
         ("/api/service_at_locations?postcode=B4+6NH&proximity=50000", 4),
         (f"/api/service_at_locations?taxonomy_term_id={level.uuid}&postcode=B4+6NH", 6),
