@@ -924,7 +924,12 @@ class Writer:
             changed |= routes_changed
         venues, venues_changed = self.merge_venues(service, mapped, base.get("venues") or {}, conflicts)
         changed |= venues_changed
+        noted = len(mapped.notes)
         changed |= import_schedules(service, mapped.schedules, source=self.source, reason=self.reason, warn=warn)
+        if existing is None and len(mapped.notes) > noted:
+            # A new draft's notes were written before its schedules were read: add what they left out.
+            service.curator_notes = with_import_notes("", self.import_notes(mapped))
+            service.save(update_fields=["curator_notes"])
         if existing is not None:
             # The import's own notes describe this run, replacing the last run's; a curator's
             # notes and earlier conflicts stay.

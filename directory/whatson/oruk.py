@@ -122,12 +122,18 @@ def _parse_uuid(value):
         return None
 
 
+def _left_out(number, why, schedule):
+    """A warning for a schedule not kept, with its words, so nothing the feed said is lost."""
+    words = str(schedule.get("description") or "").strip()
+    return f"Schedule {number} left out: {why}" + (f" Its words in the source: {words[:500]}" if words else "")
+
+
 def import_schedules(service, schedules, *, source, reason, warn):
     """Keep a feed's structured schedules as the service's sessions (published within the
     draft service: curators check the whole entry before publishing it). Sessions this import
     made before and the feed no longer lists are removed; sessions curators added are never
-    touched. A schedule that cannot be read is left out with a warning (its words are kept in
-    the service's opening times). Returns whether anything was written."""
+    touched. A schedule that cannot be read is left out with a warning that carries its words
+    (the importer puts warnings in the draft's notes). Returns whether anything was written."""
     if not isinstance(schedules, list):
         return False
     placements = {str(p.uuid): p for p in service.service_at_locations.all()}
@@ -139,7 +145,7 @@ def import_schedules(service, schedules, *, source, reason, warn):
         try:
             values, warnings = session_values(schedule)
         except ValueError as error:
-            warn(f"Schedule {number} left out: {error}.")
+            warn(_left_out(number, f"{error}.", schedule))
             continue
         for text in warnings:
             warn(f"Schedule {number}: {text}")
@@ -164,12 +170,12 @@ def import_schedules(service, schedules, *, source, reason, warn):
         session.imported_from = source[:500]
         problems = rule_problems(session)
         if problems:
-            warn(f"Schedule {number} left out: {' '.join(problems)}")
+            warn(_left_out(number, " ".join(problems), schedule))
             continue
         try:
             session.full_clean(exclude=["service", "place", "uuid"])
         except ValidationError as error:
-            warn(f"Schedule {number} left out: {' '.join(error.messages)}")
+            warn(_left_out(number, " ".join(error.messages), schedule))
             continue
         seen.add(session.uuid)
         if before is not None and before == {name: getattr(session, name) for name in before}:

@@ -50,11 +50,15 @@ def test_the_validator_s_pass_and_warn_mocks_import_as_a_draft_with_every_loss_n
     assert service.status == "draft" and service.name == "Community Counselling"
     notes = service.curator_notes
     assert notes.startswith(IMPORT_NOTES_START) and IMPORT_NOTES_END in notes
-    for expected in ("Contacts in the source, not kept", "Ann Persona", "structured schedule(s)",
+    for expected in ("Contacts in the source, not kept", "Ann Persona",
                      "Accreditations in the source", "assured on 2005-01-01", "identifiers in the source",
                      "GB-COH", "Funding, in full", "Areas served, in full", "Cost options' dates",
                      "MyCity Civic Center (ABC 1234) left out"):
         assert expected in notes, expected
+    # Structured schedules are kept as sessions (issue 23); this one says every week and days of the
+    # month at once, for one day in 2005, so it is left out, and noted with its words.
+    assert not service.sessions.exists()
+    assert "Schedule 1 left out:" in notes and "available from 10 am to 6pm weekdays" in notes
     # What the directory can hold is kept: the cost options become the cost details.
     assert service.cost == "paid" and service.fees_description
     assert len(service.commissioned_by) == 200 and len(service.locality) <= 120

@@ -56,7 +56,7 @@ def test_a_draft_services_sessions_are_not_in_the_api(api, eyfs, with_sessions):
 
 def test_a_feed_with_schedules_imports_and_exports_them_unchanged(api, tmp_path, with_sessions):
     exported = {s["id"]: s for s in export_feed(api, tmp_path / "feed.json")}
-    assert sum(len(s["schedules"]) for s in exported.values()) >= 2
+    assert sum(len(s.get("schedules", [])) for s in exported.values()) >= 2  # empty lists are left out
     empty_the_directory()
     report = import_services(json.loads((tmp_path / "feed.json").read_text())["services"], source="feed.json")
     assert not [w for _name, w in report.warnings if "Schedule" in w]
@@ -64,7 +64,7 @@ def test_a_feed_with_schedules_imports_and_exports_them_unchanged(api, tmp_path,
     Service.objects.update(status="published", last_reviewed=None)
     for service_id, service in exported.items():
         again = api(f"/api/services/{service_id}")
-        assert again["schedules"] == service["schedules"], service["name"]
+        assert again.get("schedules") == service.get("schedules"), service["name"]
         assert comparable(again) == comparable(service), service["name"]
 
 

@@ -57,14 +57,14 @@ def endpoints():
         (f"/api/service_at_locations?taxonomy_term_id={level.uuid}&postcode=B4+6NH", 6),
         (f"/api/service_at_locations/{placement.uuid}", 3),
         ("/api/services?per_page=200&minimal=true&modified_after=2000-01-01", 3),
-        ("/api/services?per_page=500&full=true", 13),  # count, the page, 9 prefetches, the facts
+        ("/api/services?per_page=500&full=true", 14),  # count, the page, 10 prefetches (sessions: issue 23), the facts
         ("/api/services?format=ndjson", 3),
         ("/api/services?postcode=CV1+1AA", 3),  # the FilterSet's lookup, then ours (on the refusal only)
         ("/api/service_at_locations?full=true&per_page=200", 3),
         ("/api/service_at_locations?postcode=CV1+1AA&proximity=100", 2),
         ("/api/organizations?per_page=200", 3),
         ("/api/organizations?full=true&search=birmingham", 4),
-        ("/api/organizations?full_service=true", 14),  # count, page, services, 9 prefetches, facts
+        ("/api/organizations?full_service=true", 15),  # count, page, services, 10 prefetches, facts
         (f"/api/organizations/{service.organisation.uuid}", 3),
         ("/api/taxonomies", 1),
         ("/api/taxonomies?search=need", 1),
