@@ -63,6 +63,8 @@ urlpatterns = [
     path("api/", include("directory.openreferral.api.urls")),
     # A service's personal link to check its own entry (issue 20): no account, never cached.
     path("", include("directory.checkins.urls")),
+    # Preparing a referral on the practitioner's device (issue 24): never stored, never cached.
+    path("", include("directory.referrals.urls")),
     path("", include("directory.practitioners.urls")),
     path("", include("mapping.urls")),
 ]

@@ -96,6 +96,7 @@ PACKAGES_BY_PREFIX = [
     ("directory.practitioners", "practitioners"), ("directory.parents", "parents"),
     ("directory.suggestions", "suggestions"), ("directory.curation", "curation"),
     ("directory.openreferral", "openreferral"), ("directory.seed", "seed"), ("directory.checkins", "checkins"),
+    ("directory.referrals", "referrals"),
     ("mapping.models", "places"), ("mapping.postcodes", "places"), ("mapping.needs", "places"),
     ("mapping", "map"), ("accounts", "accounts"),
     # Wiring: the app's start-up, its commands and template tags, the project's settings and URLs.
@@ -118,6 +119,8 @@ MAY_IMPORT = {
     # Services checking their own entries: their proposals go through curation's writes.
     "checkins": {"core", "data", "places", "search", "curation"},
     "accounts": {"curation"},
+    # Preparing a referral (issue 24): the service page's presenters and the suggestions' hashed client key.
+    "referrals": {"core", "data", "places", "search", "practitioners", "suggestions"},
     "wiring": None,  # anything
 }
 

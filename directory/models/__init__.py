@@ -25,3 +25,6 @@ from directory.models.search import (  # noqa: F401
 from directory.models.checkins import (  # noqa: F401
     CheckInContact, InvitationQuerySet, CheckInInvitation, SelfAudit,
 )
+from directory.models.referrals import (  # noqa: F401
+    ReferralPrepared, ReferralPreparedQuerySet, month_start, months_before,
+)
