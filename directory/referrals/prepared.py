@@ -53,7 +53,8 @@ def _over_limit(request):
 
 def prepared_count(*, request, service_id, route_id, token, today=None):
     """Count one summary prepared for the service `service_id` this month, once per page view. Returns one of
-    COUNTED, ALREADY_COUNTED, RATE_LIMITED, BAD_TOKEN. 2 queries when it counts, none otherwise."""
+    COUNTED, ALREADY_COUNTED, RATE_LIMITED, BAD_TOKEN. 1 query when it counts (the month's first: 4,
+    its insert in a savepoint), none otherwise."""
     nonce = _nonce(token or "", route_id)
     if nonce is None:
         return BAD_TOKEN
@@ -62,12 +63,12 @@ def prepared_count(*, request, service_id, route_id, token, today=None):
     if not cache.add(f"referrals:view:{nonce}", 1, VIEW_MAX_AGE):
         return ALREADY_COUNTED
     month = month_start(today or timezone.localdate())
-    with transaction.atomic():
-        updated = ReferralPrepared.objects.filter(service_id=service_id, month=month).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    ReferralPrepared.objects.create(service_id=service_id, month=month, count=1)
-            except IntegrityError:  # another ping made the row first
-                ReferralPrepared.objects.filter(service_id=service_id, month=month).update(count=F("count") + 1)
+    # One UPDATE in the database (no read-modify-write race); the month's first ping inserts the row.
+    rows = ReferralPrepared.objects.filter(service_id=service_id, month=month)
+    if not rows.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                ReferralPrepared.objects.create(service_id=service_id, month=month, count=1)
+        except IntegrityError:  # another ping made the row first
+            rows.update(count=F("count") + 1)
     return COUNTED

@@ -32,7 +32,8 @@ def _no_store(response):
 
 @require_safe
 def refer(request, slug, route_id):
-    """Check the criteria and prepare a referral by one professional route. 16 queries."""
+    """Check the criteria and prepare a referral by one professional route. 17 queries whatever the
+    number of similar services (tests/directory/referrals pins them)."""
     service, route = route_get_for_referral(slug=slug, route_id=route_id)
     if service is None:  # drafts, archived or unknown services, and routes that are not theirs
         raise Http404("No professional referral route of a published service at this address.")
