@@ -219,3 +219,16 @@ def nearest_venues(*, venues, lat, lon, limit=5):
 
     ranked = sorted(((v, distance_km(lat, lon, *position(v))) for v in venues), key=lambda pair: pair[1])
     return ranked[:limit]
+
+
+def referrals_prepared(*, today):
+    """(rows, first month, last month): referral summaries prepared per published service over the
+    12 complete months before `today`'s month (issue 24), most first; a month still under way is
+    left out, so the page (cached per day) never shows a count that is still moving. 1 query."""
+    from directory.models import ReferralPrepared, month_start, months_before
+
+    this_month = month_start(today)
+    since = months_before(this_month, 12)
+    rows = (ReferralPrepared.objects.filter(service__status="published")
+            .totals_by_service(since=since, before=this_month))
+    return rows, since, months_before(this_month, 1)

@@ -104,6 +104,8 @@
     refresh();
     output.hidden = false;
     summary.focus();
+    summary.setSelectionRange(0, 0);  // read from the top
+    summary.scrollTop = 0;
     say("The summary is ready below. Check it, then copy, print or save it" + (email ? ", or open an e-mail draft." : "."));
     ping();
   });
