@@ -7,7 +7,7 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import ReferralPrepared, ReferralRoute, Referrer, Status, month_start, months_before
+from directory.models import ReferralMethod, ReferralPrepared, ReferralRoute, Referrer, Status, month_start, months_before
 
 ROUTES_LISTED = 50
 PREPARED_CAVEATS = (
@@ -40,6 +40,8 @@ def route_gaps(limit=ROUTES_LISTED):
         lacks = [words for words, missing in (("acceptance criteria", not route.acceptance_criteria),
                                                ("what to include", not route.information_needed)) if missing]
         who = f"Professional referral ({route.professions})" if route.professions else "Professional referral"
+        if route.method:  # two routes of one service differ by how, if not by who
+            who += f", {ReferralMethod(route.method).label.lower()}"
         gaps.append(RouteGap(route.service.name, reverse("admin:directory_service_change", args=[route.service_id]),
                              who, " and ".join(lacks)))
     return gaps, total
