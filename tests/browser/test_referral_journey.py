@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from directory.models import ReferralMethod, ReferralPrepared, ReferralRoute, Referrer
 from tests.browser.steps import check
+from tests.browser.test_csp_pages import COLLECT
 from tests.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,6 +54,7 @@ def test_a_practitioner_prepares_a_referral_and_nothing_typed_leaves_the_device(
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     requests = []
     page.on("request", lambda request: requests.append(request))
+    page.add_init_script(COLLECT)  # the content security policy's violations, if any
 
     # When a practitioner searches for a 4-month-old in B8
     page.goto(seeded_live_server.url + "/search/")
@@ -115,6 +117,7 @@ def test_a_practitioner_prepares_a_referral_and_nothing_typed_leaves_the_device(
     assert mailto.startswith("mailto:referrals@example.org?subject=Referral%20to%20Community%20Perinatal")
     assert unquote(mailto.split("&body=", 1)[1]) == text
     check(page, "referral-4-summary")
+    assert page.evaluate("window.cspViolations") == []  # the page's script runs under the policy
 
     # Then no request the browser made carries anything typed: not its address, headers or body
     typed = list(TYPED.values())
