@@ -70,6 +70,8 @@ urlpatterns = [
     path("", include("directory.checkins.urls")),
     # What's on (issue 23): the parents' sessions page, calendar feeds, knowledge-sharing events.
     path("", include("directory.whatson.urls")),
+    # Preparing a referral on the practitioner's device (issue 24): never stored, never cached.
+    path("", include("directory.referrals.urls")),
     path("", include("directory.practitioners.urls")),
     path("", include("mapping.urls")),
 ]

@@ -8,7 +8,8 @@ from django.urls import reverse
 from directory.core.distances import distance_km
 from directory.search import selectors as directory_selectors
 from directory.models import (
-    Focus, ReferralRoute, SeedRecord, Service, ServiceAtLocation, ServiceCapacity, SourceKind, Status, Venue,
+    Focus, ReferralPrepared, ReferralRoute, SeedRecord, Service, ServiceAtLocation, ServiceCapacity, SourceKind, Status,
+    Venue, month_start, months_before,
 )
 from mapping.capacity import ALREADY_IN_NEED_KEYS, CapacityRecord
 from mapping.models import District, NeedsModelSettings
@@ -231,3 +232,14 @@ def nearest_venues(*, venues, lat, lon, limit=5):
 
     ranked = sorted(((v, distance_km(lat, lon, *position(v))) for v in venues), key=lambda pair: pair[1])
     return ranked[:limit]
+
+
+def referrals_prepared(*, today):
+    """(rows, first month, last month): referral summaries prepared per published service over the
+    12 complete months before `today`'s month (issue 24), most first; a month still under way is
+    left out, so the page (cached per day) never shows a count that is still moving. 1 query."""
+    this_month = month_start(today)
+    since = months_before(this_month, 12)
+    rows = (ReferralPrepared.objects.filter(service__status=Status.PUBLISHED)
+            .totals_by_service(since=since, before=this_month))
+    return rows, since, months_before(this_month, 1)

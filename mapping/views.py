@@ -6,6 +6,7 @@ import json
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
@@ -277,6 +278,7 @@ def needs_page(request):
     provision = selectors.specialised_provision(districts=districts)
     gaps = capacity_gaps(estimate=estimate, comparable=provision.comparable,
                          records=selectors.capacity_records(districts=districts))
+    prepared, prepared_from, prepared_to = selectors.referrals_prepared(today=timezone.localdate())
     query = request.GET.copy()
     for name in errors:
         query.pop(name, None)
@@ -291,6 +293,8 @@ def needs_page(request):
         "rows": presenters.needs_rows(estimate, provision.counts),
         "specialised_total": provision.total,
         "gap": _gap_context(gaps),
+        "prepared": {"rows": prepared, "from": prepared_from, "to": prepared_to,
+                     "total": sum(row[3] for row in prepared)},
         "parameters": parameter_rows,
         "parameter": {p.name: p for p in parameter_rows},
         "overridden": overridden,

@@ -97,6 +97,7 @@ PACKAGES_BY_PREFIX = [
     ("directory.suggestions", "suggestions"), ("directory.curation", "curation"),
     ("directory.openreferral", "openreferral"), ("directory.seed", "seed"), ("directory.checkins", "checkins"),
     ("directory.whatson", "whatson"),
+    ("directory.referrals", "referrals"),
     ("mapping.models", "places"), ("mapping.postcodes", "places"), ("mapping.needs", "places"),
     ("mapping", "map"), ("accounts", "accounts"),
     # Wiring: the app's start-up, its commands and template tags, the project's settings and URLs.
@@ -122,6 +123,8 @@ MAY_IMPORT = {
     # What's on (issue 23): its admin builds on curation's; its parents' page asks the parents' questions.
     "whatson": {"core", "data", "places", "search", "curation", "parents"},
     "accounts": {"curation"},
+    # Preparing a referral (issue 24): the service page's presenters and the suggestions' hashed client key.
+    "referrals": {"core", "data", "places", "search", "practitioners", "suggestions"},
     "wiring": None,  # anything
 }
 

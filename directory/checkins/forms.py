@@ -169,6 +169,16 @@ def service_items(service, routes, placements):
                  Consent(route.consent_required).label if route.consent_required else "", group,
                  targets=[(*r, "consent_required", f"{prefix}-consent-new")]),
         ]
+        if route.referrer == Referrer.PROFESSIONAL:
+            # What the practitioners' referral page lists for this route (issue 24).
+            items += [
+                Item(f"{prefix}-include", f"route.{route.pk}.information_needed",
+                     "What a referral must include (one item a line)", route.information_needed, group,
+                     targets=[(*r, "information_needed", f"{prefix}-include-new")]),
+                Item(f"{prefix}-consentrules", f"route.{route.pk}.consent_rules",
+                     "Your rules about the family's consent to a referral", route.consent_rules, group,
+                     targets=[(*r, "consent_rules", f"{prefix}-consentrules-new")]),
+            ]
     for placement in placements:
         venue = placement.venue
         items.append(Item(f"venue{placement.pk}", f"venue.{venue.pk}.address", venue.name,
@@ -184,7 +194,7 @@ def _target_field(item, model_field_name):
     """The form field that says a fact's new value."""
     caps = {"summary": MEDIUM, "schedule_description": MEDIUM, "eligibility_description": LONG,
             "fees_description": MEDIUM, "how_to_refer": LONG, "acceptance_criteria": LONG, "exclusions": LONG,
-            "parent_description": 3000}
+            "parent_description": 3000, "information_needed": LONG, "consent_rules": LONG}
     # A box that alone says the fact: its label in a change, the fact's name where it is missing.
     alone = item.label if item.missing else "What it should say now"
     if model_field_name in caps:

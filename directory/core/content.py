@@ -43,7 +43,9 @@ NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "Oruk
               # empty every public cache. Facts they mark checked are Fact rows, which do bump it.
               "CheckInContact", "CheckInInvitation", "SelfAudit",
               # What people searched for (issue 22): written by searches, read by curators only.
-              "SearchRecord"}
+              "SearchRecord",
+              # Referral summaries prepared (issue 24): a count written by a ping, not content.
+              "ReferralPrepared"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The version read in this request (None: not read yet), kept only while a request is being

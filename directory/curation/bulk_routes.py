@@ -145,7 +145,9 @@ class StrictBooleanWidget(widgets.BooleanWidget):
 
 
 ROUTE_COLUMNS = ["id", "service", "referrer", "professions", "method", "how_to_refer", "acceptance_criteria",
-                 "exclusions", "waiting_time", "consent_required", "url", "contact", "is_preferred", "order"]
+                 "exclusions", "waiting_time", "consent_required", "url", "contact", "is_preferred", "order",
+                 # The referral page's lists (issue 24), last so older spreadsheets' columns keep their places.
+                 "information_needed", "consent_rules"]
 # What a route is, for spotting a repeated one: two routes alike in all of these are the same route.
 ROUTE_SAME = ["referrer", "professions", "method", "how_to_refer", "url", "contact"]
 
@@ -167,6 +169,9 @@ class RouteResource(KeyedRowsMixin, resources.ModelResource):
         "url": "A full web address starting https://, or empty.",
         "is_preferred": "1 for the preferred route, 0 for the others.",
         "order": "A whole number: routes are listed from the smallest.",
+        "information_needed": "What the service asks a referral to include, one item a line, in its words; "
+                              "empty if it has not said.",
+        "consent_rules": "The service's own rules about the family's consent, in its words, or empty.",
     }
 
     service = _service_field()

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from directory.curation.review import DUE_SOON_DAYS, due_soon_q, overdue_q
 from directory.curation.roles import can_open_dashboard, is_organisation_editor
-from directory.curation import searches
+from directory.curation import referrals, searches
 from directory.models import (
-    ChangeStatus, CheckInContact, CheckInInvitation, Fact, Focus, PendingChange, ReferralRoute, SelfAudit, Service,
-    Status,
+    ChangeStatus, CheckInContact, CheckInInvitation, Fact, Focus, PendingChange, ReferralRoute, Referrer, SelfAudit,
+    Service, Status,
 )
 
 
@@ -65,6 +65,9 @@ def missing_q(what):
     return {
         "route": ~Exists(routes),
         "criteria": ~Exists(routes.exclude(acceptance_criteria="")),
+        # The referral page (issue 24) needs both on every professional route.
+        "route_criteria": Exists(routes.filter(referrer=Referrer.PROFESSIONAL, acceptance_criteria="")),
+        "route_information": Exists(routes.filter(referrer=Referrer.PROFESSIONAL, information_needed="")),
         "contact": Q(phone="", email="", url=""),
         "parent_description": Q(status=Status.PUBLISHED, parent_description=""),
         # The private contact the IMHSG asks to check the entry (issue 20).
@@ -82,6 +85,8 @@ def dashboard_counts(today=None):
         no_route=Count("pk", filter=missing_q("route")),
         no_criteria=Count("pk", filter=missing_q("criteria")),
         no_contact=Count("pk", filter=missing_q("contact")),
+        no_route_criteria=Count("pk", filter=missing_q("route_criteria")),
+        no_route_information=Count("pk", filter=missing_q("route_information")),
         no_parent_text=Count("pk", filter=missing_q("parent_description")),
         focus_unconfirmed=Count("pk", filter=Q(focus_confirmed=False)),
         drafts=Count("pk", filter=Q(status=Status.DRAFT)),
@@ -104,6 +109,10 @@ def dashboard_counts(today=None):
                reverse("admin:directory_suggestion_changelist") + "?status__exact=new"),
         DashboardCount("Missing a referral route", services["no_route"], f"{services_url}?missing=route"),
         DashboardCount("Missing acceptance criteria", services["no_criteria"], f"{services_url}?missing=criteria"),
+        DashboardCount("Missing acceptance criteria on a professional referral route", services["no_route_criteria"],
+                       f"{services_url}?missing=route_criteria"),
+        DashboardCount("Missing what to include on a professional referral route",
+                       services["no_route_information"], f"{services_url}?missing=route_information"),
         DashboardCount("Missing contact details", services["no_contact"], f"{services_url}?missing=contact"),
         DashboardCount("Published without a description for parents", services["no_parent_text"],
                f"{services_url}?missing=parent_description"),
@@ -125,7 +134,9 @@ class MissingFilter(admin.SimpleListFilter):
     parameter_name = "missing"
 
     def lookups(self, request, model_admin):
-        choices = [("route", "Referral route"), ("criteria", "Acceptance criteria"), ("contact", "Contact details"),
+        choices = [("route", "Referral route"), ("criteria", "Acceptance criteria"),
+                   ("route_criteria", "A professional route's acceptance criteria"),
+                   ("route_information", "A professional route's list of what to include"), ("contact", "Contact details"),
                    ("parent_description", "Description for parents")]
         # Whether a service has a check-in contact is the IMHSG's business, not its organisation editors'.
         if not is_organisation_editor(request.user):
@@ -169,6 +180,9 @@ def dashboard_view(request):
         "title": "Curation dashboard",
         "counts": dashboard_counts(),
         "focus_labels": dict(Focus.choices),
+        "route_gaps": referrals.route_gaps(),
+        "prepared": referrals.prepared_rows(),
+        "prepared_caveats": referrals.PREPARED_CAVEATS,
         "searches": (searches.dashboard_panel(days=searches.dashboard_days(request.GET.get("days")))
                      if searches.can_see_searches(request.user) else None),
     }

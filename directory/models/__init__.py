@@ -30,3 +30,6 @@ from directory.models.whatson import (  # noqa: F401
     TermDate, Frequency, Booking, SessionCost, SessionQuerySet, Session, ExceptionKind, SessionException,
     EventQuerySet, KnowledgeEvent,
 )
+from directory.models.referrals import (  # noqa: F401
+    ReferralPrepared, ReferralPreparedQuerySet, month_start, months_before,
+)

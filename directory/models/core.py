@@ -504,6 +504,17 @@ class ReferralRoute(models.Model):
     contact = models.CharField("referral contact", max_length=200, blank=True, help_text="A phone number or email for referrals.")
     is_preferred = models.BooleanField("preferred route", default=False)
     order = models.PositiveSmallIntegerField(default=0)
+    # Issue 24: what a referral by this route must carry, and the service's own consent rules,
+    # in the service's words. Empty means the service has not told us: pages say so, never guess.
+    information_needed = models.TextField(
+        "what to include", blank=True,
+        help_text="What the service asks a referral to include, one item per line, as the service states it "
+                  "(e.g. 'GP name and practice'). Leave empty if the service has not said.",
+    )
+    consent_rules = models.TextField(
+        "the service's consent rules", blank=True,
+        help_text="The service's own rules about the family's consent to the referral, in its words.",
+    )
 
     history = HistoricalRecords()
 
@@ -512,6 +523,11 @@ class ReferralRoute(models.Model):
 
     def __str__(self):
         return f"{self.get_referrer_display()} to {self.service}"
+
+    @property
+    def information_items(self):
+        """`information_needed` as a list, one item per non-empty line."""
+        return [line.strip(" -\u2022\t") for line in self.information_needed.splitlines() if line.strip(" -\u2022\t")]
 
 
 class Venue(models.Model):

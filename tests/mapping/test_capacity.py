@@ -258,8 +258,8 @@ def test_it_pins_the_queries_of_the_needs_page_whatever_is_recorded(client, djan
     for slug in ("hodge-hill", "yardley", "ladywood"):
         record(FTB, slug, "1.0")
     record(PNMH, "ladywood", "2.0")
-    # the content version, parameters, districts, specialised provision, recorded capacity
-    with django_assert_num_queries(5):
+    # the content version, parameters, districts, specialised provision, recorded capacity, referrals prepared
+    with django_assert_num_queries(6):
         client.get(NEEDS)
 
 

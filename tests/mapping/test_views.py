@@ -333,10 +333,11 @@ def test_it_shows_a_curators_new_source_note_in_the_caveats(client):
 
 
 def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries):
-    # the content version, parameters, districts, specialised provision, recorded capacity (issue 22)
-    with django_assert_num_queries(5):
+    # the content version, parameters, districts, specialised provision, recorded capacity (issue 22),
+    # referrals prepared (issue 24)
+    with django_assert_num_queries(6):
         client.get(NEEDS)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(NEEDS, {"caseload": "40"})
 
 

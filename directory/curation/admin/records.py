@@ -269,6 +269,8 @@ class ReferralRouteInline(admin.StackedInline):
         (None, {"fields": [("referrer", "is_preferred"), "professions", ("method", "consent_required"), "how_to_refer"]}),
         ("Criteria", {"fields": ["acceptance_criteria", "exclusions", "waiting_time"]}),
         ("Where to send referrals", {"fields": [("url", "contact"), "order"]}),
+        # The practitioners' referral page (issue 24) lists these; empty means the service has not said.
+        ("What a referral must include", {"fields": ["information_needed", "consent_rules"]}),
     ]
 
 

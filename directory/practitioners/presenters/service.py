@@ -2,6 +2,8 @@
 venues and contacts, each fact with its source (directory/core/sources.py)."""
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+
 from directory.models import Consent, ReferralMethod, Referrer
 from directory.core.presenters import (
     FIRST_STEP_SOURCE, Row, ServiceCard, _rows, _sentences, _sourced, cost_text, last_checked_text, names_text,
@@ -54,6 +56,13 @@ class RouteView:
             ("Referral contact", route.contact),
             ("Referral link", route.url, route.url),
         ), route, self.facts, ROUTE_ROW_FACTS)
+
+    @property
+    def refer_url(self):
+        """The referral page (directory/referrals/, issue 24) of a professional route, else ''."""
+        if self.route.referrer != Referrer.PROFESSIONAL:
+            return ""
+        return reverse("referrals:refer", kwargs={"slug": self.route.service.slug, "route_id": self.route.pk})
 
     @property
     def recorded(self):

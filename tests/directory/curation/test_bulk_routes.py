@@ -391,3 +391,20 @@ def test_a_services_file_with_a_bad_row_says_so_beside_the_row_without_a_wide_ta
     assert "Column ‘email’:" in row and "How to fix: An e-mail address like name@example.org." in row
     assert "Row 2: Acacia — Will be changed" in said
     assert list(Service.objects.order_by("pk").values()) == before
+
+
+def test_what_to_include_goes_out_and_comes_back_and_an_older_sheet_without_it_keeps_it(client, imhsg_editor):
+    # Issue 24: the referral page's lists are in the routes' spreadsheet, after the older columns.
+    route = acacia().referral_routes.get(referrer="professional")
+    route.information_needed, route.consent_rules = "GP details\nParent's consent", "Verbal consent."
+    route.save()
+    client.force_login(imhsg_editor)
+    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).content.decode("utf-8-sig"))}
+    row = exported[str(route.pk)]
+    assert (row["information_needed"], row["consent_rules"]) == ("GP details\nParent's consent", "Verbal consent.")
+    older = {name: value for name, value in row.items() if name not in ("information_needed", "consent_rules")}
+    preview = upload(client, write([{**older, "waiting_time": "About two weeks"}]), ROUTES)
+    assert confirm(client, preview).status_code == 302
+    route.refresh_from_db()
+    assert route.waiting_time == "About two weeks"
+    assert (route.information_needed, route.consent_rules) == ("GP details\nParent's consent", "Verbal consent.")
