@@ -170,26 +170,72 @@ def venue_positions(*, services):
     )
 
 
+class _Rows(list):
+    """A list that answers .all(), as a prefetched relation does: the popup's presenters
+    (level_tags, how_to_refer_line) read `service.levels.all()` and `service.referral_routes.all()`."""
+
+    def all(self):
+        return self
+
+
+@dataclass
+class PopupService:
+    """What a map popup shows of a service: plain values, not model instances."""
+
+    pk: int
+    name: str
+    slug: str
+    focus: str
+    url_pattern: str
+    levels: _Rows
+    referral_routes: _Rows
+
+    def get_absolute_url(self):
+        return self.url_pattern.replace(_SLUG, self.slug)
+
+
+@dataclass
+class _PopupLevel:
+    code: str
+    name: str
+    rank: int
+    description: str
+
+
+@dataclass
+class _PopupRoute:
+    referrer: str
+    professions: str
+
+
+@dataclass
+class _Placement:
+    venue_id: int
+    service: PopupService
+
+
+_SLUG = "slug-of-the-service"
+_CHUNK = 900  # ids per IN list: below SQLite's smallest limit on bound parameters
+
+
 def venues_for_map(*, services, venue_ids=None):
     """Venues (with a position) of the matching services, each with `popup_services`: its
-    first SERVICES_PER_VENUE matching services by name (ServiceAtLocation rows with their
-    service), and `service_total`; only `venue_ids` when given. 4 queries.
+    first SERVICES_PER_VENUE matching services by name (each with `.service`, a PopupService:
+    name, address, focus, levels and routes), and `service_total`; only `venue_ids` when given.
+    4 queries (2 more per 900 services listed).
 
-    The first services are read in one query and grouped here, not through
-    Prefetch(queryset=...): Django clones a prefetch's queryset once per venue, and this one
-    (a window function) cost half a millisecond a clone, 1.1 s of 3.3 s for the markers of
-    10,000 services when nothing was cached (issue 26)."""
+    Read as plain values and grouped here (issue 26): at 100,000 services a popup's services
+    as model instances, through prefetches that clone a queryset and build a related manager
+    per service, and a URL reversed per service, cost seconds of Python for the markers when
+    nothing was cached (a Prefetch with this windowed queryset cost 1.1 s of 3.3 s at 10,000)."""
     matching = services.values("pk")
     first_services = (
         ServiceAtLocation.objects.filter(service__in=matching)
         .annotate(position=Window(RowNumber(), partition_by=F("venue_id"), order_by=[F("service__name").asc(),
                                                                                     F("service_id").asc()]))
         .filter(position__lte=SERVICES_PER_VENUE)
-        # Only what a popup shows: not descriptions or curation fields.
-        .select_related("service")
-        .only("venue_id", "service__name", "service__slug", "service__focus")
-        .prefetch_related("service__levels", "service__referral_routes")
         .order_by("service__name", "service_id")
+        .values_list("venue_id", "service_id", "service__name", "service__slug", "service__focus")
     )
     if venue_ids is not None:
         first_services = first_services.filter(venue_id__in=venue_ids)
@@ -205,9 +251,28 @@ def venues_for_map(*, services, venue_ids=None):
     )
     if not venues:
         return venues
+    rows = list(first_services)  # rows of venues without a position are simply not used
+    url_pattern = reverse("directory:service-detail", kwargs={"slug": _SLUG})
+    popups = {}
+    for _, service_id, name, slug, focus in rows:
+        if service_id not in popups:
+            popups[service_id] = PopupService(service_id, name, slug, focus, url_pattern, _Rows(), _Rows())
+    ids = sorted(popups)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for service_id, code, name, rank, description in (
+            Service.levels.through.objects.filter(service_id__in=chunk)
+            .values_list("service_id", "level__code", "level__name", "level__rank", "level__description")
+        ):
+            popups[service_id].levels.append(_PopupLevel(code, name, rank, description))
+        for service_id, referrer, professions in (
+            ReferralRoute.objects.filter(service_id__in=chunk).order_by("service_id", "order", "id")
+            .values_list("service_id", "referrer", "professions")
+        ):
+            popups[service_id].referral_routes.append(_PopupRoute(referrer, professions))
     by_venue = {}
-    for placement in first_services:  # rows of venues without a position are simply not used
-        by_venue.setdefault(placement.venue_id, []).append(placement)
+    for venue_id, service_id, *_ in rows:
+        by_venue.setdefault(venue_id, []).append(_Placement(venue_id, popups[service_id]))
     for venue in venues:
         venue.popup_services = by_venue.get(venue.pk, [])
     return venues
