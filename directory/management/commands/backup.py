@@ -15,6 +15,14 @@ from django.utils import timezone
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "directory.ServiceDistrict", "directory.ServiceSearchIndex"]
 
 
+def excluded():
+    """EXCLUDED, and every model without a table of its own (managed = False: SearchMatch, the
+    shape of the search counts' common table expressions, ADR 25), which dumpdata would query."""
+    from django.apps import apps
+
+    return EXCLUDED + [model._meta.label for model in apps.get_models() if not model._meta.managed]
+
+
 class Command(BaseCommand):
     help = (
         "Write everything curators and users have put in the database (services, history, sources of facts, "
@@ -46,7 +54,7 @@ class Command(BaseCommand):
             with os.fdopen(handle, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as out:
                 # Natural keys: groups, permissions and content types are matched by name, not by id,
                 # so the file loads into a database whose ids differ.
-                call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, natural_primary=True, stdout=out)
+                call_command("dumpdata", exclude=excluded(), natural_foreign=True, natural_primary=True, stdout=out)
             os.replace(partial, path)
         except BaseException:
             os.unlink(partial)
