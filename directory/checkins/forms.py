@@ -534,7 +534,7 @@ class CheckInForm(forms.Form):
 
     def session_titles(self):
         """{form field: what the error summary calls it}."""
-        titles = {name: f"Session: {row.label}" for row in self.sessions
+        titles = {name: f"Sessions, {row.label}" for row in self.sessions
                   for name in [f"{row.prefix}-check", *session_fields(row.prefix, [])]}
         titles.update({name: "New session" for name in ["newsession-title", *session_fields("newsession", [])]})
         return titles
