@@ -118,6 +118,8 @@ def shown(instance_or_model, name, value):
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(model_field, models.TimeField):
+        return str(value)[:5]  # "10:00", as the session's own pages say it
     return str(value)
 
 

@@ -59,7 +59,7 @@ def test_a_correction_is_proposed_and_applied_only_on_approval(client, check_url
         "byday": "WE,TH", "interval": 2, "closes_at": "12:00:00", "place": None, "online": True, "booking": "book"}
     tuesdays.refresh_from_db()
     assert tuesdays.byday == "TU" and tuesdays.closes_at == time(11, 30)  # nothing live yet
-    assert any(row[0].startswith("Session") and row[2] == "11:30:00" for row in moderation.review(change).rows)
+    assert any(row[0].startswith("Session") and row[2] == "11:30" and row[3] == "12:00" for row in moderation.review(change).rows)
     moderation.approve_change(change=change, decided_by=imhsg_editor)
     tuesdays.refresh_from_db()
     assert (tuesdays.byday, tuesdays.interval, tuesdays.closes_at) == ("WE,TH", 2, time(12))
