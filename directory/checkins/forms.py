@@ -313,8 +313,10 @@ def session_fields(prefix, placements):
 
 def _session_initial(prefix, session):
     days, weeks = weeks_of(session)
+    if weeks == "rule":  # a repeat the choices cannot say (e.g. from a feed): boxes empty, the rule kept
+        days, weeks = [], ""
     return {
-        f"{prefix}-days": days, f"{prefix}-weeks": "" if weeks == "rule" else weeks,
+        f"{prefix}-days": days, f"{prefix}-weeks": weeks,
         f"{prefix}-term": "yes" if session.term_time_only else "no",
         f"{prefix}-starts": session.opens_at.strftime("%H:%M"), f"{prefix}-ends": session.closes_at.strftime("%H:%M"),
         f"{prefix}-where": str(session.place_id) if session.place_id else (ONLINE if session.online else ""),

@@ -1,7 +1,8 @@
 """What a check-in page submission does (issue 20), in one transaction:
 
 - the facts the service changed (and the self-audit's answers that are directory facts: ages,
-  criteria, cost, languages, a new way in, new venues, corrected, ended and new sessions) become ONE proposal from the service
+  criteria, cost, languages, a new way in, new venues; its sessions corrected, ended or new)
+  become ONE proposal from the service
   (`moderation.propose_change(invitation=...)`), moderated like an organisation editor's; an
   earlier proposal from the same link that is still waiting is replaced;
 - the facts it marked "Still right" are "checked by the service" today, at once;

@@ -33,6 +33,18 @@ def test_the_page_shows_each_session_in_words_with_its_choices(client, check_url
     assert 'name="newsession-days"' in page
 
 
+def test_a_repeat_the_choices_cannot_say_is_kept_unless_the_service_gives_days(client, check_url, acacia,
+                                                                               invitation):
+    odd = session(acacia, freq="MONTHLY", byday="1MO,3MO", title="Odd group")  # first and third Mondays
+    response = client.post(check_url, page_data(acacia, **{f"session{odd.pk}-check": "right"}))
+    assert response.status_code == 302
+    response = client.post(check_url, page_data(acacia, **{
+        f"session{odd.pk}-check": "change", f"session{odd.pk}-ends": "12:00"}))
+    assert response.status_code == 302
+    [entry] = PendingChange.objects.get(invitation=invitation, status="pending").changes["sessions"]
+    assert list(entry["fields"]) == ["closes_at"]
+
+
 def test_a_draft_session_is_not_shown(client, check_url, acacia):
     session(acacia, title="Draft group", status=Status.DRAFT)
     assert "Draft group" not in client.get(check_url).content.decode()
@@ -59,7 +71,8 @@ def test_a_correction_is_proposed_and_applied_only_on_approval(client, check_url
         "byday": "WE,TH", "interval": 2, "closes_at": "12:00:00", "place": None, "online": True, "booking": "book"}
     tuesdays.refresh_from_db()
     assert tuesdays.byday == "TU" and tuesdays.closes_at == time(11, 30)  # nothing live yet
-    assert any(row[0].startswith("Session") and row[2] == "11:30" and row[3] == "12:00" for row in moderation.review(change).rows)
+    rows = moderation.review(change).rows
+    assert any(row[0].startswith("Session") and row[2:] == ("11:30", "12:00") for row in rows)
     moderation.approve_change(change=change, decided_by=imhsg_editor)
     tuesdays.refresh_from_db()
     assert (tuesdays.byday, tuesdays.interval, tuesdays.closes_at) == ("WE,TH", 2, time(12))
@@ -106,10 +119,13 @@ def test_which_weeks_of_the_month_become_the_rule(client, check_url, acacia, hal
     assert (fields["freq"], fields["interval"], fields["byday"], fields["place"]) == ("MONTHLY", 1, "-1FR", hall.pk)
 
 
+ONLINE_MONDAY = {"newsession-days": ["MO"], "newsession-where": "online"}
+
+
 @pytest.mark.parametrize("changes, message", [
-    ({"newsession-days": ["MO"], "newsession-starts": "11:00", "newsession-ends": "10:00", "newsession-where": "online"},
+    ({**ONLINE_MONDAY, "newsession-starts": "11:00", "newsession-ends": "10:00"},
      "It must end after it starts: the end time (10:00) is not after the start time (11:00)."),
-    ({"newsession-days": ["MO"], "newsession-starts": "25:00", "newsession-ends": "26:00", "newsession-where": "online"},
+    ({**ONLINE_MONDAY, "newsession-starts": "25:00", "newsession-ends": "26:00"},
      "Give the start time like 10:00 or 13:30."),
     ({"newsession-days": ["XX"], "newsession-starts": "10:00", "newsession-ends": "11:00"},
      "Choose days from the list: Monday to Sunday."),
