@@ -118,8 +118,9 @@ MAY_IMPORT = {
     # Sessions as ORUK schedules live in what's on; the API and importer call that one module.
     "openreferral": {"core", "data", "places", "search", "whatson.oruk"},
     "seed": {"core", "data", "places", "search"},
-    # Services checking their own entries: their proposals go through curation's writes.
-    "checkins": {"core", "data", "places", "search", "curation"},
+    # Services checking their own entries: their proposals go through curation's writes; their
+    # sessions are said in what's on's words (its rules only).
+    "checkins": {"core", "data", "places", "search", "curation", "whatson.rules"},
     # What's on (issue 23): its admin builds on curation's; its parents' page asks the parents' questions.
     "whatson": {"core", "data", "places", "search", "curation", "parents"},
     "accounts": {"curation"},

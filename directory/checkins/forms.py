@@ -18,11 +18,21 @@ from directory.checkins.barriers import EXCLUSION_CHECKS, QUESTIONS, YES_NO_NOT_
 from directory.core.presenters import _sentences, age_range_text, coverage_text, names_text
 from directory.core.safe_urls import validate_url_scheme
 from directory.curation.moderation import current_value
-from directory.models import AgeRange, Consent, Cost, DeliveryMode, Language, ReferralMethod, Referrer
+from directory.models import (
+    AgeRange, Booking, Consent, Cost, DeliveryMode, Language, ReferralMethod, Referrer, SessionCost,
+)
+from directory.whatson.rules import DAY_CHOICES, WEEKS, rule_parts, session_words, weeks_of
 from mapping.postcodes import postcode_lookup
 
-RIGHT, CHANGE = "right", "change"
+RIGHT, CHANGE, ENDED = "right", "change", "ended"
 CHECK_CHOICES = [(RIGHT, "Still right"), (CHANGE, "Change this")]
+SESSION_CHOICES = CHECK_CHOICES + [(ENDED, "It no longer runs")]
+# A session's repeat as the page offers it: the admin's "which weeks" without its advanced rule.
+SESSION_WEEKS = [choice for choice in WEEKS if choice[0] != "rule"]
+ONLINE = "online"
+# The session fields the page can change, as (model field, form field suffix).
+SESSION_FIELDS = ("freq", "interval", "byday", "bymonthday", "term_time_only", "opens_at", "closes_at", "place",
+                  "online", "booking", "cost", "cost_details", "notes")
 YES_NO = [("yes", "Yes"), ("no", "No")]
 LIMIT_APPLIES_TO = [("baby", "The baby's age"), ("parent", "The parent's age"), ("both", "Both"),
                     ("none", "We have no age limit")]
@@ -240,6 +250,81 @@ def _target_field(item, model_field_name):
     raise KeyError(model_field_name)
 
 
+@dataclass
+class SessionRow:
+    """One of the service's published sessions on the page: its words now and its boxes."""
+
+    session: object
+    prefix: str               # "session<pk>", or "newsession" for the one the service may add
+    shown: str                # e.g. "Tuesdays 10:00 to 11:30, term time only, next: 8 December"
+    where: str = ""
+    check: object = None
+    inputs: list = dataclass_field(default_factory=list)
+    error: str = ""
+
+    @property
+    def key(self):
+        return f"session.{self.session.pk}"
+
+    @property
+    def label(self):
+        return self.session.title or session_words(self.session, with_next=False)
+
+
+def _where_words(session):
+    if session.place_id:
+        return session.place.venue.name
+    return "Online" if session.online else ""
+
+
+def session_fields(prefix, placements):
+    """The boxes that say what a session is: days, which weeks, times, where, booking, cost, notes."""
+    where = [(str(p.pk), p.venue.name) for p in placements] + [(ONLINE, "Online")]
+    invalid_day = "Choose days from the list: Monday to Sunday."
+    return {
+        f"{prefix}-days": forms.MultipleChoiceField(
+            label="Which days", choices=DAY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+            error_messages={"invalid_choice": invalid_day}),
+        f"{prefix}-weeks": forms.ChoiceField(
+            label="Which weeks", choices=[("", "Choose")] + SESSION_WEEKS, required=False,
+            help_text="'Last week of the month' means the last of those days in each month.",
+            error_messages={"invalid_choice": "Choose which weeks from the list."}),
+        f"{prefix}-term": forms.ChoiceField(
+            label="Term time only?", choices=YES_NO, required=False, widget=forms.RadioSelect,
+            help_text="Yes if it stops in the school holidays."),
+        f"{prefix}-starts": forms.TimeField(
+            label="Starts at", required=False, help_text="For example 10:00 or 13:30.",
+            error_messages={"invalid": "Give the start time like 10:00 or 13:30."},
+            widget=forms.TimeInput(format="%H:%M")),
+        f"{prefix}-ends": forms.TimeField(
+            label="Ends at", required=False, help_text="For example 11:30.",
+            error_messages={"invalid": "Give the end time like 11:30 or 15:00."},
+            widget=forms.TimeInput(format="%H:%M")),
+        f"{prefix}-where": forms.ChoiceField(
+            label="Where", choices=[("", "Choose")] + where, required=False,
+            help_text="If it is somewhere else, add the venue under 'Community venues' below and tell us in the notes.",
+            error_messages={"invalid_choice": "Choose one of your venues, or online."}),
+        f"{prefix}-booking": radios("Do families need to book?", [c for c in Booking.choices if c[0]]),
+        f"{prefix}-cost": radios("Cost", [c for c in SessionCost.choices if c[0]]),
+        f"{prefix}-costdetails": text("Cost details, if any", 200),
+        f"{prefix}-notes": text("Anything else families should know", MEDIUM, long=True),
+    }
+
+
+def _session_initial(prefix, session):
+    days, weeks = weeks_of(session)
+    if weeks == "rule":  # a repeat the choices cannot say (e.g. from a feed): boxes empty, the rule kept
+        days, weeks = [], ""
+    return {
+        f"{prefix}-days": days, f"{prefix}-weeks": weeks,
+        f"{prefix}-term": "yes" if session.term_time_only else "no",
+        f"{prefix}-starts": session.opens_at.strftime("%H:%M"), f"{prefix}-ends": session.closes_at.strftime("%H:%M"),
+        f"{prefix}-where": str(session.place_id) if session.place_id else (ONLINE if session.online else ""),
+        f"{prefix}-booking": session.booking, f"{prefix}-cost": session.cost,
+        f"{prefix}-costdetails": session.cost_details, f"{prefix}-notes": session.notes,
+    }
+
+
 class CheckInForm(forms.Form):
     """The whole page. `items` are the facts, in order, with their bound fields."""
 
@@ -276,10 +361,23 @@ class CheckInForm(forms.Form):
     newroute_url = forms.URLField(label="Referral link (a web page or online form)", max_length=200, required=False,
                                   assume_scheme="https", validators=[validate_url_scheme])
 
-    def __init__(self, *args, service, routes, placements, **kwargs):
+    def __init__(self, *args, service, routes, placements, sessions=(), **kwargs):
+        """`sessions`: [(published session, its words)], its place's venue selected."""
         super().__init__(*args, label_suffix="", **kwargs)
         self.service = service
         self.items = service_items(service, routes, placements)
+        self.sessions = []
+        for session, words in sessions:
+            row = SessionRow(session, f"session{session.pk}", words, where=_where_words(session))
+            self.fields[f"{row.prefix}-check"] = radios(row.label, SESSION_CHOICES)
+            self.fields.update(session_fields(row.prefix, placements))
+            self.initial.update(_session_initial(row.prefix, session))
+            self.sessions.append(row)
+        self.fields["newsession-title"] = text("Name of the session, if it has one", 200,
+                                               help_text="For example 'Stay and play'.")
+        self.fields.update(session_fields("newsession", placements))
+        self.fields["newsession-weeks"].initial = "every"
+        self.changed_sessions, self.right_sessions, self.new_session = [], [], None
         for item in self.items:
             if not item.missing and item.name != "parent_description":
                 self.fields[f"{item.name}-check"] = radios(item.label, CHECK_CHOICES)
@@ -368,8 +466,10 @@ class CheckInForm(forms.Form):
                 self.right_items.append(item)
         self._clean_new_route(cleaned)
         self._clean_venues(cleaned)
+        self._clean_sessions(cleaned)
         if not self.errors and not (self.changed_items or self.right_items or self.new_venues
-                                    or cleaned.get("newroute_referrer") or self.audit_answers()):
+                                    or cleaned.get("newroute_referrer") or self.audit_answers()
+                                    or self.changed_sessions or self.right_sessions or self.new_session):
             raise forms.ValidationError(
                 "Nothing was sent: mark at least one fact 'Still right' or 'Change this', or answer a question.",
                 code="empty")
@@ -422,6 +522,96 @@ class CheckInForm(forms.Form):
             self.new_venues.append({"name": name, "address": address, "postcode": found.postcode,
                                     "free": cleaned.get(f"venue{slot}_free", ""),
                                     "step_free": cleaned.get(f"venue{slot}_step_free", "")})
+
+    # --- Sessions (issue 23) ------------------------------------------------------------------
+
+    def session_rows(self):
+        for row in self.sessions:
+            row.check = self[f"{row.prefix}-check"]
+            row.inputs = [self[name] for name in session_fields(row.prefix, []) if name in self.fields]
+        return self.sessions
+
+    def new_session_inputs(self):
+        return [self["newsession-title"]] + [self[name] for name in session_fields("newsession", [])]
+
+    def session_titles(self):
+        """{form field: what the error summary calls it}."""
+        titles = {name: f"Sessions, {row.label}" for row in self.sessions
+                  for name in [f"{row.prefix}-check", *session_fields(row.prefix, [])]}
+        titles.update({name: "New session" for name in ["newsession-title", *session_fields("newsession", [])]})
+        return titles
+
+    def _session_values(self, prefix, cleaned, session=None):
+        """(the session's fields as the boxes say them, as a proposal stores them; a problem or '')."""
+        days, weeks = cleaned.get(f"{prefix}-days") or [], cleaned.get(f"{prefix}-weeks") or ""
+        values = {}
+        if days and weeks:
+            values.update(rule_parts(days, weeks))
+        elif days:
+            return {}, "choose which weeks it runs."
+        elif weeks or session is None:
+            return {}, "choose the day or days it runs."
+        starts, ends = cleaned.get(f"{prefix}-starts"), cleaned.get(f"{prefix}-ends")
+        if starts is None or ends is None:
+            return {}, "give the time it starts and the time it ends."
+        if ends <= starts:
+            return {}, (f"it must end after it starts: the end time ({ends:%H:%M}) is not after the start time "
+                        f"({starts:%H:%M}).")
+        values.update(opens_at=starts.isoformat(), closes_at=ends.isoformat())
+        where = cleaned.get(f"{prefix}-where") or ""
+        if session is None and not where:
+            return {}, "choose where it happens: one of your venues, or online."
+        values.update(place=None if where in ("", ONLINE) else int(where), online=where == ONLINE)
+        term = cleaned.get(f"{prefix}-term") or ""
+        if term or session is None:
+            values["term_time_only"] = term == "yes"
+        for field, suffix in (("booking", "booking"), ("cost", "cost"), ("cost_details", "costdetails"),
+                              ("notes", "notes")):
+            values[field] = cleaned.get(f"{prefix}-{suffix}") or ""
+        return values, ""
+
+    def _session_failed(self, prefix):
+        return any(name in self.errors for name in session_fields(prefix, []))
+
+    def _clean_sessions(self, cleaned):
+        for row in self.sessions:
+            choice = cleaned.get(f"{row.prefix}-check", "")
+            if choice == ENDED:
+                self.changed_sessions.append((row.session, None))
+                continue
+            if self._session_failed(row.prefix):
+                continue
+            values, problem = self._session_values(row.prefix, cleaned, row.session)
+            changed = {field: {"base": current_value(row.session, field), "new": value}
+                       for field, value in values.items()
+                       if _normal(value) != _normal(current_value(row.session, field))}
+            if problem:
+                self._session_error(row, problem[:1].upper() + problem[1:])
+            elif choice == RIGHT and changed:
+                self._session_error(row, "You chose 'Still right' but changed the answer. Choose 'Change this', "
+                                         "or put back what it said.")
+            elif choice == CHANGE and not changed:
+                self._session_error(row, "Say what has changed, or choose 'Still right'.")
+            elif changed:
+                self.changed_sessions.append((row.session, changed))
+            elif choice == RIGHT:
+                self.right_sessions.append(row)
+        names = ["newsession-title", "newsession-days", "newsession-starts", "newsession-ends", "newsession-where",
+                 "newsession-booking", "newsession-cost", "newsession-costdetails", "newsession-notes"]
+        if not any(cleaned.get(name) or name in self.errors for name in names) or self._session_failed("newsession"):
+            return
+        values, problem = self._session_values("newsession", cleaned)
+        if problem:
+            self.add_error("newsession-days" if "day" in problem or "weeks" in problem else
+                           "newsession-starts" if "time" in problem else "newsession-where",
+                           f"New session: {problem}")
+            return
+        values["title"] = cleaned.get("newsession-title") or ""
+        self.new_session = values
+
+    def _session_error(self, row, message):
+        row.error = message
+        self.add_error(f"{row.prefix}-check", message)
 
     def audit_answers(self):
         """The self-audit questions answered on the page itself (barriers.py's keys)."""

@@ -1,7 +1,8 @@
 """What a check-in page submission does (issue 20), in one transaction:
 
 - the facts the service changed (and the self-audit's answers that are directory facts: ages,
-  criteria, cost, languages, a new way in, new venues) become ONE proposal from the service
+  criteria, cost, languages, a new way in, new venues; its sessions corrected, ended or new)
+  become ONE proposal from the service
   (`moderation.propose_change(invitation=...)`), moderated like an organisation editor's; an
   earlier proposal from the same link that is still waiting is replaced;
 - the facts it marked "Still right" are "checked by the service" today, at once;
@@ -14,7 +15,7 @@ from django.utils import timezone
 from directory.checkins.barriers import barriers_from
 from directory.core.sources import FactIndex
 from directory.curation import moderation
-from directory.models import Fact, SelfAudit, SourceKind
+from directory.models import Fact, SelfAudit, SourceKind, Status
 
 ROUTE_FIELDS = ("referrer", "professions", "method", "how_to_refer", "acceptance_criteria", "exclusions",
                 "waiting_time", "contact", "url")
@@ -40,7 +41,8 @@ def accessibility_words(venue):
 def changes_from(form):
     """The proposal's changes (directory/curation/moderation.py's format) from a valid form."""
     cleaned, service = form.cleaned_data, form.service
-    changes = {"service": {}, "routes": [], "venues": [], moderation.NOTES: [], moderation.NEW_VENUES: []}
+    changes = {"service": {}, "routes": [], "venues": [], "sessions": [], moderation.NOTES: [],
+               moderation.NEW_VENUES: []}
     routes = {}
     for item in form.changed_items:
         if item.note:
@@ -67,6 +69,16 @@ def changes_from(form):
     if cleaned.get("newroute_referrer"):
         changes["routes"].append({"id": None, "action": "add", "fields": {
             name: {"base": None, "new": cleaned.get(f"newroute_{name}") or ""} for name in ROUTE_FIELDS}})
+    for session, fields in form.changed_sessions:
+        if fields is None:  # "It no longer runs": the IMHSG removes it on approval
+            changes["sessions"].append({"id": session.pk, "action": "delete", "fields": {}})
+        else:
+            changes["sessions"].append({"id": session.pk, "action": "change", "fields": fields})
+    if form.new_session:
+        # Published when the IMHSG approves: what the service proposed is then on the what's-on page.
+        fields = {name: {"base": None, "new": value} for name, value in form.new_session.items()}
+        fields["status"] = {"base": None, "new": Status.PUBLISHED}
+        changes["sessions"].append({"id": None, "action": "add", "fields": fields})
     for venue in form.new_venues:
         values = {"name": venue["name"], "address": venue["address"], "postcode": venue["postcode"],
                   "accessibility": accessibility_words(venue)}
@@ -145,7 +157,8 @@ def checkin_submit(*, invitation, form, now=None):
         audit = SelfAudit.objects.create(
             service=service, invitation=invitation, submitted_at=now,
             answered_by=form.cleaned_data.get("answered_by", ""), answers=answers,
-            facts_still_right=[item.key for item in form.right_items], pending_change=pending,
+            facts_still_right=[item.key for item in form.right_items] + [row.key for row in form.right_sessions],
+            pending_change=pending,
             **barriers_from(answers))
         invitation.answered_at = now
         invitation.save(update_fields=["answered_at"])

@@ -25,6 +25,7 @@ from directory.checkins.readability import reading_ease, reading_ease_words
 from directory.checkins.submission import checkin_submit
 from directory.checkins.tokens import invitation_for
 from directory.models import CheckInInvitation, Status
+from directory.whatson.rules import Terms, next_date, session_words
 
 # The largest POST the page reads: every box full is about 60 KB; anything bigger is refused
 # before it is parsed.
@@ -93,7 +94,7 @@ def _page(request, invitation):
     prefetch_related_objects([service], "languages", "delivery_modes")
     routes = list(service.referral_routes.all())
     placements = list(service.service_at_locations.select_related("venue").order_by("venue__name"))
-    parts = {"service": service, "routes": routes, "placements": placements}
+    parts = {"service": service, "routes": routes, "placements": placements, "sessions": current_sessions(service)}
     if request.method == "POST":
         form = CheckInForm(request.POST, **parts)
         if form.is_valid():
@@ -109,10 +110,23 @@ def _page(request, invitation):
         "groups": form.groups(), "venue_items": form.venue_items(), "missing_items": form.missing_items(),
         "description": form.parent_description_item(), "has_routes": bool(routes),
         "reading_ease": score, "reading_ease_words": reading_ease_words(score),
+        "sessions": form.session_rows(), "new_session": form.new_session_inputs(),
         "venue_slots": [[form[f"venue{slot}_{part}"] for part in ("name", "address", "postcode", "free", "step_free")]
                         for slot in range(2)],
     }
     return TemplateResponse(request, "checkins/check.html", context)
+
+
+def current_sessions(service):
+    """[(session, its words)] for the service's published sessions, as the what's-on page says
+    them ("Tuesdays 10:00 to 11:30, term time only, next: 8 December"): 1 query, 3 when it has any."""
+    sessions = list(service.sessions.filter(status=Status.PUBLISHED).select_related("place__venue")
+                    .prefetch_related("exceptions").order_by("opens_at", "id"))
+    if not sessions:
+        return []
+    terms, today = Terms(), timezone.localdate()
+    return [(session, session_words(session, next_occurrence=next_date(session, terms, today)))
+            for session in sessions]
 
 
 def error_summary(form):
@@ -125,6 +139,7 @@ def error_summary(form):
         title = item.label if item.group in ("About the service", "Who it is for", "Contact", "Venues",
                                              "Description for parents") else f"{item.group}, {item.label}"
         names.update({name: title for name in item.field_names})
+    names.update(form.session_titles())
     rows = [("#facts", message) for message in form.non_field_errors()]
     for name, errors in form.errors.items():
         if name == "__all__":

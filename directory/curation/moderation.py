@@ -14,7 +14,7 @@ directory/curation/roles.py) and are safe against other writers:
   editors decide at once exactly one wins; the other gets `AlreadyDecided`.
 """
 from dataclasses import dataclass, field as dataclass_field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -24,13 +24,15 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from directory.models import ChangeStatus, PendingChange
-from directory.models import ReferralRoute, Service, ServiceAtLocation, Status, Venue
+from directory.models import ReferralRoute, Service, ServiceAtLocation, Session, Status, Venue
 from directory.models import Fact
 from directory.core.provenance import record_curator_edits
 from directory.curation.review import next_review_after
 
-# The inline records a proposal can change, by the key they are stored under.
-INLINES = {"routes": ReferralRoute, "venues": ServiceAtLocation}
+# The inline records a proposal can change, by the key they are stored under. Sessions come only
+# from a service's check-in (its corrections, "no longer runs" and a new one: issue 23); the
+# admin changes sessions on their own page (docs/adr/0021-sessions-and-events.md).
+INLINES = {"routes": ReferralRoute, "venues": ServiceAtLocation, "sessions": Session}
 # Never part of a proposal: who and when, not what.
 SKIPPED = {"id", "service", "DELETE", "uuid", "created", "modified"}
 # Two more kinds of entry a service's check-in can make (issue 20): notes for the editor about
@@ -78,7 +80,7 @@ class Conflicts(Exception):
 def _jsonable(value):
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
@@ -116,6 +118,8 @@ def shown(instance_or_model, name, value):
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(model_field, models.TimeField):
+        return str(value)[:5]  # "10:00", as the session's own pages say it
     return str(value)
 
 
@@ -129,7 +133,7 @@ def changes_from_forms(*, service, form, formsets):
     """What a submitted change form would change on the live `service`, field by field, each
     with its value now (the base) and the proposed value. `form` and `formsets` are valid."""
     live = Service.objects.get(pk=service.pk)
-    changes = {"service": {}, **{key: [] for key in INLINES}}
+    changes = {"service": {}, **{key: [] for key in INLINES if key != "sessions"}}  # sessions: not a formset here
     for name in form.changed_data:
         if name in SKIPPED or name not in form.cleaned_data:
             continue

@@ -18,35 +18,13 @@ from directory.curation.admin.records import HTTPS_URLS, HistoryAdmin, https_for
 from directory.curation.admin.workflow import OrganisationScopedMixin
 from directory.curation.roles import can_moderate, is_organisation_editor, organisation_ids
 from directory.models import (
-    Frequency, KnowledgeEvent, Service, ServiceAtLocation, Session, SessionException, Status, TermDate,
+    KnowledgeEvent, Service, ServiceAtLocation, Session, SessionException, Status, TermDate,
 )
-from directory.whatson.rules import DAY_CODES, Terms, day_words, next_date, occurrences, rule_problems, session_words
+from directory.whatson.rules import (
+    DAY_CHOICES, WEEKS, Terms, day_words, next_date, occurrences, rule_parts, rule_problems, session_words, weeks_of,
+)
 
-DAY_CHOICES = list(zip(DAY_CODES, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]))
-# "Which weeks", as the admin offers it, and the rule parts each one means.
-WEEKS = [
-    ("every", "Every week"), ("other", "Every other week"),
-    ("1", "First week of the month"), ("2", "Second week of the month"), ("3", "Third week of the month"),
-    ("4", "Fourth week of the month"), ("-1", "Last week of the month"),
-    ("rule", "As the Open Referral rule below (advanced)"),
-]
 PREVIEW_DATES = 6
-
-
-def weeks_of(session):
-    """The admin's (days, weeks) for a stored rule; ('rule') when the choices cannot say it."""
-    parts = [p for p in (session.byday or "").split(",") if p]
-    if session.bymonthday or not parts:
-        return [], "rule" if session.pk else "every"
-    days = [p[-2:] for p in parts]
-    prefixes = {p[:-2] for p in parts}
-    if session.freq == Frequency.WEEKLY and prefixes == {""} and session.interval in (1, 2):
-        return days, "every" if session.interval == 1 else "other"
-    if session.freq == Frequency.MONTHLY and session.interval == 1 and len(prefixes) == 1:
-        prefix = prefixes.pop()
-        if prefix in {"1", "2", "3", "4", "-1"}:
-            return days, prefix
-    return days, "rule"
 
 
 class SessionForm(forms.ModelForm):
@@ -76,13 +54,7 @@ class SessionForm(forms.ModelForm):
             if not days:
                 self.add_error("days", "Choose the day or days it runs.")
                 return cleaned
-            ordered = [code for code in DAY_CODES if code in days]
-            if weeks in ("every", "other"):
-                values = {"freq": Frequency.WEEKLY, "interval": 1 if weeks == "every" else 2,
-                          "byday": ",".join(ordered)}
-            else:
-                values = {"freq": Frequency.MONTHLY, "interval": 1, "byday": ",".join(weeks + d for d in ordered)}
-            values["bymonthday"] = ""
+            values = rule_parts(days, weeks)
             cleaned.update(values)
             for name, value in values.items():
                 setattr(self.instance, name, value)

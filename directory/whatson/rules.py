@@ -21,6 +21,42 @@ from directory.models import ExceptionKind, Frequency, TermDate
 LONDON = ZoneInfo("Europe/London")
 DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 BYDAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
+DAY_CHOICES = list(zip(DAY_CODES, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]))
+# "Which weeks", as the admin offers it, and the rule parts each one means.
+WEEKS = [
+    ("every", "Every week"), ("other", "Every other week"),
+    ("1", "First week of the month"), ("2", "Second week of the month"), ("3", "Third week of the month"),
+    ("4", "Fourth week of the month"), ("-1", "Last week of the month"),
+    ("rule", "As the Open Referral rule below (advanced)"),
+]
+
+
+def weeks_of(session):
+    """The admin's (days, weeks) for a stored rule; ('rule') when the choices cannot say it."""
+    parts = [p for p in (session.byday or "").split(",") if p]
+    if session.bymonthday or not parts:
+        return [], "rule" if session.pk else "every"
+    days = [p[-2:] for p in parts]
+    prefixes = {p[:-2] for p in parts}
+    if session.freq == Frequency.WEEKLY and prefixes == {""} and session.interval in (1, 2):
+        return days, "every" if session.interval == 1 else "other"
+    if session.freq == Frequency.MONTHLY and session.interval == 1 and len(prefixes) == 1:
+        prefix = prefixes.pop()
+        if prefix in {"1", "2", "3", "4", "-1"}:
+            return days, prefix
+    return days, "rule"
+
+
+def rule_parts(days, weeks):
+    """The rule parts (freq, interval, byday, bymonthday) for days ['TU', ...] and a "which
+    weeks" choice other than 'rule' (the inverse of weeks_of)."""
+    ordered = [code for code in DAY_CODES if code in days]
+    if weeks in ("every", "other"):
+        return {"freq": Frequency.WEEKLY, "interval": 1 if weeks == "every" else 2, "byday": ",".join(ordered),
+                "bymonthday": ""}
+    return {"freq": Frequency.MONTHLY, "interval": 1, "byday": ",".join(weeks + d for d in ordered), "bymonthday": ""}
+
+
 # How far ahead "next:" looks for a date before saying there is none known.
 LOOK_AHEAD_DAYS = 400
 

@@ -2,22 +2,27 @@
 contact and sends an invitation (the e-mail is captured: the live server runs in a thread of
 this process, so Django's test outbox sees it); the provider opens the link on a phone-sized
 window, marks facts still right, changes one, completes the self-audit and a description for
-parents, and sends it; the editor sees the diff and approves it; the practitioners' and the
+parents, corrects the end time of a session and proposes a new one (issue 23), and sends it; the
+editor sees the diff and approves it; the what's-on page lists the new session; the practitioners' and the
 parents' pages show the change and "Checked by the service"; the self-audit report lists
 Acacia's barriers; the dashboard counts Acacia as checked within 12 months. Every page ends
 with an axe check and a screenshot."""
 import re
+from datetime import time
 
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from directory.models import ChangeStatus, PendingChange, SelfAudit, Service
+from django.utils import timezone
+
+from directory.models import ChangeStatus, PendingChange, SelfAudit, Service, Session
 from tests.browser.steps import check, sign_in
 from tests.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WHO_FOR = "Parents and carers of babies under two in Birmingham, and parents-to-be."
+NEW_SESSION = "Journey test baby group"  # test data: obviously fictional
 FOR_PARENTS = "You and your baby can come to our group. It is free. We meet on Tuesdays. You can ask us to visit you."
 
 
@@ -35,6 +40,9 @@ def test_a_service_checks_its_entry_from_invitation_to_public_page(page, seeded_
     acacia = Service.objects.get(slug="acacia")
     base = seeded_live_server.url
     page.set_viewport_size(DESKTOP)
+    # (Acacia has one published session, online on Tuesdays: test data, as no source states a time.)
+    tuesdays = Session.objects.create(service=acacia, online=True, status="published", title="Journey test group",
+                                      byday="TU", opens_at=time(10), closes_at=time(11, 30))
 
     # Given Ellie, an IMHSG editor, sees that no service has been checked within 12 months
     sign_in(page, base, "ellie")
@@ -74,6 +82,18 @@ def test_a_service_checks_its_entry_from_invitation_to_public_page(page, seeded_
     who_for.get_by_label("Change this").check()
     page.locator("#id_eligibility-new").fill(WHO_FOR)
 
+    # And says her Tuesday session now ends at 12:00, and adds a new one, online, on today's weekday
+    group = page.locator(".app-fact", has=page.locator("legend", has_text="Journey test group")).first
+    expect(group).to_contain_text("Tuesdays 10:00 to 11:30")
+    group.get_by_label("Change this").check()
+    page.locator(f"#id_session{tuesdays.pk}-ends").fill("12:00")
+    page.locator("#id_newsession-title").fill(NEW_SESSION)
+    today = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][timezone.localdate().weekday()]
+    page.locator(f"input[name='newsession-days'][value='{today}']").check()
+    page.locator("#id_newsession-starts").fill("09:30")
+    page.locator("#id_newsession-ends").fill("23:30")
+    page.locator("#id_newsession-where").select_option("online")
+
     # And completes the self-audit: no referrals in pregnancy; she would like the IMHSG's advice
     page.get_by_role("group", name="Do you accept referrals for babies under two?").get_by_label("Yes", exact=True).check()
     page.get_by_role("group", name="Do you accept referrals during pregnancy?").get_by_label("No", exact=True).check()
@@ -106,6 +126,7 @@ def test_a_service_checks_its_entry_from_invitation_to_public_page(page, seeded_
     diff = page.locator("#proposed-changes")
     expect(diff).to_contain_text(WHO_FOR)
     expect(diff).to_contain_text(FOR_PARENTS)
+    expect(diff).to_contain_text(NEW_SESSION)
     check(page, "journey20-6-review")
     page.get_by_role("button", name="Approve and publish").click()
     expect(page.get_by_text("Approved: Acacia now shows the change.")).to_be_visible()
@@ -120,6 +141,12 @@ def test_a_service_checks_its_entry_from_invitation_to_public_page(page, seeded_
     expect(page.get_by_text(FOR_PARENTS)).to_be_visible()
     expect(page.get_by_text("Checked by the service on").first).to_be_visible()
     check(page, "journey20-8-parents-page")
+
+    # And the corrected session reads 10:00 to 12:00, and the new one is on the what's-on page
+    expect(page.get_by_text("Tuesdays 10:00 to 12:00").first).to_be_visible()
+    page.goto(f"{base}/parents/whats-on/")
+    expect(page.get_by_text(NEW_SESSION).first).to_be_visible()
+    check(page, "journey20-8b-whats-on")
 
     # And the self-audit report lists Acacia's barriers, in words
     page.set_viewport_size(DESKTOP)

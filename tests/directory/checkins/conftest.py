@@ -29,12 +29,14 @@ def page_data(service, **changes):
     """What a browser sends when nobody touches the page (the boxes hold today's values), with
     `changes` on top ({field name: value or list})."""
     from directory.checkins.forms import CheckInForm
+    from directory.checkins.views import current_sessions
 
     form = CheckInForm(service=service, routes=list(service.referral_routes.all()),
-                       placements=list(service.service_at_locations.select_related("venue")))
+                       placements=list(service.service_at_locations.select_related("venue")),
+                       sessions=current_sessions(service))
     data = {}
     for name in form.fields:
-        value = form.initial.get(name)
+        value = form.initial.get(name, form.fields[name].initial)
         if value in (None, "", []):
             continue
         data[name] = [str(getattr(v, "pk", v)) for v in value] if isinstance(value, list) else str(value)
