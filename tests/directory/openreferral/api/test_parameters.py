@@ -113,6 +113,8 @@ BAD = [
     "start_time=10:00", "day=MO", "format=xml", "proximity=1000", "page=1&page=2",
     "full=maybe", "minimal=2", "full=true&minimal=true", "modified_after=yesterday", "modified_after=2025-13-01",
     "modified_after=2025-01-01T25:00:00",
+    # Outside what a date and time can hold once turned into UTC (was a 500 on SQLite).
+    "modified_after=9999-12-31T23:59:59-05:00", "modified_after=0001-01-01T00:00:00%2B05:00",
 ]
 
 
