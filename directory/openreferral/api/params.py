@@ -138,6 +138,8 @@ def search_text(data):
         return None
     if len(raw) > 200:
         raise ApiError(400, [("search", "search must be at most 200 characters.")])
+    if "\x00" in raw:  # as the services' search (Django's forms) refuses it; PostgreSQL cannot hold it
+        raise ApiError(400, [("search", "Null characters are not allowed.")])
     return raw.strip()
 
 

@@ -221,3 +221,11 @@ def test_the_openapi_document_describes_our_extensions(api):
     # Every x_ property a service carries is described.
     service = api(f"/api/services/{Service.objects.published().first().uuid}")
     assert {key for key in service if key.startswith("x_")} <= set(extensions)
+
+
+@pytest.mark.parametrize("path", ["/api/services", "/api/organizations", "/api/taxonomies", "/api/taxonomy_terms"])
+def test_a_nul_character_in_search_gets_a_json_400(client, path):
+    """PostgreSQL cannot hold a NUL in a string: /api/organizations?search=%00 was a 500 there."""
+    response = client.get(f"{path}?search=a%00b")
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["errors"][0]["parameter"] == "search"
