@@ -254,3 +254,8 @@ def test_each_bad_answer_is_also_said_beside_its_question(client, name, value):
     group = content[content.rindex('<div class="nhsuk-form-group', 0, content.index(f'id="id_{name}"')):]
     group = group[:group.index("</div>\n", group.index(f'id="id_{name}"'))]
     assert "nhsuk-form-group--error" in group and f'id="{name}-error"' in group
+
+
+def test_the_error_summary_lists_the_questions_in_the_pages_order(client):
+    response = client.get(WHATS_ON, {"age": "999", "postcode": "nonsense", "topic": "nope", "language": "xx"})
+    assert [name for name, _message in response.context["errors"]] == ["age", "postcode", "topic", "language"]
