@@ -108,6 +108,52 @@ def test_no_generated_address_breaks_the_service_pages(slug):
 
 
 @FUZZ
+@given(slug=st.text(max_size=40), number=numbers)
+def test_no_generated_address_breaks_the_whats_on_and_referral_pages(slug, number):
+    """Issues 23 and 24: an event's address, a service's calendar, a referral page's slug and
+    route id, and the referral ping (a POST without a token: never a 500, never counted)."""
+    from directory.models import ReferralPrepared
+
+    client = Client()
+    slug = slug.replace("/", "")
+    number = number.replace("/", "")
+    before = ReferralPrepared.objects.count()
+    for path in (f"/events/{slug}/", f"/services/{slug}/calendar.ics", f"/services/{slug}/refer/{number}/",
+                 f"/services/acacia/refer/{number}/", f"/services/{slug}/refer/{_acacia_route()}/"):
+        assert client.get(path).status_code < 500, path
+    response = client.post(f"/referrals/{number}/prepared/", HTTP_X_REFERRAL_VIEW=slug)
+    assert response.status_code < 500
+    assert ReferralPrepared.objects.count() == before
+
+
+def _acacia_route():
+    from directory.models import ReferralRoute
+
+    return ReferralRoute.objects.filter(service__slug="acacia", referrer="professional").values_list("pk", flat=True).first()
+
+
+@pytest.mark.parametrize("which", ["refer", "organization"])
+def test_no_generated_query_string_breaks_a_page_with_an_id_in_its_address(which):
+    """The referral page reads the search's parameters (to go back to the search); an
+    organisation's API address reads full_service."""
+    from directory.models import Organisation
+
+    if which == "refer":
+        path, names = f"/services/acacia/refer/{_acacia_route()}/", SEARCH_PARAMETERS + ["services"]
+    else:
+        organisation = Organisation.objects.filter(services__slug="acacia").first()
+        path, names = f"/api/organizations/{organisation.uuid}", ["full_service", "full", "format", "page"]
+    client = Client()
+
+    @FUZZ
+    @given(query_for(names))
+    def run(pairs):
+        check(client, path, pairs)
+
+    run()
+
+
+@FUZZ
 @given(cookie=st.text(max_size=80), ids=st.lists(numbers, max_size=5))
 def test_no_generated_shortlist_breaks_the_pages_that_read_it(cookie, ids):
     from directory.core.shortlist import COOKIE_NAME

@@ -12,7 +12,10 @@ from directory.models import Level, Need, Organisation, Service, ServiceAtLocati
 pytestmark = pytest.mark.django_db
 
 DRAFT, ARCHIVED, PENDING = "Leakcheck Draft Service", "Leakcheck Archived Service", "Leakcheck pending text"
-MARKERS = [DRAFT, ARCHIVED, PENDING, "leakcheck-draft", "leakcheck-archived"]
+# What's on (issue 23): sessions of hidden services, a draft session of a published service, a draft event.
+SESSION_MARKERS = ["Leakcheck session of a draft", "Leakcheck session of an archived", "Leakcheck draft session",
+                   "Leakcheck draft event", "leakcheck-draft-event"]
+MARKERS = [DRAFT, ARCHIVED, PENDING, "leakcheck-draft", "leakcheck-archived", *SESSION_MARKERS]
 
 
 def public_urls(ids):
@@ -27,6 +30,8 @@ def public_urls(ids):
         "/api/services?per_page=200", "/api/services?search=leakcheck", "/api/service_at_locations?per_page=200",
         "/api/taxonomy_terms?per_page=200", "/api/organizations?full_service=true&per_page=200",
         "/api/services?full=true&per_page=200", "/api/services?format=ndjson",
+        "/api/organizations?full=true&format=ndjson", "/parents/whats-on/", "/parents/whats-on/calendar.ics",
+        "/services/acacia/calendar.ics", "/events/", "/events/calendar.ics", "/events/leakcheck-published-event/",
     ]
 
 
@@ -43,10 +48,34 @@ def make_leaky_records(django_user_model):
         service.needs.set(Need.objects.filter(code="bonding_attachment"))
         ServiceAtLocation.objects.create(service=service, venue=venue)
         made.append(service)
+    _make_leaky_sessions_and_events(made, venue)
     omar = django_user_model.objects.create_user("omar", "o@example.org", "a-long-password-for-tests", is_staff=True)
     PendingChange.objects.create(service=Service.objects.get(slug="acacia"), submitted_by=omar,
                                  data={"summary": [PENDING], "name": [PENDING]})
     return made
+
+
+def _make_leaky_sessions_and_events(hidden, venue):
+    """Every day sessions of the draft and the archived service, a draft session of Acacia (published),
+    a draft event, and a published event that the hidden services presented at."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from directory.models import KnowledgeEvent, Session
+
+    acacia = Service.objects.get(slug="acacia")
+    every_day = {"freq": "WEEKLY", "byday": "MO,TU,WE,TH,FR,SA,SU", "opens_at": time(10), "closes_at": time(11)}
+    for service, title in zip(hidden, SESSION_MARKERS):
+        Session.objects.create(service=service, status=Status.PUBLISHED, title=title,
+                               place=service.service_at_locations.first(), **every_day)
+    Session.objects.create(service=acacia, status=Status.DRAFT, title=SESSION_MARKERS[2], online=True, **every_day)
+    soon = timezone.now() + timedelta(days=3)
+    KnowledgeEvent.objects.create(title=SESSION_MARKERS[3], slug=SESSION_MARKERS[4], status=Status.DRAFT,
+                                  starts_at=soon, ends_at=soon + timedelta(hours=1), venue=venue)
+    shown = KnowledgeEvent.objects.create(title="Leakcheck published event", slug="leakcheck-published-event",
+                                          status=Status.PUBLISHED, starts_at=soon, ends_at=soon + timedelta(hours=1))
+    shown.presenting_services.set([acacia, *hidden])
 
 
 def snapshot(client, urls):
@@ -67,7 +96,7 @@ def snapshot(client, urls):
 def test_drafts_archived_and_pending_changes_never_reach_a_public_surface(django_user_model):
     client = Client()
     acacia = Service.objects.get(slug="acacia")
-    before = snapshot(client, public_urls([acacia.pk]))
+    before = snapshot(client, [url for url in public_urls([acacia.pk]) if "leakcheck-published-event" not in url])
     leaky = make_leaky_records(django_user_model)
     urls = public_urls([acacia.pk] + [s.pk for s in leaky])
     after = snapshot(client, urls)
@@ -76,7 +105,7 @@ def test_drafts_archived_and_pending_changes_never_reach_a_public_surface(django
         for marker in MARKERS:
             assert marker not in text, f"{marker!r} leaked on {url}"
     # Counts and lists are as if the hidden records did not exist (a shared list drops them).
-    for url in ("/services.csv", "/api/services?per_page=200", "/api/service_at_locations?per_page=200", "/search/", "/search/?district=hodge-hill", "/search/?need=bonding_attachment", "/map/districts.geojson",
+    for url in ("/parents/whats-on/", "/services.csv", "/api/services?per_page=200", "/api/service_at_locations?per_page=200", "/search/", "/search/?district=hodge-hill", "/search/?need=bonding_attachment", "/map/districts.geojson",
                 "/map/districts/hodge-hill/panel/", "/parents/support/all/"):
         assert after[url] == before[url], f"{url} changed because of hidden records"
     # Their own pages are as absent as unknown ones.
@@ -102,7 +131,7 @@ def test_check_in_contacts_and_invitation_addresses_never_reach_a_public_surface
     acacia = Service.objects.get(slug="acacia")
     CheckInContact.objects.create(service=acacia, name=CONTACT_NAME, email=CONTACT_EMAIL)
     create_invitation(service=acacia, name=INVITED_NAME, email=INVITED_EMAIL)
-    urls = public_urls([acacia.pk]) + [
+    urls = [url for url in public_urls([acacia.pk]) if "leakcheck-published-event" not in url] + [
         f"/services/{acacia.slug}/", f"/parents/services/{acacia.slug}/", f"/services/{acacia.slug}/suggest/",
         f"/parents/services/{acacia.slug}/suggest/", f"/api/services/{acacia.uuid}",
         "/search/?q=acacia", "/search/?q=leakcheck", "/search/?q=quillon", "/api/services?search=acacia",

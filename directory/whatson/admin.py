@@ -8,6 +8,8 @@ Who may do what (directory/curation/roles.py):
   as a published service's venue is). They see no events and no terms' edit page.
 - Viewers read everything.
 """
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -143,7 +145,7 @@ class SessionAdmin(DraftsOnlyForProviders, OrganisationScopedMixin, HistoryAdmin
         terms = Terms()
         today = timezone.localdate()
         upcoming = next_date(obj, terms, today)
-        found = [o for o in occurrences(obj, today, today.replace(year=today.year + 1), terms)][:PREVIEW_DATES]
+        found = [o for o in occurrences(obj, today, today + timedelta(days=365), terms)][:PREVIEW_DATES]
         lines = [(day_words(o.day) + (" (cancelled)" if o.cancelled else "")
                   + (f" (moved from {day_words(o.moved_from)})" if o.moved_from else "")
                   + (f": {o.note}" if o.note else ""),) for o in found]

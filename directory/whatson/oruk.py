@@ -14,10 +14,11 @@ from datetime import date, time
 
 from django.core.exceptions import ValidationError
 
+from directory.core.numbers import whole_number
 from directory.models import Frequency, Session, Status
 from directory.whatson.rules import rule_problems, session_words
 
-TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?$")
+TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?$", re.ASCII)  # "٠٩:٣٠" is not a time
 TEXT_FIELDS = ("description", "notes", "attending_type")
 
 
@@ -88,8 +89,8 @@ def session_values(schedule):
     if freq not in Frequency.values:
         raise ValueError(f"repeats '{schedule.get('freq')}': only WEEKLY and MONTHLY are understood")
     interval = schedule.get("interval") or 1
-    if isinstance(interval, str) and interval.strip().isdigit():
-        interval = int(interval)
+    if isinstance(interval, str) and whole_number(interval, signed=False) is not None:  # ASCII digits only
+        interval = whole_number(interval, signed=False)
     if isinstance(interval, float) and interval.is_integer():
         interval = int(interval)
     if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 52:

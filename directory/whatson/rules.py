@@ -80,7 +80,7 @@ def parse_bymonthday(text):
     for part in (p.strip() for p in (text or "").split(",")):
         if not part:
             continue
-        if not re.fullmatch(r"-?\d{1,2}", part) or not 1 <= abs(int(part)) <= 31:
+        if not re.fullmatch(r"-?[0-9]{1,2}", part) or not 1 <= abs(int(part)) <= 31:  # ASCII: "٣" is not 3
             raise ValueError(f"'{part}' is not a day of the month: use 1 to 31, or -1 for the last day.")
         days.append(int(part))
     return days

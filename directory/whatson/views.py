@@ -25,6 +25,7 @@ from directory.whatson.forms import topic_choices
 from directory.whatson.presenters import PER_DAY, event_card, whats_on_days
 
 ANSWER_PARAMS = ("age", "postcode", "language", "topic")
+QUESTION_ORDER = ["age", "postcode", "topic", "language"]  # as the page asks them: the error summary follows it
 
 
 def _query(data, *, without=()):
@@ -44,6 +45,7 @@ def _answers(request):
     errors = [(name, form.errors[name][0]) for name in form.fields if name in form.errors]
     if request.GET.get("topic") and topic is None:
         errors.append(("topic", _("Please choose a topic from the list.")))
+    errors.sort(key=lambda error: QUESTION_ORDER.index(error[0]) if error[0] in QUESTION_ORDER else len(QUESTION_ORDER))
     return form, answers, topics, topic, errors
 
 

@@ -5,6 +5,7 @@ a JSON error. Numbers are ASCII digits only (directory.core.numbers): "٣", "²"
 refused, as are huge values, instead of reaching int() or the database.
 """
 from datetime import datetime, time
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 from django.utils import timezone
@@ -122,6 +123,11 @@ def modified_after(data):
                                                  "2025-01-31T09:00:00Z or 2025-01-31.")])
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
+    try:  # the database compares in UTC: 9999-12-31T23:59-05:00 is past the last day a date can hold
+        value.astimezone(dt_timezone.utc)
+    except OverflowError:
+        raise ApiError(400, [("modified_after", "modified_after is outside the dates we can compare: give a year "
+                                                 "from 1 to 9999 that stays in range in UTC.")]) from None
     return value
 
 
@@ -132,6 +138,8 @@ def search_text(data):
         return None
     if len(raw) > 200:
         raise ApiError(400, [("search", "search must be at most 200 characters.")])
+    if "\x00" in raw:  # as the services' search (Django's forms) refuses it; PostgreSQL cannot hold it
+        raise ApiError(400, [("search", "Null characters are not allowed.")])
     return raw.strip()
 
 

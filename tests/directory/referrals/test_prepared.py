@@ -57,6 +57,19 @@ def test_it_counts_a_page_view_once(csrf_client, route):
     assert ReferralPrepared.objects.get().count == 2
 
 
+@pytest.mark.xfail(strict=True, reason="Known, not fixed (review of issue 24): a page view's spent nonce lives only "
+                   "in the cache, so after a restart, on another gunicorn worker (the default local-memory cache "
+                   "is per process) or once the LRU evicts it, the same view token counts again for a day.")
+def test_a_page_view_counts_once_even_when_the_cache_forgets(csrf_client, route):
+    from django.core.cache import cache
+
+    csrf, token = open_page(csrf_client, route)
+    assert ping(csrf_client, route.pk, csrf, token).status_code == 204
+    cache.clear()  # what a restart, a second worker or an eviction looks like to this process
+    ping(csrf_client, route.pk, csrf, token)
+    assert ReferralPrepared.objects.get().count == 1
+
+
 def test_it_refuses_a_ping_without_the_csrf_token(csrf_client, route):
     _, token = open_page(csrf_client, route)
     assert ping(csrf_client, route.pk, "", token).status_code == 403

@@ -173,3 +173,15 @@ def test_the_session_list_and_page_cost_the_same_queries_as_rows_grow(curator_cl
         cancel(more, date(2026, 12, 4))
         cancel(made, date(2026, 12, 8 + 7 * n))
     assert counts() == before
+
+
+def test_the_next_dates_preview_works_on_29_february(curator_client, eyfs, monkeypatch):
+    """The preview looks a year ahead: on a leap day, 'the same day next year' does not exist
+    (the admin swallowed the ValueError and showed an empty preview every 29 February)."""
+    from directory.whatson import admin as whatson_admin
+
+    made = session(eyfs, byday="TU")
+    monkeypatch.setattr(whatson_admin.timezone, "localdate", lambda *args: date(2028, 2, 29))
+    response = curator_client.get(url("directory_session_change", made.pk))
+    assert response.status_code == 200
+    assert "Tuesdays 10:00 to 11:30" in response.content.decode()

@@ -113,3 +113,16 @@ def test_a_curators_session_survives_a_reimport_and_a_dropped_schedule_goes(eyfs
     ours = session(service, byday="FR")
     import_services([feed_service([])], source="test feed")
     assert list(service.sessions.all()) == [ours]
+
+
+@pytest.mark.parametrize("odd", [{"interval": "²"}, {"interval": "٣", "dtstart": "2026-01-05"},
+                                 {"opens_at": "٠٩:٣٠"}, {"freq": "MONTHLY", "byday": "", "bymonthday": "٣"}])
+def test_a_schedules_numbers_are_ascii_digits_only(odd):
+    """A feed's '٣' is not quietly read as 3 (nor kept as '٣' to be published again), and '²'
+    gets a plain warning, not Python's 'invalid literal for int()'."""
+    schedule = {"id": "7b4e28ba-2fa1-11d2-883f-0016d3cca427", "freq": "WEEKLY", "byday": "MO", "opens_at": "09:30",
+                "closes_at": "11:00", **odd}
+    report = import_services([feed_service([schedule])], source="test feed")
+    assert not Service.objects.get(uuid="1b4e28ba-2fa1-11d2-883f-0016d3cca427").sessions.exists()
+    warnings = " ".join(w for _name, w in report.warnings)
+    assert "Schedule 1 left out:" in warnings and "invalid literal" not in warnings

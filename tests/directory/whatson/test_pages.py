@@ -242,3 +242,20 @@ def test_a_new_session_shows_at_once_on_a_cached_page(client, eyfs, settings):
     assert lines(client.get(WHATS_ON)) == []
     session(eyfs, title="Stay and play")
     assert lines(client.get(WHATS_ON))[0][1] == [("Stay and play", "")]
+
+
+@pytest.mark.parametrize("name, value", [("topic", "no-such-topic"), ("language", "xx"), ("age", "999"),
+                                         ("postcode", "nonsense")])
+def test_each_bad_answer_is_also_said_beside_its_question(client, name, value):
+    """The NHS error pattern: the summary links to the question, and the question says what is
+    wrong (topic and language were only in the summary)."""
+    content = client.get(WHATS_ON, {name: value}).content.decode()
+    assert f'href="#id_{name}"' in content
+    group = content[content.rindex('<div class="nhsuk-form-group', 0, content.index(f'id="id_{name}"')):]
+    group = group[:group.index("</div>\n", group.index(f'id="id_{name}"'))]
+    assert "nhsuk-form-group--error" in group and f'id="{name}-error"' in group
+
+
+def test_the_error_summary_lists_the_questions_in_the_pages_order(client):
+    response = client.get(WHATS_ON, {"age": "999", "postcode": "nonsense", "topic": "nope", "language": "xx"})
+    assert [name for name, _message in response.context["errors"]] == ["age", "postcode", "topic", "language"]

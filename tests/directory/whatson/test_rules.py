@@ -7,7 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from directory.models import Session, SessionException, Status
-from directory.whatson.rules import Terms, next_date, occurrences, regular_days, rule_problems, session_words
+from directory.whatson.rules import (
+    Terms, next_date, occurrences, parse_bymonthday, regular_days, rule_problems, session_words,
+)
 from tests.directory.whatson.conftest import MONDAY, cancel, session, term
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +165,10 @@ def test_the_seed_has_no_times_and_no_terms():
     from directory.models import KnowledgeEvent, TermDate
 
     assert not Session.objects.exists() and not TermDate.objects.exists() and not KnowledgeEvent.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["٣", "３", "1٣", "²"])
+def test_days_of_the_month_are_ascii_digits_only(text):
+    """'٣' (Arabic-Indic three) was read as 3 and kept as '٣', which the API then published."""
+    with pytest.raises(ValueError):
+        parse_bymonthday(text)

@@ -113,6 +113,8 @@ BAD = [
     "start_time=10:00", "day=MO", "format=xml", "proximity=1000", "page=1&page=2",
     "full=maybe", "minimal=2", "full=true&minimal=true", "modified_after=yesterday", "modified_after=2025-13-01",
     "modified_after=2025-01-01T25:00:00",
+    # Outside what a date and time can hold once turned into UTC (was a 500 on SQLite).
+    "modified_after=9999-12-31T23:59:59-05:00", "modified_after=0001-01-01T00:00:00%2B05:00",
 ]
 
 
@@ -219,3 +221,11 @@ def test_the_openapi_document_describes_our_extensions(api):
     # Every x_ property a service carries is described.
     service = api(f"/api/services/{Service.objects.published().first().uuid}")
     assert {key for key in service if key.startswith("x_")} <= set(extensions)
+
+
+@pytest.mark.parametrize("path", ["/api/services", "/api/organizations", "/api/taxonomies", "/api/taxonomy_terms"])
+def test_a_nul_character_in_search_gets_a_json_400(client, path):
+    """PostgreSQL cannot hold a NUL in a string: /api/organizations?search=%00 was a 500 there."""
+    response = client.get(f"{path}?search=a%00b")
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["errors"][0]["parameter"] == "search"

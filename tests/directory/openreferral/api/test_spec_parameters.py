@@ -27,6 +27,13 @@ def test_modified_after_keeps_services_changed_since(api):
     assert {item["service_id"] for item in placements} <= {str(service.uuid)}
 
 
+def test_modified_after_at_the_ends_of_the_calendar_is_an_answer(api):
+    assert api("/api/services?modified_after=9999-12-31")["total_items"] == 0
+    assert api("/api/services?modified_after=9999-12-31T23:59:59Z")["total_items"] == 0
+    assert api("/api/services?modified_after=0001-01-01")["total_items"] == 25
+    assert api("/api/service_at_locations?modified_after=0001-01-01T00:00:00Z")["total_items"] > 0
+
+
 def test_minimal_gives_ids_and_modification_times(api):
     items = api("/api/services?minimal=true&per_page=200")["contents"]
     assert len(items) == 25 and all(set(item) == {"id", "name", "status", "last_modified"} for item in items)
