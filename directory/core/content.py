@@ -45,7 +45,7 @@ NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "Oruk
               # What people searched for (issue 22): written by searches, read by curators only.
               "SearchRecord",
               # Referral summaries prepared (issue 24): a count written by a ping, not content.
-              "ReferralPrepared"}
+              "ReferralPrepared", "SpentPageView"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The version read in this request (None: not read yet), kept only while a request is being

@@ -31,5 +31,5 @@ from directory.models.whatson import (  # noqa: F401
     EventQuerySet, KnowledgeEvent,
 )
 from directory.models.referrals import (  # noqa: F401
-    ReferralPrepared, ReferralPreparedQuerySet, month_start, months_before,
+    ReferralPrepared, ReferralPreparedQuerySet, SpentPageView, month_start, months_before,
 )

@@ -53,3 +53,19 @@ class ReferralPrepared(models.Model):
 
     def __str__(self):
         return f"{self.service_id} {self.month:%B %Y}: {self.count}"
+
+
+class SpentPageView(models.Model):
+    """A referral page view whose "prepared" ping has been counted: its token's random nonce and
+    the day. Kept in the database, not the cache, so that a view counts once whichever process
+    answers, after a restart or an eviction (the review of issue 24). Nothing about the family,
+    the practitioner or their address; deleted after VIEW_MAX_AGE (directory/referrals/prepared.py)."""
+
+    nonce = models.CharField(max_length=32, primary_key=True)
+    day = models.DateField(db_index=True)
+
+    class Meta:
+        verbose_name = "counted referral page view"
+
+    def __str__(self):
+        return f"{self.nonce} ({self.day})"

@@ -3,8 +3,10 @@
 The referral page's script POSTs a bare ping when a summary is first made on a page view: the
 route id in the address, the page view's signed token and Django's CSRF token in headers, and
 an empty body. The count is per service per month; nothing else is kept. Each page view counts
-once (its token's nonce is spent in the cache), and each client at most PINGS_PER_HOUR times an
-hour (a hashed key, as the suggestions' rate limit: the cache never holds an address).
+once (its token's random nonce is spent in the database, SpentPageView, so a view counts once
+whichever process answers, after a restart or an eviction), and each client at most
+PINGS_PER_HOUR times an hour (a hashed key in the cache, as the suggestions' rate limit: the
+cache never holds an address).
 """
 import secrets
 
@@ -14,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from directory.models import ReferralPrepared, month_start
+import datetime
+
+from directory.models import ReferralPrepared, SpentPageView, month_start
 from directory.suggestions.handling import client_key
 
 SALT = "directory.referrals.page-view"
@@ -53,16 +57,24 @@ def _over_limit(request):
 
 def prepared_count(*, request, service_id, route_id, token, today=None):
     """Count one summary prepared for the service `service_id` this month, once per page view. Returns one of
-    COUNTED, ALREADY_COUNTED, RATE_LIMITED, BAD_TOKEN. 1 query when it counts (the month's first: 4,
-    its insert in a savepoint), none otherwise."""
+    COUNTED, ALREADY_COUNTED, RATE_LIMITED, BAD_TOKEN. When it counts: the view spent (an insert in
+    a savepoint) and the update (the month's first: 3 more, its insert in a savepoint), and once a
+    day the old views deleted; a view already counted: the refused insert."""
     nonce = _nonce(token or "", route_id)
     if nonce is None:
         return BAD_TOKEN
     if _over_limit(request):
         return RATE_LIMITED
-    if not cache.add(f"referrals:view:{nonce}", 1, VIEW_MAX_AGE):
+    today = today or timezone.localdate()
+    try:
+        with transaction.atomic():
+            SpentPageView.objects.create(nonce=nonce[:32], day=today)
+    except IntegrityError:
         return ALREADY_COUNTED
-    month = month_start(today or timezone.localdate())
+    if cache.add(f"referrals:pruned:{today.isoformat()}", 1, VIEW_MAX_AGE):
+        # Once a day per process: views older than a token's life can no longer be replayed.
+        SpentPageView.objects.filter(day__lt=today - datetime.timedelta(days=2)).delete()
+    month = month_start(today)
     # One UPDATE in the database (no read-modify-write race); the month's first ping inserts the row.
     rows = ReferralPrepared.objects.filter(service_id=service_id, month=month)
     if not rows.update(count=F("count") + 1):

@@ -57,9 +57,8 @@ def test_it_counts_a_page_view_once(csrf_client, route):
     assert ReferralPrepared.objects.get().count == 2
 
 
-@pytest.mark.xfail(strict=True, reason="Known, not fixed (review of issue 24): a page view's spent nonce lives only "
-                   "in the cache, so after a restart, on another gunicorn worker (the default local-memory cache "
-                   "is per process) or once the LRU evicts it, the same view token counts again for a day.")
+# The review of issue 24: a view spent only in the cache counted again after a restart, on
+# another gunicorn worker, or after an eviction. It is spent in the database now.
 def test_a_page_view_counts_once_even_when_the_cache_forgets(csrf_client, route):
     from django.core.cache import cache
 
@@ -135,9 +134,22 @@ def test_a_new_month_starts_a_new_count(rf, route):
 
 def test_counting_queries(csrf_client, route, django_assert_num_queries):
     csrf, token = open_page(csrf_client, route)
-    # The route's service, then the update; the month's first also inserts (savepoint, insert, release).
-    with django_assert_num_queries(5):
+    # The route's service, the view spent (savepoint, insert, release), the day's first deletes the
+    # old views, then the update; the month's first also inserts (savepoint, insert, release).
+    with django_assert_num_queries(1 + 3 + 1 + 1 + 3):
         ping(csrf_client, route.pk, csrf, token)
     csrf, token = open_page(csrf_client, route)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1 + 3 + 1):
         ping(csrf_client, route.pk, csrf, token)
+
+
+def test_counted_views_are_forgotten_once_no_token_could_be_replayed(csrf_client, route):
+    from directory.models import SpentPageView
+
+    old = SpentPageView.objects.create(nonce="old", day=datetime.date.today() - datetime.timedelta(days=3))
+    recent = SpentPageView.objects.create(nonce="recent", day=datetime.date.today() - datetime.timedelta(days=1))
+    csrf, token = open_page(csrf_client, route)
+    assert ping(csrf_client, route.pk, csrf, token).status_code == 204
+    assert set(SpentPageView.objects.values_list("nonce", flat=True)) - {old.nonce} >= {recent.nonce}
+    assert not SpentPageView.objects.filter(nonce=old.nonce).exists()
+    assert SpentPageView.objects.count() == 2  # the recent one and this view's
