@@ -45,7 +45,7 @@ class ApiError(Exception):
         self.errors = errors  # [(parameter or "", message)]
 
 
-def _single(data, name):
+def single(data, name):
     values = data.getlist(name)
     if len(values) > 1:
         raise ApiError(400, [(name, f"Give {name} once.")])
@@ -65,12 +65,12 @@ def page_request(data):
     errors = []
     requested = None
     page, per_page = 1, DEFAULT_PER_PAGE
-    raw = _single(data, "page")
+    raw = single(data, "page")
     if raw not in (None, ""):
         page = whole_number(raw)
         if page is None or page < 1 or page > 10**9:
             errors.append(("page", "page must be a whole number from 1, in ASCII digits."))
-    raw = _single(data, "per_page")
+    raw = single(data, "per_page")
     if raw not in (None, ""):
         per_page = whole_number(raw)
         if per_page is None or per_page < 1 or per_page > 10**9:
@@ -84,7 +84,7 @@ def page_request(data):
 
 def boolean(data, name):
     """True, False or None (not given) for a boolean parameter: true/false or 1/0, any case."""
-    raw = _single(data, name)
+    raw = single(data, name)
     if raw in (None, ""):
         return None
     value = {"true": True, "1": True, "false": False, "0": False}.get(raw.strip().lower())
@@ -95,7 +95,7 @@ def boolean(data, name):
 
 def output_format(data):
     """"json" (a page) or "ndjson" (every result, one JSON object a line, no pages)."""
-    raw = _single(data, "format")
+    raw = single(data, "format")
     if raw in (None, ""):
         return "json"
     if raw.strip().lower() not in FORMATS:
@@ -106,7 +106,7 @@ def output_format(data):
 def modified_after(data):
     """An aware datetime from `modified_after` (ISO 8601; a date means its start, a time
     without an offset is UK time), or None."""
-    raw = _single(data, "modified_after")
+    raw = single(data, "modified_after")
     if raw in (None, ""):
         return None
     raw = raw.strip()
@@ -133,7 +133,7 @@ def modified_after(data):
 
 def search_text(data):
     """The `search` words, trimmed (None when not given). At most 200 characters."""
-    raw = _single(data, "search")
+    raw = single(data, "search")
     if raw in (None, "") or not raw.strip():
         return None
     if len(raw) > 200:
@@ -144,7 +144,7 @@ def search_text(data):
 
 
 def _age(data, name):
-    raw = _single(data, name)
+    raw = single(data, name)
     if raw in (None, ""):
         return None
     value = decimal_number(raw)
@@ -154,7 +154,7 @@ def _age(data, name):
 
 
 def _uuid_param(data, name, what):
-    raw = _single(data, name)
+    raw = single(data, name)
     if raw in (None, ""):
         return None
     value = parse_uuid(raw)
@@ -180,7 +180,7 @@ def service_query(data, *, allow_proximity=False):
         raise ApiError(400, errors)
 
     filter_data = {name: data.getlist(name) for name in FILTER_EXTENSIONS if name in data}
-    search = _single(data, "search")
+    search = single(data, "search")
     if search:
         filter_data["q"] = search
     query = ServiceQuery(filter_data=filter_data)
@@ -208,7 +208,7 @@ def postcode_outside(data):
     """True when `postcode` is well formed but not a Birmingham postcode (or area): no service
     here covers it, so the answer is an empty page. Called only when the FilterSet refused the
     postcode, so it costs nothing on the usual path."""
-    raw = _single(data, "postcode")
+    raw = single(data, "postcode")
     return raw not in (None, "") and place_lookup(raw).status in (OUTSIDE, UNKNOWN)
 
 
@@ -242,8 +242,8 @@ def _all_codes(taxonomy):
 
 def proximity_params(data):
     """(PostcodeResult or None, metres or None) for /service_at_locations. 1 query with a postcode."""
-    raw_postcode = _single(data, "postcode")
-    raw_proximity = _single(data, "proximity")
+    raw_postcode = single(data, "postcode")
+    raw_proximity = single(data, "proximity")
     near = None
     if raw_postcode not in (None, ""):
         near = postcode_lookup(raw_postcode)

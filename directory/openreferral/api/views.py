@@ -291,10 +291,11 @@ def taxonomy_term_list(request):
     params.page_request(request.GET)
     search = params.search_text(request.GET)
     params.boolean(request.GET, "top_only")  # every term is a top-level term: true or false, all of them
-    parent_id = request.GET.get("parent_id")
+    # Given twice, refused as every other parameter is (the review of issue 25): not the last one.
+    parent_id = params.single(request.GET, "parent_id")
     if parent_id and parse_uuid(parent_id) is None:
         raise params.ApiError(400, [("parent_id", "parent_id must be the id (a UUID) of a taxonomy term.")])
-    taxonomy_id = request.GET.get("taxonomy_id")
+    taxonomy_id = params.single(request.GET, "taxonomy_id")
     taxonomies = TAXONOMIES
     if taxonomy_id:
         taxonomy = TAXONOMIES_BY_ID.get(parse_uuid(taxonomy_id) or "")

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from directory.openreferral.api.taxonomies import TAXONOMIES_BY_KEY, focus_term_id
+from directory.openreferral.api.taxonomies import TAXONOMIES, TAXONOMIES_BY_KEY, focus_term_id
 from directory.models import Intervention, Level, Need, Service, ServiceAtLocation
 from directory.search.selectors import service_filter_queryset
 from tests.directory.openreferral.api.conftest import all_pages
@@ -116,6 +116,15 @@ BAD = [
     # Outside what a date and time can hold once turned into UTC (was a 500 on SQLite).
     "modified_after=9999-12-31T23:59:59-05:00", "modified_after=0001-01-01T00:00:00%2B05:00",
 ]
+
+
+@pytest.mark.parametrize("name", ["parent_id", "taxonomy_id"])
+def test_a_taxonomy_terms_parameter_given_twice_is_refused_not_the_last_taken(client, name):
+    """The review of issue 25: /taxonomy_terms took the last of a repeated parent_id or taxonomy_id."""
+    first, second = TAXONOMIES[0].id, TAXONOMIES[1].id
+    response = client.get(f"/api/taxonomy_terms?{name}={first}&{name}={second}")
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["errors"][0]["message"] == f"Give {name} once."
 
 
 @pytest.mark.parametrize("query", BAD)
