@@ -26,23 +26,15 @@ import threading
 import time
 from pathlib import Path
 
+from bench_databases import prepared_database_url  # bench/bench_databases.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/bench_import"
 sys.path.insert(0, str(ROOT))
 
 
 def database_url(choice, tmp):
-    import dj_database_url
-
-    if choice == "sqlite":
-        return f"sqlite:///{tmp / 'bench_import.sqlite3'}"
-    url = POSTGRES_URL if choice == "postgres" else choice
-    config = dj_database_url.parse(url)
-    if "bench" not in Path(config["NAME"]).name:
-        raise SystemExit(f"Refusing {url}: the bench drops its database, so its name must contain 'bench'.")
-    if "sqlite" in config["ENGINE"]:
-        Path(config["NAME"]).unlink(missing_ok=True)
-        return url
+    """The bench's own database URL, prepared empty (bench/bench_databases.py)."""
+    return prepared_database_url(choice, tmp, name="bench_import")
     import psycopg2
 
     connection = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,

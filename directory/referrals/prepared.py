@@ -8,6 +8,7 @@ whichever process answers, after a restart or an eviction), and each client at m
 PINGS_PER_HOUR times an hour (a hashed key in the cache, as the suggestions' rate limit: the
 cache never holds an address).
 """
+import datetime
 import secrets
 
 from django.core import signing
@@ -15,8 +16,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-
-import datetime
 
 from directory.models import ReferralPrepared, SpentPageView, month_start
 from directory.suggestions.handling import client_key
@@ -68,7 +67,7 @@ def prepared_count(*, request, service_id, route_id, token, today=None):
     today = today or timezone.localdate()
     try:
         with transaction.atomic():
-            SpentPageView.objects.create(nonce=nonce[:32], day=today)
+            SpentPageView.objects.create(nonce=nonce, day=today)
     except IntegrityError:
         return ALREADY_COUNTED
     if cache.add(f"referrals:pruned:{today.isoformat()}", 1, VIEW_MAX_AGE):

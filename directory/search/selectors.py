@@ -184,7 +184,7 @@ class _IdsFirst:
     def __getitem__(self, page):
         # The ranking's own values come with the ids (the cards' reasons and the notices read
         # them), so the second query filters on nothing but the ids.
-        names = [name for name in self.ranked.query.annotations]
+        names = list(self.ranked.query.annotations)
         rows = list(self.ranked.values_list("pk", *names)[page])
         if not rows:
             return []
