@@ -35,16 +35,6 @@ sys.path.insert(0, str(ROOT))
 def database_url(choice, tmp):
     """The bench's own database URL, prepared empty (bench/bench_databases.py)."""
     return prepared_database_url(choice, tmp, name="bench_import")
-    import psycopg2
-
-    connection = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
-                                  host=config["HOST"], port=config["PORT"] or 5432)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    connection.close()
-    return url
 
 
 def generated(rows, organisation):

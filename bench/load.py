@@ -342,16 +342,6 @@ def run(command, env, what):
 def database_url(choice, tmp):
     """The bench's own database URL, prepared empty (bench/bench_databases.py)."""
     return prepared_database_url(choice, tmp, name="bench_load")
-    import psycopg2
-
-    connection = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
-                                  host=config["HOST"], port=config["PORT"] or 5432)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    connection.close()
-    return url
 
 
 def server_env(url, static_root):
