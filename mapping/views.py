@@ -31,6 +31,15 @@ NEEDS_MEASURES = ["practitioners_needed", "practitioner_gap", "practitioner_time
                   "families_needing_specialised_support", "population_under_2", "specialised_services_mapped"]
 
 
+# The kinds of content each view reads (directory/core/content.py; checked against the tables
+# they read by tests/directory/core/test_content_kinds.py). Nothing here shows sessions, so a
+# session's save leaves the map warm; the wards are places alone.
+MAP = ("services", "reference", "places", "needs")
+MARKERS = ("services", "reference", "places")
+NEEDS = ("services", "places", "needs")
+PLACES = ("places",)
+
+
 def _filter_data(query):
     data = query.copy()
     for name in MAP_ONLY | NEEDS_NAMES:
@@ -72,8 +81,8 @@ def _district_from(districts, slug):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=MAP)
+@cached_page(kinds=MAP)
 def map_page(request):
     parameters, overridden, override_errors, _, _ = _parameters(request.GET)
     built = district_map_build(
@@ -176,8 +185,8 @@ def _panel_context(built, district, levels):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=MAP)
+@cached_page(kinds=MAP)
 def district_panel(request, slug):
     """The district panel alone, for the map's JS to put in place without reloading the page."""
     parameters, overridden, _, _, _ = _parameters(request.GET)
@@ -190,7 +199,7 @@ def district_panel(request, slug):
 
 
 @require_safe
-@content_etag(per_visitor=False)
+@content_etag(per_visitor=False, kinds=MAP)
 def districts_geojson(request):
     """The ten districts as GeoJSON with figures, need and matching services (same filters as /search/)."""
     def build():
@@ -202,11 +211,12 @@ def districts_geojson(request):
             return 400, _compact({"errors": errors})
         return 200, _compact(built.feature_collection())
 
-    return _geojson_response(request, *cached("districts-geojson", _query_key(request.GET), _with_gzip(build)))
+    return _geojson_response(request, *cached("districts-geojson", _query_key(request.GET), _with_gzip(build), MAP),
+                             kinds=MAP)
 
 
 @require_safe
-@content_etag(per_visitor=False)
+@content_etag(per_visitor=False, kinds=MARKERS)
 def markers_geojson(request):
     """The venues of the matching services as GeoJSON points (same filters as /search/), each
     with its first services for the popup. Served apart from /map/ so the page's weight does
@@ -220,15 +230,16 @@ def markers_geojson(request):
             presenters.marker_feature(venue) for venue in venues
         ]})
 
-    return _geojson_response(request, *cached("markers-geojson", _query_key(request.GET), _with_gzip(build)))
+    return _geojson_response(request, *cached("markers-geojson", _query_key(request.GET), _with_gzip(build), MARKERS),
+                             kinds=MARKERS)
 
 
 @require_safe
-@content_etag(per_visitor=False)
+@content_etag(per_visitor=False, kinds=PLACES)
 def wards_geojson(request):
     """The wards, for the map's reference layer. The same for everyone: cached like the districts."""
     return _geojson_response(request, *cached(
-        "wards-geojson", (), _with_gzip(lambda: (200, _compact(wards_feature_collection())))))
+        "wards-geojson", (), _with_gzip(lambda: (200, _compact(wards_feature_collection()))), PLACES), kinds=PLACES)
 
 
 def _query_key(query):
@@ -249,7 +260,7 @@ def _with_gzip(build):
     return both
 
 
-def _geojson_response(request, status, body, compressed):
+def _geojson_response(request, status, body, compressed, *, kinds):
     """Compact GeoJSON, gzipped when the client accepts it (GZipMiddleware leaves a response
     with a Content-Encoding alone); content_etag gives it its ETag and answers If-None-Match
     with a 304. The gzipped form gets a weak ETag, as GZipMiddleware's own would be."""
@@ -260,15 +271,15 @@ def _geojson_response(request, status, body, compressed):
         response = HttpResponse(compressed, status=status, content_type=content_type)
         response["Content-Encoding"] = "gzip"
         if status == 200:
-            response["ETag"] = "W/" + etag_for(request, per_visitor=False)
+            response["ETag"] = "W/" + etag_for(request, per_visitor=False, kinds=kinds)
     patch_vary_headers(response, ("Accept-Encoding",))
     return response
 
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=NEEDS)
+@cached_page(kinds=NEEDS)
 def needs_page(request):
     parameters, overridden, errors, saved, settings = _parameters(request.GET)
     districts = selectors.district_list()

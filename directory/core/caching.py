@@ -26,6 +26,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -37,9 +38,11 @@ logger = logging.getLogger(__name__)
 _MISSING = object()
 
 
-def make_key(name, parts=()):
+def make_key(name, parts=(), kinds=None):
+    """The key of `name` with `parts` under the version of the kinds of content it reads
+    (every kind unless `kinds` says fewer: directory/core/content.py)."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"v{content.current()}:{name}:{digest}"
+    return f"v{content.current(kinds)}:{name}:{digest}"
 
 
 def _read(key, name):
@@ -58,10 +61,11 @@ def _write(key, name, value):
         logger.warning("cache write failed for %s", name, exc_info=True)
 
 
-def cached(name, parts, compute):
-    """compute() once per content version and `parts`; `name` says what it is (for keys
-    and for reading a cache dump). None is cached like any other value."""
-    key = make_key(name, parts)
+def cached(name, parts, compute, kinds=None):
+    """compute() once per content version (of `kinds`, every kind when None) and `parts`;
+    `name` says what it is (for keys and for reading a cache dump). None is cached like any
+    other value."""
+    key = make_key(name, parts, kinds)
     value = _read(key, name)
     if value is _MISSING:
         value = compute()
@@ -69,20 +73,23 @@ def cached(name, parts, compute):
     return value
 
 
-def etag_for(request, *, per_visitor=True):
+def etag_for(request, *, per_visitor=True, kinds=None):
     """The ETag of a public GET: the content version, the full path with its query, the
     release (a new release renders differently), and, for pages, what else the page depends
     on: the visitor's cookies (shortlist, CSRF token, messages, a signed-in session), the
     language and the day (dates on pages)."""
-    parts = [content.current(), request.get_host(), request.get_full_path(), settings.RELEASE_ID]
+    parts = [content.current(kinds), request.get_host(), request.get_full_path(), settings.RELEASE_ID]
     if per_visitor:
         parts += [request.META.get("HTTP_COOKIE", ""), getattr(request, "LANGUAGE_CODE", ""),
                   timezone.localdate().isoformat()]
     return '"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
 
 
-def content_etag(view=None, *, per_visitor=True, cache_control=None):
+def content_etag(view=None, *, per_visitor=True, cache_control=None, kinds=None):
     """Decorate a public view: ETag from `etag_for`, 304 before the view when it matches.
+
+    `kinds`: the kinds of content the view reads, when fewer than all (directory/core/content.py):
+    the ETag then changes with those alone. Say the same kinds to `cached_page` beneath it.
 
     Pages (per_visitor) are `private, no-cache`: a browser keeps them but asks each time,
     and a shared cache never keeps them (they carry a visitor's CSRF token). Data that
@@ -92,11 +99,16 @@ def content_etag(view=None, *, per_visitor=True, cache_control=None):
                                       else {"public": True, "no_cache": True})
 
     def decorator(view):
+        inner = getattr(view, "content_kinds", None)
+        if inner is not None and inner != kinds:
+            # The ETag would say "unchanged" while the page beneath was made from other kinds.
+            raise ImproperlyConfigured(f"{view.__name__}: content_etag(kinds={kinds!r}) above cached_page(kinds={inner!r})")
+
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            etag = etag_for(request, per_visitor=per_visitor)
+            etag = etag_for(request, per_visitor=per_visitor, kinds=kinds)
             response = get_conditional_response(request, etag=etag)
             if response is not None:  # 304, or 412 for a failed If-Match
                 if response.status_code == 304:
@@ -109,6 +121,7 @@ def content_etag(view=None, *, per_visitor=True, cache_control=None):
                     response["ETag"] = etag
                 _patch(response, cache_control, per_visitor)
             return response
+        wrapper.content_kinds = kinds
         return wrapper
 
     return decorator(view) if view is not None else decorator
@@ -126,7 +139,7 @@ _CSRF_PLACEHOLDER = b'name="csrfmiddlewaretoken" value="__csrf_token__"'
 _MESSAGES_COOKIE = "messages"
 
 
-def cached_page(view):
+def cached_page(view=None, *, kinds=None):
     """Serve a public page's rendered HTML from the cache, for visitors who are not signed in.
 
     The key is the content version, the address with its query, the language, the day
@@ -135,7 +148,13 @@ def cached_page(view):
     token put back, so a cached page never hands one visitor's token to another. Not
     cached: signed-in staff (a session cookie), a page carrying a one-off message (the
     messages cookie), anything but a 200, and a response that sets a cookie of its own.
+
+    `kinds`: the kinds of content the page reads, when fewer than all; a page is kept under
+    their versions alone. tests/directory/core/test_content_kinds.py checks every view that
+    says fewer against the tables it reads.
     """
+    if view is None:
+        return lambda view: cached_page(view, kinds=kinds)
     from directory.core.shortlist import COOKIE_NAME
 
     @wraps(view)
@@ -145,7 +164,7 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         parts = (request.get_host(), request.get_full_path(), getattr(request, "LANGUAGE_CODE", ""),
                  request.COOKIES.get(COOKIE_NAME, ""), timezone.localdate().isoformat())
-        key = make_key("page", parts)
+        key = make_key("page", parts, kinds)
         stored = _read(key, "a page")
         if stored is not _MISSING:
             body, headers = stored
@@ -161,4 +180,5 @@ def cached_page(view):
             _write(key, "a page", (_CSRF_INPUT.sub(_CSRF_PLACEHOLDER, response.content), list(response.items())))
         return response
 
+    wrapper.content_kinds = kinds
     return wrapper

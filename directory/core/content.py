@@ -30,8 +30,20 @@ value. Each commit changes its slot and so the version, in the same snapshot as 
 a rollback puts its slot back, and the version with it. There is one slot (row 1) until two
 writers ever overlap, and then only as many as ever overlapped. SQLite lets one writer at a
 time write the whole database anyway, so there it is always row 1.
+
+Versions per kind of content (issue 26, docs/adr/0028). Every content table belongs to one
+kind (`KIND_OF`): the services and what is about them, the controlled lists and parents'
+words ("reference"), the places ("places"), sessions and events ("whatson") and the needs
+model's settings ("needs"). Each kind has its own slots (rows with that `kind`, the first at
+the kind's fixed id in `KINDS`), bumped by its tables' triggers only. A cache entry or ETag is
+keyed by the versions of the kinds it reads (`current(kinds)`; every kind unless it says
+less), so a session's save leaves the search pages warm, a service's save the wards' GeoJSON
+and the About page. What a cached view may say it reads is checked against the tables it
+does read (tests/directory/core/test_content_kinds.py): a view that read a kind it did not
+name would serve a page older than its data.
 """
 import contextvars
+import hashlib
 import secrets
 
 from django.apps import apps
@@ -48,26 +60,69 @@ NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "Oruk
               "ReferralPrepared", "SpentPageView"}
 CONTENT_APPS = ("directory", "mapping")
 
+# The kinds of content, each with the fixed id of its first slot (module docstring).
+KINDS = {"services": 1, "reference": 2, "places": 3, "whatson": 4, "needs": 5}
+ALL_KINDS = tuple(KINDS)
+# The kind of each public model that is not "services" (the default: a new model is about
+# services until someone says otherwise, and so goes cold with them, the safe side).
+# Many-to-many tables take the kind of the model that declares them.
+KIND_OF = {
+    # The controlled lists and what curators write for parents and search.
+    "Level": "reference", "Need": "reference", "Intervention": "reference", "DeliveryMode": "reference",
+    "Language": "reference", "ParentTopic": "reference", "UrgentHelp": "reference", "SearchSynonym": "reference",
+    "NeedStep": "reference",
+    "District": "places", "Ward": "places", "Postcode": "places",
+    "TermDate": "whatson", "Session": "whatson", "SessionException": "whatson", "KnowledgeEvent": "whatson",
+    "NeedsModelSettings": "needs",
+}
+
+
+def kind_of(model):
+    return KIND_OF.get(model.__name__, "services")
+
 # The version read in this request (None: not read yet), kept only while a request is being
 # served (ContentVersionMiddleware); elsewhere (commands, tests) every call reads it. Context
 # variables, so threads (and async tasks) never see each other's.
-_memo = contextvars.ContextVar("content_version", default=None)
+_memo = contextvars.ContextVar("content_version", default=None)  # {kind: version}
 _in_request = contextvars.ContextVar("content_version_in_request", default=False)
 
 
-def current():
-    """The content version, as a short string for cache keys and ETags. One query, then
-    memoised until the end of the request (or until a save in this request)."""
-    value = _memo.get()
-    if value is None:
-        from directory.models import ContentVersion
-
-        value = _combine(ContentVersion.objects.values_list("value", flat=True))
-        if value is None:
-            value = _create()
+def current(kinds=None):
+    """The content version of `kinds` (every kind when None), as a short string for cache keys
+    and ETags. One query for every kind, then memoised until the end of the request (or until
+    a save in this request)."""
+    values = _memo.get()
+    if values is None:
+        values = _read()
         if _in_request.get():
-            _memo.set(value)
-    return str(value)
+            _memo.set(values)
+    return _name(values, ALL_KINDS if kinds is None else kinds)
+
+
+def _name(values, kinds):
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"unknown kinds of content: {sorted(unknown) or kinds!r}")
+    wanted = sorted(set(kinds))
+    if len(wanted) == 1:
+        return str(values[wanted[0]])
+    # Several kinds: a digest of each one's value (a new value in any of them, a new name).
+    joined = ";".join(f"{kind}={values[kind]}" for kind in wanted)
+    return hashlib.blake2b(joined.encode(), digest_size=10).hexdigest()
+
+
+def _read():
+    """{kind: version} from every slot, in one query; a kind with no row yet gets its first."""
+    from directory.models import ContentVersion
+
+    slots = {}
+    for kind, value in ContentVersion.objects.values_list("kind", "value"):
+        slots.setdefault(kind, []).append(value)
+    values = {kind: _combine(slots.get(kind, ())) for kind in KINDS}
+    for kind, value in values.items():
+        if value is None:
+            values[kind] = _create(kind)
+    return values
 
 
 def _combine(values):
@@ -78,10 +133,10 @@ def _combine(values):
     return result
 
 
-def _create():
+def _create(kind):
     from directory.models import ContentVersion
 
-    row, _ = ContentVersion.objects.get_or_create(pk=1, defaults={"value": new_value()})
+    row, _ = ContentVersion.objects.get_or_create(pk=KINDS[kind], defaults={"value": new_value(), "kind": kind})
     return row.value
 
 
@@ -93,19 +148,21 @@ def new_value():
     return secrets.randbits(62)
 
 
-def bump(using="default"):
-    """Mark the public content as changed, in the current transaction, as the triggers do:
-    on PostgreSQL in this transaction's slot (never waiting for another writer's)."""
+def bump(using="default", kinds=None):
+    """Mark the public content of `kinds` (every kind when None) as changed, in the current
+    transaction, as the triggers do: on PostgreSQL in this transaction's slots (never waiting
+    for another writer's)."""
     from django.db import connections
 
     from directory.models import ContentVersion
 
     connection_ = connections[using]
-    if connection_.vendor == "postgresql":
-        with connection_.cursor() as cursor:
-            cursor.execute("SELECT directory_bump_content()")
-    elif not ContentVersion.objects.using(using).filter(pk=1).update(value=new_value()):
-        _create()
+    for kind in (ALL_KINDS if kinds is None else kinds):
+        if connection_.vendor == "postgresql":
+            with connection_.cursor() as cursor:
+                cursor.execute("SELECT directory_bump_content(%s, %s)", [kind, KINDS[kind]])
+        elif not ContentVersion.objects.using(using).filter(pk=KINDS[kind]).update(value=new_value()):
+            ContentVersion.objects.using(using).create(pk=KINDS[kind], kind=kind, value=new_value())
     forget()
 
 
@@ -143,16 +200,17 @@ def _is_public(model):
 
 
 def content_tables():
-    """The tables whose rows the public sees: every public model's, and its many-to-many tables'."""
-    tables = []
+    """{table: kind} for the tables whose rows the public sees: every public model's, and its
+    many-to-many tables' (of the kind of the model that declares them)."""
+    tables = {}
     for app_label in CONTENT_APPS:
         for model in apps.get_app_config(app_label).get_models():
             if not _is_public(model) or model.__name__ in DERIVED:
                 continue
-            tables.append(model._meta.db_table)
+            tables[model._meta.db_table] = kind_of(model)
             for field in model._meta.local_many_to_many:
-                tables.append(field.remote_field.through._meta.db_table)
-    return sorted(set(tables))
+                tables[field.remote_field.through._meta.db_table] = kind_of(model)
+    return dict(sorted(tables.items()))
 
 
 # Tables rebuilt from the others (their changes always come with a change to a content table).
@@ -162,9 +220,11 @@ DERIVED = {"ServiceDistrict", "ServiceSearchIndex"}
 # (set_config(..., true)): it ends with the transaction, and a rolled-back savepoint puts it
 # back together with the slot's lock. Extra slots get random ids (never 1, never waited for).
 _PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION directory_bump_content() RETURNS void AS $$
+DROP FUNCTION IF EXISTS directory_bump_content();
+CREATE OR REPLACE FUNCTION directory_bump_content(p_kind text, p_first bigint) RETURNS void AS $$
 DECLARE
-    slot bigint := NULLIF(current_setting('directory.content_slot', true), '')::bigint;
+    setting text := 'directory.content_slot_' || p_kind;
+    slot bigint := NULLIF(current_setting(setting, true), '')::bigint;
     fresh bigint := floor(random() * 4611686018427387903)::bigint;
 BEGIN
     IF slot IS NOT NULL THEN
@@ -173,31 +233,33 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    SELECT id INTO slot FROM {table} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    SELECT id INTO slot FROM {table} WHERE kind = p_kind ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED;
     IF FOUND THEN
         UPDATE {table} SET value = fresh WHERE id = slot;
     ELSE
         slot := NULL;
         WHILE slot IS NULL LOOP
-            INSERT INTO {table} (id, value)
-            VALUES (CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN 2 + floor(random() * 4611686018427387903)::bigint
-                         ELSE 1 END, fresh)
+            INSERT INTO {table} (id, kind, value)
+            VALUES (CASE WHEN EXISTS (SELECT 1 FROM {table} WHERE kind = p_kind)
+                         THEN 1000 + floor(random() * 4611686018427387903)::bigint
+                         ELSE p_first END, p_kind, fresh)
             ON CONFLICT (id) DO NOTHING RETURNING id INTO slot;
         END LOOP;
     END IF;
-    PERFORM set_config('directory.content_slot', slot::text, true);
+    PERFORM set_config(setting, slot::text, true);
 END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION directory_content_changed() RETURNS trigger AS $$
 BEGIN
-    PERFORM directory_bump_content();
+    -- The trigger's arguments name its table's kind; a trigger made before kinds has none.
+    PERFORM directory_bump_content(COALESCE(TG_ARGV[0], 'services'), COALESCE(TG_ARGV[1], '1')::bigint);
     RETURN NULL;
 END $$ LANGUAGE plpgsql
 """
-# SQLite has no statement triggers: a row trigger per kind of change.
+# SQLite has no statement triggers: a row trigger per kind of change, on the kind's one row.
 _SQLITE_BODY = (
-    "INSERT OR IGNORE INTO {version} (id, value) VALUES (1, random() & 4611686018427387903); "
-    "UPDATE {version} SET value = random() & 4611686018427387903 WHERE id = 1;"
+    "INSERT OR IGNORE INTO {version} (id, kind, value) VALUES ({first}, '{kind}', random() & 4611686018427387903); "
+    "UPDATE {version} SET value = random() & 4611686018427387903 WHERE id = {first};"
 )
 
 
@@ -221,20 +283,20 @@ def install_triggers(using="default"):
     with connection_.cursor() as cursor:
         if connection_.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION.format(table=version))
-        for table in content_tables():
+        for table, kind in content_tables().items():
             if table not in existing:
                 continue
             if connection_.vendor == "postgresql":
                 name = quote(f"content_changed_{table}"[:63])
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quote(table)}")
                 cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {quote(table)} "
-                               f"FOR EACH STATEMENT EXECUTE FUNCTION directory_content_changed()")
+                               f"FOR EACH STATEMENT EXECUTE FUNCTION directory_content_changed('{kind}', '{KINDS[kind]}')")
             elif connection_.vendor == "sqlite":
                 for event in ("INSERT", "UPDATE", "DELETE"):
                     name = quote(f"content_changed_{table}_{event.lower()}")
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                     cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {quote(table)} "
-                                   f"BEGIN {_SQLITE_BODY.format(version=version)} END")
+                                   f"BEGIN {_SQLITE_BODY.format(version=version, kind=kind, first=KINDS[kind])} END")
             else:  # pragma: no cover - the project runs on these two only
                 raise NotImplementedError(connection_.vendor)
 

@@ -741,11 +741,13 @@ class NeedStep(models.Model):
 
 
 class ContentVersion(models.Model):
-    """One row: a number that changes whenever anything the public sees changes
-    (directory/core/content.py). Cached pages, fragments and ETags are keyed by it, so no
+    """A slot of a kind's version: a number that changes whenever anything of that kind the
+    public sees changes (directory/core/content.py). Cached pages, fragments and ETags are keyed by it, so no
     cache can outlive the content it was made from (docs/adr/0013)."""
 
     value = models.BigIntegerField(default=1)
+    # Which kind of content this slot versions (directory/core/content.py KINDS).
+    kind = models.CharField(max_length=16, default="services")
 
     class Meta:
         verbose_name = "content version"

@@ -30,6 +30,14 @@ from directory.core.shortlist import (
 ANSWER_PARAMS = ("age", "postcode", "language")
 
 
+# The kinds of content each page reads (directory/core/content.py; checked against the tables
+# they read by tests/directory/core/test_content_kinds.py): the start page is curators' words
+# and topics alone; lists add services and places; a service page (and saved ones) sessions.
+WORDS = ("reference",)
+LISTS = ("services", "reference", "places")
+CARDS = ("services", "reference", "places", "whatson")
+
+
 def _answers_query(data, *, without=()):
     """The answers part of the query string, to carry from page to page."""
     query = QueryDict(mutable=True)
@@ -83,8 +91,8 @@ def _answers_text(answers):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=WORDS)
+@cached_page(kinds=WORDS)
 def start(request):
     """The two questions, and every topic for those who would rather look around."""
     form = ParentAnswersForm()
@@ -94,8 +102,8 @@ def start(request):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=LISTS)
+@cached_page(kinds=LISTS)
 def support(request):
     """After the two questions: the topics, with how many services fit the answers."""
     form = ParentAnswersForm(request.GET)
@@ -138,8 +146,8 @@ def _list_page(request, *, topic):
 
 @require_safe
 @recorded(parent_search)
-@content_etag
-@cached_page
+@content_etag(kinds=LISTS)
+@cached_page(kinds=LISTS)
 def topic(request, slug):
     topic = selectors_parents.parent_topic_get(slug=slug)
     if topic is None:
@@ -149,15 +157,15 @@ def topic(request, slug):
 
 @require_safe
 @recorded(parent_search)
-@content_etag
-@cached_page
+@content_etag(kinds=LISTS)
+@cached_page(kinds=LISTS)
 def everything(request):
     return _list_page(request, topic=None)
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=CARDS)
+@cached_page(kinds=CARDS)
 def service(request, slug):
     found = selectors_parents.parent_service_get(slug=slug)
     if found is None:  # drafts, archived and professionals-only services are as absent as unknown ones
@@ -172,8 +180,8 @@ def service(request, slug):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=CARDS)
+@cached_page(kinds=CARDS)
 def saved(request):
     """The parent's saved list from the cookie, or a list sent to them (?services=...)."""
     shared, ids = shortlist_shown(request)

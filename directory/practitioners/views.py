@@ -29,13 +29,19 @@ from directory.core.sources import FactIndex
 from directory.suggestions.handling import SuggestionForm
 
 
+# The kinds of content each page reads (directory/core/content.py; checked against the tables
+# they read by tests/directory/core/test_content_kinds.py). Search cards show sessions.
+LISTS = ("services", "reference", "places")
+CARDS = ("services", "reference", "places", "whatson")
+
+
 def classification_context():
     return {"levels_explained": selectors.level_list(), "focus_explained": focus_explanations()}
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=LISTS)
+@cached_page(kinds=LISTS)
 def home(request):
     """A start page: the directory grows past what one page can list, so it leads to search."""
     count = selectors.service_list_published().count()
@@ -48,17 +54,17 @@ def home(request):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=LISTS)
+@cached_page(kinds=LISTS)
 def about(request):
     return render(request, "practitioners/about.html", classification_context())
 
 
 @require_safe
 @recorded(practitioner_search)
-@content_etag
+@content_etag(kinds=CARDS)
 @shortlist_tidy
-@cached_page
+@cached_page(kinds=CARDS)
 def search(request):
     results = selectors.service_search(data=request.GET, with_counts=True)
     # The search's record (directory/search/record.py) needs the count: it is known here.
@@ -106,9 +112,9 @@ def search(request):
 
 
 @require_safe
-@content_etag
+@content_etag(kinds=CARDS)
 @shortlist_tidy
-@cached_page
+@cached_page(kinds=CARDS)
 def service_detail(request, slug):
     service = selectors.service_get_published(slug=slug)
     if service is None:  # drafts and archived services are as absent as unknown ones
@@ -131,9 +137,9 @@ def service_detail(request, slug):
 
 
 @require_safe
-@content_etag
+@content_etag(kinds=CARDS)
 @shortlist_tidy
-@cached_page
+@cached_page(kinds=CARDS)
 def shortlist(request):
     """The shortlist from the cookie, or a shared one from ?services=..."""
     shared, ids = shortlist_shown(request)

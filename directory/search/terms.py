@@ -18,29 +18,28 @@ from django.db import connection
 from directory.core import content
 
 _lock = threading.Lock()
-_memo = {"version": None, "values": {}}
+_memo = {}  # name -> (version of its kinds, value)
 
 
-def per_version(name, compute):
-    """compute() once per content version in this process. For small values every request
-    needs (they are kept in memory, not in the cache, so no copy is made per read)."""
-    version = content.current()
+def per_version(name, compute, kinds=None):
+    """compute() once per content version (of `kinds`, every kind when None) in this process.
+    For small values every request needs (they are kept in memory, not in the cache, so no
+    copy is made per read)."""
+    version = content.current(kinds)
     with _lock:
-        if _memo["version"] != version:
-            _memo["version"], _memo["values"] = version, {}
-        if name in _memo["values"]:
-            return _memo["values"][name]
+        held = _memo.get(name)
+        if held is not None and held[0] == version:
+            return held[1]
     value = compute()
     with _lock:
-        if _memo["version"] == version:
-            _memo["values"][name] = value
+        _memo[name] = (version, value)
     return value
 
 
 def forget():
     """Drop the memo (tests that change data behind the version's back)."""
     with _lock:
-        _memo["version"], _memo["values"] = None, {}
+        _memo.clear()
 
 
 # Published services' names are read with the lists, for the keywords box's suggestions
@@ -140,7 +139,7 @@ def _instance(model, values):
 def synonym_table():
     """{term: all terms of its synonym}, lower case, of the current content version (1 query
     after a change). Curated in the admin as `SearchSynonym`; used by directory/search/keywords.py."""
-    return per_version("synonyms", _read_synonyms)
+    return per_version("synonyms", _read_synonyms, kinds=("reference",))
 
 
 def _read_synonyms():

@@ -28,6 +28,13 @@ ANSWER_PARAMS = ("age", "postcode", "language", "topic")
 QUESTION_ORDER = ["age", "postcode", "topic", "language"]  # as the page asks them: the error summary follows it
 
 
+# The kinds of content each page reads (directory/core/content.py; checked against the tables
+# they read by tests/directory/core/test_content_kinds.py): sessions and events, their services,
+# and for the parents' listing the topics and the place asked about.
+LISTING = ("whatson", "services", "reference", "places")
+EVENTS = ("whatson", "services")
+
+
 def _query(data, *, without=()):
     query = QueryDict(mutable=True)
     for name in ANSWER_PARAMS:
@@ -54,8 +61,8 @@ def _topic_q(topic):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=LISTING)
+@cached_page(kinds=LISTING)
 def whats_on(request):
     """Sessions a parent can go to, day by day for the next two weeks."""
     form, answers, topics, topic, errors = _answers(request)
@@ -94,7 +101,7 @@ def _ics_response(body, filename):
 
 
 @require_safe
-@content_etag
+@content_etag(kinds=LISTING)
 def whats_on_ics(request):
     """The what's-on question as a calendar to subscribe to: 13 weeks ahead (postcode orders
     the page; a calendar is in date order, so it is not needed here)."""
@@ -113,7 +120,7 @@ def whats_on_ics(request):
 
 
 @require_safe
-@content_etag
+@content_etag(kinds=EVENTS)
 def service_ics(request, slug):
     """One published service's sessions as a calendar (practitioners see professionals-only
     services too, so any published one has a calendar). A draft or archived service is as
@@ -132,8 +139,8 @@ def service_ics(request, slug):
 # --- Knowledge-sharing events ---------------------------------------------------------------
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=EVENTS)
+@cached_page(kinds=EVENTS)
 def events(request):
     upcoming, past = selectors.event_lists()
     return render(request, "whatson/events.html", {
@@ -142,8 +149,8 @@ def events(request):
 
 
 @require_safe
-@content_etag
-@cached_page
+@content_etag(kinds=EVENTS)
+@cached_page(kinds=EVENTS)
 def event(request, slug):
     found = selectors.event_get(slug=slug)
     if found is None:
@@ -152,7 +159,7 @@ def event(request, slug):
 
 
 @require_safe
-@content_etag
+@content_etag(kinds=EVENTS)
 def events_ics(request):
     body = ics.events_calendar(
         name="Knowledge-sharing events (IMHSG)",

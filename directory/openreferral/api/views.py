@@ -95,10 +95,14 @@ def _read_only(request):
     return response
 
 
-def api_view(view):
+def api_view(view=None, *, kinds=None):
     """JSON errors, CORS preflight and GET/HEAD only, for every API view. CSRF-exempt: nothing
     here reads a body or changes anything, and a POST must get the JSON 405, not the HTML
-    page for a missing CSRF token."""
+    page for a missing CSRF token. `kinds`: the kinds of content the view reads, when fewer
+    than all (directory/core/content.py; checked by tests/directory/core/test_content_kinds.py)."""
+    if view is None:
+        return lambda view: api_view(view, kinds=kinds)
+
     @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -109,7 +113,7 @@ def api_view(view):
         # A revalidation is answered before any work; a repeat of the same request between
         # two curator changes is served from the cache (errors too: they depend only on the
         # address and the content).
-        etag = etag_for(request, per_visitor=False)
+        etag = etag_for(request, per_visitor=False, kinds=kinds)
         if _matches(request.headers.get("If-None-Match", ""), etag):
             return _not_modified(etag)
 
@@ -120,9 +124,17 @@ def api_view(view):
                 response = error_response(request, error.status, error.errors)
             return response.status_code, response.content, response["Content-Type"]
 
-        status, body, content_type = cached("api", (request.get_host(), request.get_full_path()), produce)
-        return _respond(request, body, status, content_type)
+        status, body, content_type = cached("api", (request.get_host(), request.get_full_path()), produce, kinds)
+        response = _respond(request, body, status, content_type)
+        if response.has_header("ETag"):
+            response["ETag"] = etag  # of this view's kinds, as the revalidation above compares
+        return response
+    wrapper.content_kinds = kinds
     return wrapper
+
+
+# The taxonomies are the controlled lists: a service's save leaves them cached.
+REFERENCE = ("reference",)
 
 
 def _not_found(what):
@@ -268,7 +280,7 @@ def _matches_search(search, *texts):
     return all(word in haystack for word in search.casefold().split())
 
 
-@api_view
+@api_view(kinds=REFERENCE)
 def taxonomy_list(request):
     search = params.search_text(request.GET)
     taxonomies = [t for t in TAXONOMIES if not search or _matches_search(search, t.name, t.description)]
@@ -277,7 +289,7 @@ def taxonomy_list(request):
     ])
 
 
-@api_view
+@api_view(kinds=REFERENCE)
 def taxonomy_detail(request, id):
     taxonomy = TAXONOMIES_BY_ID.get(_id(id, "taxonomies"))
     if taxonomy is None:
@@ -285,7 +297,7 @@ def taxonomy_detail(request, id):
     return _json_response(request, payloads.taxonomy_payload(taxonomy, term_list([taxonomy])))
 
 
-@api_view
+@api_view(kinds=REFERENCE)
 def taxonomy_term_list(request):
     params.output_format(request.GET)
     params.page_request(request.GET)
@@ -353,7 +365,7 @@ def organisation_detail(request, id):
     return _json_response(request, _organisation_items(request, [organisation], services)[0])
 
 
-@api_view
+@api_view(kinds=REFERENCE)
 def taxonomy_term_detail(request, id):
     term = term_get(_id(id, "taxonomy_terms"))
     if term is None:
