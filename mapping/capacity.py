@@ -122,38 +122,60 @@ class CapacityGaps:
         return bool(self.records)
 
 
-def capacity_gaps(*, estimate, comparable, records):
+@dataclass(frozen=True)
+class Covering:
+    """The comparable services covering an area: how many, and which of the services with
+    capacity records are among them (all the arithmetic below asks of the set). A plain set of
+    ids is read as one (tests, small directories)."""
+
+    count: int
+    members: frozenset
+
+    @classmethod
+    def of(cls, value):
+        return value if isinstance(value, cls) else cls(len(set(value)), frozenset(value))
+
+
+def capacity_gaps(*, estimate, comparable, records, comparable_city=None):
     """Need (the estimate's practitioners) against recorded capacity, per district and for the city.
 
-    `comparable` maps a district's slug to the ids of the comparable services covering it
-    (published, specialised, not already in the need); `records` is every CapacityRecord of a
-    published service.
+    `comparable` maps a district's slug to the comparable services covering it (published,
+    specialised, not already in the need): a `Covering`, or a set of their ids;
+    `comparable_city` is the city's `Covering` (the union of the sets when not given); `records`
+    is every CapacityRecord of a published service.
     """
+    comparable = {slug: Covering.of(value) for slug, value in comparable.items()}
+    if comparable_city is None:
+        union = frozenset().union(*(covering.members for covering in comparable.values()))
+        comparable_city = Covering(len(union), union)
     by_slug = {}
     for record in records:
         by_slug.setdefault(record.district_slug, []).append(record)
     districts = []
-    city_comparable, city_recorded_by = set(), set()
+    none = Covering(0, frozenset())
+    city_counted, city_recorded_by = set(), set()
     city_recorded, city_not_counted = ZERO, ZERO
     for area in estimate.districts:
         here = sorted(by_slug.get(area.slug, []), key=lambda r: (r.service_name.lower(), r.service_id))
-        services = set(comparable.get(area.slug, ()))
+        covering = comparable.get(area.slug, none)
         counted = [r for r in here if r.counted]
         # A comparable service that recorded time here counts as covering the district even if
         # its coverage does not say so: its own figure is the better evidence.
-        services |= {r.service_id for r in counted}
         recorded_by = {r.service_id for r in counted}
-        families_only = {r.service_id for r in here if r.service_id in services and r.practitioner_wte is None}
+        services = covering.count + len(recorded_by - covering.members)
+        families_only = {r.service_id for r in here
+                         if (r.service_id in covering.members or r.service_id in recorded_by) and r.practitioner_wte is None}
         recorded = sum((r.practitioner_wte for r in counted), ZERO)
         not_counted = sum((r.practitioner_wte for r in here if not r.counted and r.practitioner_wte is not None), ZERO)
         districts.append(AreaGap(
-            area.name, area.slug, area.practitioners, recorded, len(services), len(recorded_by),
-            _state(len(services), len(recorded_by)), len(families_only), not_counted, here,
+            area.name, area.slug, area.practitioners, recorded, services, len(recorded_by),
+            _state(services, len(recorded_by)), len(families_only), not_counted, here,
         ))
-        city_comparable |= services
+        city_counted |= recorded_by
         city_recorded_by |= recorded_by
         city_recorded += recorded
         city_not_counted += not_counted
+    city_services = comparable_city.count + len(city_counted - comparable_city.members)
     states = [area.state for area in districts]
     known = sum(1 for state in states if state in (KNOWN, NO_SERVICE))
     with_any = sum(1 for state in states if state in (KNOWN, AT_MOST))
@@ -163,7 +185,7 @@ def capacity_gaps(*, estimate, comparable, records):
     else:
         city_state = NOT_KNOWN if not with_any else (KNOWN if known == len(states) else AT_MOST)
     total = AreaGap(
-        "Birmingham", "", estimate.total.practitioners, city_recorded, len(city_comparable), len(city_recorded_by),
+        "Birmingham", "", estimate.total.practitioners, city_recorded, city_services, len(city_recorded_by),
         city_state, 0, city_not_counted, [], known, with_any,
     )
     ordered = [record for area in districts for record in area.records]

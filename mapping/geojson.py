@@ -117,7 +117,7 @@ def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with
         populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters
     )
     gaps = capacity_gaps(estimate=estimate, comparable=provision.comparable,
-                         records=selectors.capacity_records(districts=districts))
+                         comparable_city=provision.comparable_city, records=selectors.capacity_records(districts=districts))
     return DistrictMap(filterset, services, districts, counts, provision.counts, estimate, gaps, list(overridden))
 
 

@@ -1,17 +1,20 @@
 """Reads for the map and the needs page. Each says what it costs in queries."""
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, Window
+from django.db import connection
+from django.db.models import (
+    CharField, Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Value, Window,
+)
 from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 
 from directory.core.distances import distance_km
 from directory.search import selectors as directory_selectors
 from directory.models import (
-    Focus, ReferralPrepared, ReferralRoute, SeedRecord, Service, ServiceAtLocation, ServiceCapacity, SourceKind, Status,
-    Venue, month_start, months_before,
+    CoverageType, Focus, ReferralPrepared, ReferralRoute, SeedRecord, Service, ServiceAtLocation, ServiceCapacity,
+    ServiceDistrict, SourceKind, Status, Venue, month_start, months_before,
 )
-from mapping.capacity import ALREADY_IN_NEED_KEYS, CapacityRecord
+from mapping.capacity import ALREADY_IN_NEED_KEYS, CapacityRecord, Covering
 from mapping.models import District, NeedsModelSettings
 from mapping.needs import SEED_VALUES, NeedsParameters
 
@@ -46,12 +49,19 @@ def district_service_counts(*, services, districts):
 
     "In a district" is `in_district_q` (city-wide, listed, locality, or a venue there) and
     "local" its part without city-wide, both read from the maintained table `ServiceDistrict`
-    (docs/adr/0012): one row per service and district it is in. So each count is a GROUP BY
-    over the matching services joined to their rows: by district and focus (which also gives
-    the totals and local counts: a service has one focus) and by district and level. The
-    number of queries does not grow with districts or levels, and no COUNT(DISTINCT) is needed.
-    `services` must not join a many-valued relation (the FilterSet's filters use pk__in
-    subqueries, ADR 4), or rows would be counted twice.
+    (docs/adr/0012): one row per service and district it is in, `is_local` when it is more than
+    city-wide. A row that is not local is there because the service is city-wide, and every
+    city-wide service has one in every district. So the counts join only the local rows (a
+    fifth of them at 100,000 services; city-wide services were most of the join) and count
+    the city-wide services once, without districts (issue 26):
+
+        in d, with focus f = local rows in d with f + city-wide with f - city-wide local in d with f
+
+    and the same by level. Each count is one query: the local rows grouped by district and
+    focus (or level), with the city-wide ones grouped by focus (or level) alone as rows with no
+    district (UNION ALL). The number of queries does not grow with districts or levels, and no
+    COUNT(DISTINCT) is needed. `services` must not join a many-valued relation (the FilterSet's
+    filters use pk__in subqueries, ADR 4), or rows would be counted twice.
     Returns {slug: {"total": n, "local": n, "by_level": {code: n}, "by_focus": {value: n}}}.
     """
     level_codes = [code for code, _ in _level_choices()]
@@ -63,20 +73,35 @@ def district_service_counts(*, services, districts):
     if not districts:
         return counts
     slugs = {d.pk: d.slug for d in districts}
-    grouped = services.order_by()
-    for row in grouped.values("district_rows__district", "focus").annotate(
-        n=Count("pk"), local=Count("pk", filter=Q(district_rows__is_local=True))
-    ):
-        slug = slugs.get(row["district_rows__district"])
-        if slug is not None:
-            counts[slug]["total"] += row["n"]
-            counts[slug]["local"] += row["local"]
-            counts[slug]["by_focus"][row["focus"]] = row["n"]
-    for row in grouped.values("district_rows__district", "levels__code").annotate(n=Count("pk")):
-        slug = slugs.get(row["district_rows__district"])
-        if slug is not None and row["levels__code"] is not None:
-            counts[slug]["by_level"][row["levels__code"]] = row["n"]
+    city_wide = Q(coverage_type=CoverageType.CITY_WIDE)
+    for key, group in (("focus", "focus"), ("level", "levels__code")):
+        local = (services.order_by().filter(district_rows__is_local=True)
+                 .values(district=F("district_rows__district"), key_=F(group))
+                 .annotate(n=Count("pk"), city_wide_n=Count("pk", filter=city_wide)))
+        everywhere = (services.order_by().filter(city_wide)
+                      .values(district=Cast(Value(None), output_field=IntegerField()), key_=F(group))
+                      .annotate(n=Count("pk"), city_wide_n=Count("pk")))
+        rows = list(local.union(everywhere, all=True))
+        city = {row["key_"]: row["n"] for row in rows if row["district"] is None}
+        for slug in slugs.values():  # every city-wide service is in every district
+            for value, n in city.items():
+                _add(counts[slug], key, value, n)
+        for row in rows:
+            slug = slugs.get(row["district"])
+            if slug is None:
+                continue
+            # Local rows, less the city-wide services among them (already counted above).
+            _add(counts[slug], key, row["key_"], row["n"] - row["city_wide_n"], local=row["n"])
     return counts
+
+
+def _add(count, key, value, n, local=0):
+    if key == "focus":
+        count["total"] += n
+        count["local"] += local
+        count["by_focus"][value] = count["by_focus"].get(value, 0) + n
+    elif value is not None:  # a service with no level is in no level's count
+        count["by_level"][value] = count["by_level"].get(value, 0) + n
 
 
 def _level_choices():
@@ -91,7 +116,10 @@ class SpecialisedProvision:
 
     counts: dict  # {slug: n}: every one mapped there (the needs page's "specialised services mapped")
     total: int  # in the city (a service counts once however many districts it is in)
-    comparable: dict  # {slug: {service id}}: those whose time is set against Table 2 (mapping/capacity.py)
+    # {slug: Covering}: those whose time is set against Table 2 (mapping/capacity.py): how many
+    # cover each district, and which of the services with capacity records are among them.
+    comparable: dict
+    comparable_city: Covering  # the same for the city (a service counts once)
 
 
 def _already_in_need(service_ref):
@@ -105,24 +133,62 @@ def _already_in_need(service_ref):
 
 def specialised_provision(*, districts):
     """Published services whose focus is specialised, in each district (ServiceDistrict, the
-    `in_district` rule), and which of them compare with Table 2. 1 query: one row per service
-    and district it is in (a service in none gives one row with no district)."""
+    `in_district` rule), and which of them compare with Table 2. 1 query.
+
+    Counted in the database (issue 26): at 100,000 services this was a row per service and
+    district (about 100,000) read into Python with a seed-record lookup each. Three kinds of
+    row, UNION ALL: per district, the services there and the comparable ones among them; for
+    the city, the same once each; and, for the services with capacity records only (a handful),
+    each district where they are comparable, which is all mapping/capacity.py needs of the sets.
+    """
     slugs = {d.pk: d.slug for d in districts}
-    counts = dict.fromkeys(slugs.values(), 0)
-    comparable = {slug: set() for slug in slugs.values()}
-    services = set()
-    rows = (Service.objects.published().filter(focus=Focus.SPECIALISED).order_by()
-            .annotate(already=_already_in_need(OuterRef("pk")))
-            .values_list("pk", "district_rows__district", "already"))
-    for pk, district_id, already in rows:
-        services.add(pk)
-        slug = slugs.get(district_id)
-        if slug is None:
-            continue
-        counts[slug] += 1
-        if not already:
-            comparable[slug].add(pk)
-    return SpecialisedProvision(counts, len(services), comparable)
+    t = {name: connection.ops.quote_name(model._meta.db_table) for name, model in (
+        ("service", Service), ("district", ServiceDistrict), ("seed", SeedRecord), ("capacity", ServiceCapacity))}
+    keys = ", ".join(["%s"] * len(ALREADY_IN_NEED_KEYS))
+    # sp: the specialised services, whether the need already leaves them out, whether city-wide.
+    specialised = (
+        f"SELECT s.id, CASE WHEN CAST(s.id AS TEXT) IN (SELECT object_id FROM {t['seed']} "
+        f"WHERE model = %s AND key IN ({keys})) THEN 1 ELSE 0 END AS already, "
+        f"CASE WHEN s.coverage_type = %s THEN 1 ELSE 0 END AS city_wide "
+        f"FROM {t['service']} s WHERE s.status = %s AND s.focus = %s"
+    )
+    params = ["directory.service", *ALREADY_IN_NEED_KEYS, CoverageType.CITY_WIDE, Status.PUBLISHED, Focus.SPECIALISED]
+    # As in district_service_counts: only the local rows are joined (a city-wide service is in
+    # every district, so it is counted once for all of them and taken off where it is local).
+    # Columns: kind, district, service, n, comparable n, n city-wide, comparable n city-wide.
+    null = "CAST(NULL AS BIGINT)"
+    sql = (
+        f"WITH sp AS ({specialised}) "
+        f"SELECT 'd', x.district_id, {null}, COUNT(*), SUM(1 - sp.already), SUM(sp.city_wide), "
+        f"SUM(sp.city_wide * (1 - sp.already)) FROM sp "
+        f"JOIN {t['district']} x ON x.service_id = sp.id AND x.is_local = %s GROUP BY x.district_id "
+        f"UNION ALL SELECT 'c', {null}, {null}, COUNT(*), SUM(1 - sp.already), SUM(sp.city_wide), "
+        f"SUM(sp.city_wide * (1 - sp.already)) FROM sp "
+        f"UNION ALL SELECT 'm', x.district_id, sp.id, 0, 0, 0, 0 FROM sp JOIN {t['district']} x ON x.service_id = sp.id "
+        f"WHERE sp.already = 0 AND sp.id IN (SELECT service_id FROM {t['capacity']})"
+    )
+    params.append(True)
+    local, members = {}, {slug: set() for slug in slugs.values()}
+    total = city_comparable = everywhere = everywhere_comparable = 0
+    city_members = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row_kind, district_id, service_id, n, comparable_n, city_wide_n, city_wide_comparable in cursor.fetchall():
+            slug = slugs.get(district_id)
+            if row_kind == "c":
+                total, city_comparable = n, comparable_n or 0
+                everywhere, everywhere_comparable = city_wide_n or 0, city_wide_comparable or 0
+            elif row_kind == "d" and slug is not None:
+                # Local rows here, less the city-wide services among them (counted everywhere below).
+                local[slug] = (n - (city_wide_n or 0), (comparable_n or 0) - (city_wide_comparable or 0))
+            elif row_kind == "m":
+                city_members.add(service_id)
+                if slug is not None:
+                    members[slug].add(service_id)
+    counts = {slug: everywhere + local.get(slug, (0, 0))[0] for slug in slugs.values()}
+    comparable_counts = {slug: everywhere_comparable + local.get(slug, (0, 0))[1] for slug in slugs.values()}
+    comparable = {slug: Covering(comparable_counts[slug], frozenset(members[slug])) for slug in slugs.values()}
+    return SpecialisedProvision(counts, total, comparable, Covering(city_comparable, frozenset(city_members)))
 
 
 def capacity_records(*, districts):

@@ -288,7 +288,7 @@ def needs_page(request):
     )
     provision = selectors.specialised_provision(districts=districts)
     gaps = capacity_gaps(estimate=estimate, comparable=provision.comparable,
-                         records=selectors.capacity_records(districts=districts))
+                         comparable_city=provision.comparable_city, records=selectors.capacity_records(districts=districts))
     prepared, prepared_from, prepared_to = selectors.referrals_prepared(today=timezone.localdate())
     query = request.GET.copy()
     for name in errors:

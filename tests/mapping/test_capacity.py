@@ -155,8 +155,21 @@ def test_the_comparable_services_are_the_published_specialised_ones_bar_the_peri
     ftb, pnmh = Service.objects.get(slug=FTB), Service.objects.get(slug=PNMH)
     # Both are city-wide and specialised: mapped in every district, but only FTB's time compares.
     assert set(provision.counts.values()) == {2} and provision.total == 2
-    assert all(ids == {ftb.pk} for ids in provision.comparable.values())
-    assert pnmh.pk not in set().union(*provision.comparable.values())
+    assert all(covering.count == 1 for covering in provision.comparable.values())
+    assert provision.comparable_city.count == 1  # once, though it covers ten districts
+    # Which services with capacity records are among them (all capacity_gaps asks of the sets, issue 26):
+    # none has a record yet; then both have, and only FTB is comparable, in every district it covers.
+    assert all(not covering.members for covering in provision.comparable.values())
+    record(FTB, "yardley", "0.8")
+    record(PNMH, "ladywood", "2.0")
+    local = specialised_service("Test local relationship team", districts=["hodge-hill"])
+    ServiceCapacity.objects.create(service=local, district=district("hodge-hill"), practitioner_wte=Decimal("1"))
+    provision = selectors.specialised_provision(districts=districts)
+    assert provision.comparable["hodge-hill"].members == {ftb.pk, local.pk}
+    assert provision.comparable["hodge-hill"].count == 2 and provision.comparable["yardley"].count == 1
+    assert all(covering.members == {ftb.pk} for slug, covering in provision.comparable.items() if slug != "hodge-hill")
+    assert provision.comparable_city.members == {ftb.pk, local.pk} and provision.comparable_city.count == 2
+    assert provision.total == 3 and provision.counts["hodge-hill"] == 3 and pnmh.pk not in provision.comparable_city.members
 
 
 def test_it_reads_only_published_services_capacity_with_its_source():
