@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/load.py [--database sqlite|postgres|both|URL] [--seconds 5]
            [--clients 8 32] [--mixed-seconds 60] [--mixed-clients 50] [--workers 2] [--only LABEL ...]
-           [--saves-per-second 1]
+           [--saves-per-second 1] [--existing URL]
 
 For each database (by default SQLite, then PostgreSQL) it prepares a database of its own: a
 temporary SQLite file, or `bench_load` on the local PostgreSQL (dropped and created; never `test`
@@ -34,6 +34,11 @@ CPU" is the load process's CPU time over the window, as a share of one core: on 
 machine the client takes CPU from the server, so compare ratios, not absolutes (these
 machines are shared and noisy). The About page is timed again at the end of each table: if
 that row is far from 100%, the machine's load changed during the table; rerun.
+
+Issue 26's run at size: fill a database with bench/search.py (100,000 synthetic services:
+`BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_100k .venv/bin/python bench/search.py
+--sizes 100000 --repeat 1`), then `bench/load.py --existing postgres://.../bench_100k --clients 32
+--mixed-clients 32 --saves-per-second 1` (the cache: give it Redis, CACHE_URL, as production would).
 
 To add a page, add a (label, path, weight) row to PAGES (paths may use the {service_slug},
 {service_uuid}, {parent_slug} and {topic_slug} picked from the seeded database).
@@ -459,14 +464,16 @@ def say(text=""):
 # ---------------------------------------------------------------------------------------------
 
 def bench_database(choice, args, client, stub_port, static_root, tmp):
-    url = database_url(choice, tmp)
+    url = args.existing or database_url(choice, tmp)
     env = server_env(url, static_root)
-    say(f"\n=== Database: {url}")
+    say(f"\n=== Database: {url}" + (" (existing: migrated, not emptied or seeded)" if args.existing else ""))
     run([str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v0"], env, "migrate")
-    run([str(BIN / "python"), "manage.py", "loadseed"], env, "loadseed")
+    if not args.existing:
+        run([str(BIN / "python"), "manage.py", "loadseed"], env, "loadseed")
     picked = next(json.loads(line[5:]) for line in run([str(BIN / "python"), "-c", PICK], env, "pick").splitlines()
                   if line.startswith("PICK "))
-    say(f"  database server: {picked['database']}; {picked['published']} published services (the seed)")
+    say(f"  database server: {picked['database']}; {picked['published']} published services"
+        + ("" if args.existing else " (the seed)"))
     say(f"  gunicorn: {args.workers} sync workers, production settings; cache: {picked['caches']}")
 
     pages = [(label, path.format(**picked), weight) for label, path, weight in PAGES]
@@ -576,9 +583,18 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--saves-per-second", type=float, default=0,
                         help="a curator's save this often during the mixed run (issue 26: 1); 0, none")
+    parser.add_argument("--existing", metavar="URL",
+                        help="a database already filled (e.g. bench/search.py's 100,000 services: issue 26's run); "
+                             "migrated, never emptied or seeded; its name must contain 'bench'")
     parser.add_argument("--only", nargs="+", metavar="LABEL",
                         help="time only pages whose label or path contains one of these (About always)")
     args = parser.parse_args()
+    if args.existing:
+        import dj_database_url
+
+        if "bench" not in Path(dj_database_url.parse(args.existing)["NAME"]).name:
+            parser.error("--existing: the database's name must contain 'bench' (never the directory's own)")
+        args.database = "existing"
 
     def stop(signum, frame):
         raise KeyboardInterrupt
