@@ -70,36 +70,51 @@ def _parent_cards(queryset):
     )
 
 
+# Cards a list shows at a time, in each of its two groups (issue 26: at 100,000 services a topic
+# matched tens of thousands, and the page took 94 s to build every card).
+PARENT_PAGE = 20
+
+
 @dataclass
 class ParentResults:
     """What a topic page (or the page of everything) lists: `direct` a family can contact
     themselves; `ask` the rest (a professional refers, or no route is recorded yet); and
     `first_steps`, the services a source names as a first step into other support, for
-    "Not sure where to start?" (whatever the topic or language: an offer that never empties)."""
+    "Not sure where to start?" (whatever the topic or language: an offer that never empties).
+    `direct` and `ask` hold one page each (PARENT_PAGE cards); the totals and page numbers say
+    where in the whole list they are."""
 
     direct: list = field(default_factory=list)
     ask: list = field(default_factory=list)
     first_steps: list = field(default_factory=list)
+    direct_total: int = 0
+    ask_total: int = 0
+    direct_page: int = 1
+    ask_page: int = 1
+    per_page: int = PARENT_PAGE
+
+    def pages(self, group):
+        total = self.direct_total if group == "direct" else self.ask_total
+        return max(1, -(-total // self.per_page))
 
 
-def _order(services, answers):
-    """Free first, then nearest (to the nearest venue, when a postcode was given), then by name."""
-    if answers.postcode is not None and services:
-        point = answers.postcode
-        d2 = dict(_nearest_venues([s.pk for s in services], point.lat, point.lon))
-    else:
-        d2 = {}
-    for service in services:
-        service.distance_km = km_from_squared_degrees(d2[service.pk]) if service.pk in d2 else None
-    return sorted(services, key=lambda s: (
-        s.cost != Cost.FREE, s.distance_km is None, s.distance_km or 0, s.name.lower(), s.pk,
-    ))
+def _page(rows, number, per_page):
+    """The page `number` of `rows` (the last one when past it, the first when not a page)."""
+    last = max(1, -(-len(rows) // per_page))
+    number = min(max(number, 1), last)
+    return rows[(number - 1) * per_page:number * per_page], number
 
 
-def parent_service_list(*, answers, topic=None):
-    """ParentResults for the answers, in one topic or in all. 6 queries (and the distances,
-    1 more, with a postcode): the first steps come in the same query as the list, which is
-    the services that fit the age and postcode, narrowed by the topic and language."""
+def parent_service_list(*, answers, topic=None, direct_page=1, ask_page=1, per_page=None):
+    """ParentResults for the answers, in one topic or in all: the page asked for of each group.
+    8 queries (and the distances, 1 more, with a postcode), whatever the number of services.
+
+    The matching services are read as plain rows (id, cost, name, whether direct, a first
+    step, in the topic) and ordered here, free first, then nearest, then by name; cards are
+    built for the shown pages and the first steps only. The first steps come in the same
+    query as the list, which is the services that fit the age and postcode, narrowed by the
+    topic and language."""
+    per_page = per_page or PARENT_PAGE
     listed = Q()
     if topic is not None:
         listed &= _topic_q(topic)
@@ -111,10 +126,27 @@ def parent_service_list(*, answers, topic=None):
             listed=ExpressionWrapper(listed, output_field=BooleanField()))
     else:
         queryset = queryset.annotate(listed=Value(True))
-    services = _order(list(_parent_cards(queryset)), answers)
-    shown = [s for s in services if s.listed]
-    return ParentResults(direct=[s for s in shown if s.is_direct], ask=[s for s in shown if not s.is_direct],
-                         first_steps=sorted((s for s in services if s.first_step), key=lambda s: (s.name.lower(), s.pk)))
+    rows = list(queryset.with_parent_access().order_by().values_list(
+        "pk", "cost", "name", "is_direct", "first_step", "listed"))
+    distances = {}
+    if answers.postcode is not None and rows:
+        point = answers.postcode
+        distances = dict(_nearest_venues(queryset.order_by().values("pk"), point.lat, point.lon))
+    rows.sort(key=lambda r: (r[1] != Cost.FREE, r[0] not in distances, distances.get(r[0], 0), r[2].lower(), r[0]))
+    shown = [r for r in rows if r[5]]
+    direct, direct_page = _page([r for r in shown if r[3]], direct_page, per_page)
+    ask, ask_page = _page([r for r in shown if not r[3]], ask_page, per_page)
+    first_steps = sorted((r for r in rows if r[4]), key=lambda r: (r[2].lower(), r[0]))
+    wanted = {r[0] for r in direct + ask + first_steps}
+    cards = {s.pk: s for s in _parent_cards(Service.objects.for_parents().filter(pk__in=wanted))} if wanted else {}
+    for service in cards.values():
+        service.distance_km = km_from_squared_degrees(distances[service.pk]) if service.pk in distances else None
+    return ParentResults(
+        direct=[cards[r[0]] for r in direct if r[0] in cards], ask=[cards[r[0]] for r in ask if r[0] in cards],
+        first_steps=[cards[r[0]] for r in first_steps if r[0] in cards],
+        direct_total=sum(1 for r in shown if r[3]), ask_total=sum(1 for r in shown if not r[3]),
+        direct_page=direct_page, ask_page=ask_page, per_page=per_page,
+    )
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,34 @@ def _back_link(data):
     return reverse("parents:start"), _("Support for you and your baby")
 
 
+def _page_number(value):
+    """A list's page asked for in the address: a whole number from 1, else the first page
+    (a page past the last shows the last: parent_service_list)."""
+    return int(value) if value and value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
+
+
+def _group_pages(data, results, group, *, anchor):
+    """Where one group of a parents' list is (its cards from-to of the total) and links to its
+    previous and next pages, keeping every other answer and the other group's page."""
+    total = getattr(results, f"{group}_total")
+    number = getattr(results, f"{group}_page")
+    last = results.pages(group)
+    if last <= 1:
+        return None
+
+    def link(page):
+        query = data.copy()
+        query[f"{group}_page"] = str(page)
+        return f"?{query.urlencode()}#{anchor}"
+
+    first = (number - 1) * results.per_page + 1
+    return {
+        "first": first, "last": min(number * results.per_page, total), "total": total,
+        "previous": link(number - 1) if number > 1 else "", "next": link(number + 1) if number < last else "",
+        "number": number, "pages": last,
+    }
+
+
 def _render(request, template, context, *, form=None, status=200):
     errors = [(name, form.errors[name][0]) for name in form.fields if name in form.errors] if form else []
     saved = shortlist_read(request)
@@ -118,14 +146,16 @@ def support(request):
 def _list_page(request, *, topic):
     form = ParentAnswersForm(request.GET, languages=selectors_parents.language_list())
     answers = form.answers()
-    results = selectors_parents.parent_service_list(answers=answers, topic=topic)
+    pages = {"direct_page": _page_number(request.GET.get("direct_page")),
+             "ask_page": _page_number(request.GET.get("ask_page"))}
+    results = selectors_parents.parent_service_list(answers=answers, topic=topic, **pages)
     # A language no service here is known to offer: show everything for the other answers, with
     # an honest note, rather than an empty page (issue 22).
     language_missing = None
     if answers.language is not None and not (results.direct or results.ask):
         language_missing = answers.language
         answers = dataclasses.replace(answers, language=None)
-        results = selectors_parents.parent_service_list(answers=answers, topic=topic)
+        results = selectors_parents.parent_service_list(answers=answers, topic=topic, **pages)
     saved = set(shortlist_read(request))
     return _render(request, "parents/topic.html", {
         "form": form,
@@ -136,6 +166,8 @@ def _list_page(request, *, topic):
         "direct": [ParentCard(s, on_list=s.pk in saved) for s in results.direct],
         "ask": [ParentCard(s, on_list=s.pk in saved) for s in results.ask],
         "first_steps": [ParentCard(s) for s in results.first_steps],
+        "direct_pages": _group_pages(request.GET, results, "direct", anchor="yourself"),
+        "ask_pages": _group_pages(request.GET, results, "ask", anchor="ask"),
         "query": _answers_query(form.data, without=[name for name in form.errors]),
         # Service pages keep the answers and where the parent came from, for their back link.
         "service_query": _service_query(form.data, without=[name for name in form.errors],

@@ -118,3 +118,26 @@ def test_a_hurried_parent_reaches_a_service_without_contact_details(page, seeded
     expect(page.get_by_text(DIRECTORY_TEAM_NOTE)).to_be_visible()
     expect(page.get_by_text("Most services in Birmingham say this is a good way in")).to_be_visible()
     check(page, "parents-hurried-2-service")
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_parent_pages_through_a_long_list_keeping_their_answers(page, seeded_live_server, monkeypatch, size):
+    """Issue 26: a list shows a page of each group at a time (one card here, so the seed's
+    services make several pages); the parent moves on and back, and the answers stay."""
+    from directory.parents import selectors
+
+    monkeypatch.setattr(selectors, "PARENT_PAGE", 1)
+    page.set_viewport_size(size)
+    page.goto(seeded_live_server.url + "/parents/support/all/?age=4&postcode=B8+1AA")
+    yourself = page.get_by_role("navigation", name="More you can contact yourself")
+    first = page.locator("h2#yourself + ul h3 a").inner_text()
+    expect(page.get_by_text("Showing 1 to 1 of")).to_have_count(2)  # both groups
+    yourself.get_by_role("link", name="Next").click()
+    expect(page.locator("h2#yourself + ul + p")).to_contain_text("Showing 2 to 2 of")
+    assert page.locator("h2#yourself + ul h3 a").inner_text() != first
+    expect(page.get_by_text("For you: 4 months, near B8 1AA.")).to_be_visible()
+    screenshot(page, f"parents-pages-{'phone' if size == PHONE else 'desktop'}")
+    assert_no_axe_violations(page)
+    page.get_by_role("navigation", name="More you can contact yourself").get_by_role("link", name="Previous").click()
+    expect(page.locator("h2#yourself + ul h3 a")).to_have_text(first)
+    assert_no_axe_violations(page)

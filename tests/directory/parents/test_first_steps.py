@@ -79,12 +79,12 @@ def test_only_a_first_steps_own_page_gives_the_sources_reason(client, first_step
 
 
 def test_the_offer_costs_no_query(client, first_steps, django_assert_num_queries):
-    # As without it: the content version, languages, the services and 5 prefetches, urgent help;
-    # a language no service offers then lists everything else (issue 22): the services and their
-    # 5 prefetches once more. Then each page is a search, counted (issue 22, directory/search/record.py):
+    # As without it: the content version, languages, the services' rows, the shown ones and 5
+    # prefetches, urgent help; a language no service offers then lists everything else (issue 22):
+    # the rows, the services and their 5 prefetches once more. Then each page is a search, counted (issue 22, directory/search/record.py):
     # in a savepoint in tests (2), the lists to read the language by (the first time in a content
     # version), the count, the write and the day's pruning (the first search of the day).
-    with django_assert_num_queries(15 + 6):
+    with django_assert_num_queries(17 + 6):
         client.get(EVERYTHING, {"language": "so"})
-    with django_assert_num_queries(10 + 4):  # and the topic; counted: the savepoint, the count, the write
+    with django_assert_num_queries(11 + 4):  # and the topic; counted: the savepoint, the count, the write
         client.get(reverse("parents:topic", args=["feeling-low"]))

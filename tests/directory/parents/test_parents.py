@@ -279,12 +279,12 @@ def test_saving_a_professionals_only_service_is_refused_kindly(client):
     ("parents:start", {}, 3),  # topics, urgent help
     ("parents:support", {"age": "4"}, 8),  # 6 for the counts, urgent help
     ("parents:support", {"age": "4", "postcode": "B8 1AA"}, 9),  # and the postcode
-    ("parents:everything", {}, 9),  # languages, the services and 5 prefetches, urgent help
+    ("parents:everything", {}, 10),  # languages, the services' rows, the shown ones and 5 prefetches, urgent help
     # and the postcode and the distances; and, a search (issue 22, directory/search/record.py), counted:
     # the postcode again, the count of the services listed (both the first time this search is
     # made in a content version, then cached), the write, the day's pruning (its first search),
     # and in tests a savepoint around them (2)
-    ("parents:everything", {"postcode": "B8 1AA", "age": "p4"}, 11 + 4 + 2),
+    ("parents:everything", {"postcode": "B8 1AA", "age": "p4"}, 12 + 4 + 2),
 ])
 def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, url, params, queries):
     with django_assert_num_queries(queries):
@@ -294,10 +294,10 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_quer
 def test_topic_service_and_saved_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries):
     ids = ".".join(str(pk) for pk in Service.objects.values_list("pk", flat=True))
     # Each also reads the content version.
-    # The topic, languages, postcode, 6 for the cards, distances, urgent help; and counting the search
+    # The topic, languages, postcode, the rows, 6 for the cards, distances, urgent help; and counting the search
     # (issue 22): the postcode again and the count (the first time), the write, the day's pruning,
     # and in tests a savepoint around them.
-    with django_assert_num_queries(12 + 4 + 2):
+    with django_assert_num_queries(13 + 4 + 2):
         client.get(reverse("parents:topic", args=["feeling-low"]), {"postcode": "B8 1AA"})
     # The service and 5 prefetches, urgent help, sources of the contacts, its sessions (issue 23).
     with django_assert_num_queries(10):
