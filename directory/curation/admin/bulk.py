@@ -27,8 +27,10 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from import_export.tmp_storages import TempFolderStorage
 
+from directory.curation import jobs
 from directory.curation.bulk import COLUMNS, ServiceResource, can_import, preview_rows
 from directory.curation.bulk_routes import RouteResource, VenueResource
+from directory.models import ImportJobState
 
 RESOURCES = [ServiceResource, RouteResource, VenueResource]
 
@@ -239,21 +241,44 @@ class ServiceBulkMixin(ImportExportMixin):
                 raise PermissionDenied
             messages.error(request, ALREADY_CONFIRMED)
             return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        storage = self.get_tmp_storage_class()(name=confirm_form.cleaned_data["import_file_name"],
+                                               encoding=self.from_encoding, read_mode="r")
         try:
-            return super().process_import(request, **kwargs)
+            content = storage.read()
         except ImportFileGone:
             messages.error(request, ALREADY_CONFIRMED)
             return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        # The file now lives in the job (any machine's worker can read it), not on this disk.
+        job = jobs.job_create(user=request.user, kind=int(kind), content=content,
+                              file_name=confirm_form.cleaned_data.get("original_file_name", ""))
+        storage.remove()
+        return self.start_job(request, job)
+
+    def start_job(self, request, job):
+        """A file of at most one batch is written now, all or nothing, as before; a larger one is
+        queued for the importer, and the curator follows it on the job's page (docs/adr/0026)."""
+        if job.rows_total <= settings.IMPORT_BATCH_ROWS:
+            job = jobs.job_run_now(job)
+            if job.state == ImportJobState.DONE:
+                messages.success(request, f"Import finished: {job.created_count} new, {job.updated_count} changed, "
+                                          f"{job.unchanged_count} unchanged.")
+            else:
+                messages.error(request, "Nothing was imported: the data changed since the preview and some rows "
+                                        "are no longer valid. The rows and why are below; import the file again.")
+        else:
+            messages.info(request, f"The file's {job.rows_total} rows are waiting to be imported, "
+                                   f"{settings.IMPORT_BATCH_ROWS} at a time. This page shows how far it has got.")
+        return HttpResponseRedirect(reverse("import-job", args=[job.pk]))
 
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", f"The file could not be read as CSV ({type(e).__name__}). Nothing was imported.")
 
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            messages.error(request, "Nothing was imported: the data changed since the preview and some rows are no "
-                                    "longer valid. Import the file again to see why.")
-            return HttpResponseRedirect(reverse("admin:directory_service_import"))
-        return super().process_result(result, request)
 
 
 def preview_context(rows, resource_class):
