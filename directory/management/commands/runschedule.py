@@ -71,6 +71,7 @@ class Command(BaseCommand):
             return
         if once:
             failed = [job for job in JOBS if not self.run(job)]
+            self.run_imports()
             if failed:
                 self.stderr.write(f"Failed: {', '.join(str(job) for job in failed)}")
             return
