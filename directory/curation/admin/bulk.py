@@ -5,8 +5,10 @@
 *Export* to the service list, each offering three files: services, referral routes, venues. The
 routes and venues exported are those of the services in the (filtered) list. Import is a dry run first: the file is checked (size, encoding,
 columns, every row) and a row-by-row preview or list of errors is shown; nothing is written
-until the curator confirms, and then every row is written or none is. Between the two the file
-waits in the temporary folder (`ImportStorage`), and only one confirmation can import it.
+until the curator confirms. Between the two the file waits in the temporary folder
+(`ImportStorage`), and only one confirmation can import it. The confirmation makes an import job
+(directory/curation/jobs.py, docs/adr/0026): a file of at most IMPORT_BATCH_ROWS rows is written at
+once, all or nothing; a larger one in batches by the importer, followed on the job's page.
 """
 import csv
 import io
@@ -219,6 +221,8 @@ class ServiceBulkMixin(ImportExportMixin):
                 chosen = ServiceResource
             rows = preview_rows(context["result"], chosen)
             context.update(preview_context(rows, chosen))
+        if context is not None:
+            context["batch_rows"] = settings.IMPORT_BATCH_ROWS
         return response
 
     def get_import_data_kwargs(self, **kwargs):
