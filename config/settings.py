@@ -284,11 +284,17 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 # The dry run is one transaction, always rolled back; a confirmed write is a job written in batches
 # (directory/curation/jobs.py, docs/adr/0026).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Rows written per transaction by an import job; a file of at most this many rows is written in the
-# request. About 16 s a batch at 160 ms a row: under SQLITE_TIMEOUT, so a curator's save waits at most one.
+# Rows written per transaction by an import job, at most.
 IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 100)
 if IMPORT_BATCH_ROWS < 1:
     raise ImproperlyConfigured(f"IMPORT_BATCH_ROWS must be 1 or more; got {IMPORT_BATCH_ROWS}")
+# Seconds an import job's batch should take at most: batches are sized from the time of the rows
+# before them, so that a curator's save on SQLite waits well under SQLITE_TIMEOUT however slow the
+# machine. 0: IMPORT_BATCH_ROWS alone.
+IMPORT_BATCH_SECONDS = env_int("IMPORT_BATCH_SECONDS", 5)
+# A confirmed file of at most this many rows is written at once, in the request, in one transaction
+# (all or nothing, a few seconds); a larger one becomes a job for the importer.
+IMPORT_IN_REQUEST_ROWS = env_int("IMPORT_IN_REQUEST_ROWS", 25)
 # Milliseconds a job waits between batches: on SQLite (one writer at a time) a waiting save takes its turn.
 IMPORT_BATCH_PAUSE = env_int("IMPORT_BATCH_PAUSE_MS",
                              250 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0) / 1000

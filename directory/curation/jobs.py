@@ -9,7 +9,8 @@ docs/adr/0026).
   transaction has locked (`FOR UPDATE SKIP LOCKED`), and on every database a conditional
   `UPDATE ... WHERE state = 'queued'`, so of two workers (on two machines) one takes it.
   Each claim gets a fresh token; a batch commits only while its worker's token still holds.
-- Rows are written `IMPORT_BATCH_ROWS` at a time, one transaction each, with the job's progress
+- Rows are written in batches of at most `IMPORT_BATCH_ROWS` rows and about `IMPORT_BATCH_SECONDS`
+  seconds, one transaction each, with the job's progress
   (`rows_done`, counts) committed in the same transaction: the job always says exactly which
   rows are written. A row is never half written. Between batches readers, `/healthz` and (on
   SQLite, one writer at a time) curators' saves get their turn.
@@ -45,9 +46,11 @@ MAX_ATTEMPTS = 3
 
 
 def resources():
-    from directory.curation.admin.bulk import RESOURCES
+    """The kinds of file, in the order of the import page's choice (a job's `kind` indexes it)."""
+    from directory.curation.bulk import ServiceResource
+    from directory.curation.bulk_routes import RouteResource, VenueResource
 
-    return RESOURCES
+    return [ServiceResource, RouteResource, VenueResource]
 
 
 def can_see_jobs(user):
@@ -139,12 +142,19 @@ class BatchRefused(Exception):
         self.result = result
 
 
-def job_run(job, *, batch_rows=None, pause=None, after_batch=None):
-    """Write the claimed `job`'s rows from its first unwritten one, a batch per transaction.
-    `after_batch(job)` is called after each committed batch (the tests' window between batches).
-    Returns the job as it ended."""
+FIRST_BATCH = 10  # rows: enough to time a row before sizing the batches after it
+
+
+def job_run(job, *, batch_rows=None, batch_seconds=None, pause=None, after_batch=None):
+    """Write the claimed `job`'s rows from its first unwritten one, a batch per transaction: at
+    most `batch_rows` rows (IMPORT_BATCH_ROWS) and, once a row has been timed, as many as take
+    about `batch_seconds` (IMPORT_BATCH_SECONDS; 0: no limit), so that on a slow machine a
+    waiting SQLite writer still waits less than SQLITE_TIMEOUT. `after_batch(job)` is called after
+    each committed batch (the tests' window between batches). Returns the job as it ended."""
     batch_rows = batch_rows or settings.IMPORT_BATCH_ROWS
+    batch_seconds = settings.IMPORT_BATCH_SECONDS if batch_seconds is None else batch_seconds
     pause = settings.IMPORT_BATCH_PAUSE if pause is None else pause
+    size = min(batch_rows, FIRST_BATCH) if batch_seconds else batch_rows
     resource_class = resources()[job.kind]
     try:
         dataset = read_dataset(job.content)
@@ -154,8 +164,9 @@ def job_run(job, *, batch_rows=None, pause=None, after_batch=None):
     total = len(dataset)
     start = job.rows_done
     while start < total:
-        stop = min(start + batch_rows, total)
+        stop = min(start + size, total)
         batch = tablib.Dataset(*dataset[start:stop], headers=dataset.headers)
+        began = time.monotonic()
         try:
             with transaction.atomic():
                 result = resource_class().import_data(
@@ -187,6 +198,9 @@ def job_run(job, *, batch_rows=None, pause=None, after_batch=None):
             return _stop(job, f"An error stopped the import at rows {start + 2} to {stop + 1} "
                               f"({type(error).__name__}); none of those rows was written. "
                               + written_words(start, job.rows_total))
+        if batch_seconds:
+            per_row = (time.monotonic() - began) / (stop - start)
+            size = max(1, min(batch_rows, int(batch_seconds / per_row) if per_row else batch_rows))
         start = stop
         job.refresh_from_db()
         if after_batch is not None:
@@ -238,7 +252,7 @@ def job_run_now(job):
     if not _take(job.pk, token, "request", timezone.now()):
         return job
     job.refresh_from_db()
-    return job_run(job, pause=0)
+    return job_run(job, batch_rows=max(job.rows_total, 1), batch_seconds=0, pause=0)  # one transaction
 
 
 def run_queued(*, worker=None, limit=None):

@@ -29,7 +29,8 @@ def services_file(count):
 
 
 def test_a_curator_follows_a_large_import_to_the_end(page, seeded_live_server, curator, viewport, settings):
-    settings.IMPORT_BATCH_ROWS, settings.IMPORT_BATCH_PAUSE = 4, 0
+    settings.IMPORT_BATCH_ROWS = settings.IMPORT_IN_REQUEST_ROWS = 4
+    settings.IMPORT_BATCH_PAUSE = 0
     # Given Cara on the import page, with a file of 10 services (more than one batch of 4)
     page.set_viewport_size(viewport)
     sign_in_as_cara(page, seeded_live_server)
@@ -42,7 +43,7 @@ def test_a_curator_follows_a_large_import_to_the_end(page, seeded_live_server, c
     # When she reads the preview, which says plainly how a large file is written, and confirms
     expect(page.get_by_role("heading", name="Check what will change, then confirm")).to_be_visible()
     batches = page.locator(".app-import-batches")
-    expect(batches).to_contain_text("it will be written in the background, 4 rows at a time")
+    expect(batches).to_contain_text("This file has more than 4 rows, so it will be written in the background")
     expect(batches).to_contain_text("the batches before it stay saved")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Confirm import").click()

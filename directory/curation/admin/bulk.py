@@ -7,8 +7,8 @@ routes and venues exported are those of the services in the (filtered) list. Imp
 columns, every row) and a row-by-row preview or list of errors is shown; nothing is written
 until the curator confirms. Between the two the file waits in the temporary folder
 (`ImportStorage`), and only one confirmation can import it. The confirmation makes an import job
-(directory/curation/jobs.py, docs/adr/0026): a file of at most IMPORT_BATCH_ROWS rows is written at
-once, all or nothing; a larger one in batches by the importer, followed on the job's page.
+(directory/curation/jobs.py, docs/adr/0026): a file of at most IMPORT_IN_REQUEST_ROWS rows is
+written at once, all or nothing; a larger one in batches by the importer, followed on the job's page.
 """
 import csv
 import io
@@ -20,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +34,7 @@ from directory.curation.bulk import COLUMNS, ServiceResource, can_import, previe
 from directory.curation.bulk_routes import RouteResource, VenueResource
 from directory.models import ImportJobState
 
-RESOURCES = [ServiceResource, RouteResource, VenueResource]
+RESOURCES = jobs.resources()  # one list, so an import job's `kind` names the kind chosen here
 
 
 def check_csv(data, columns=COLUMNS, required=("slug",)):
@@ -222,7 +222,7 @@ class ServiceBulkMixin(ImportExportMixin):
             rows = preview_rows(context["result"], chosen)
             context.update(preview_context(rows, chosen))
         if context is not None:
-            context["batch_rows"] = settings.IMPORT_BATCH_ROWS
+            context["in_request_rows"] = settings.IMPORT_IN_REQUEST_ROWS
         return response
 
     def get_import_data_kwargs(self, **kwargs):
@@ -234,6 +234,8 @@ class ServiceBulkMixin(ImportExportMixin):
         nothing has changed. The library indexes its list of formats with the posted `format`
         unchecked (a 500 for "abc" or "7"), and its resources with `resource`: a forged one is
         answered like a spent file."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])  # as the library's require_POST said
         chosen = request.POST.get("format", "")
         kind = request.POST.get("resource", "") or "0"
         if request.method == "POST" and not (chosen.isascii() and chosen.isdigit()
@@ -267,7 +269,7 @@ class ServiceBulkMixin(ImportExportMixin):
     def start_job(self, request, job):
         """A file of at most one batch is written now, all or nothing, as before; a larger one is
         queued for the importer, and the curator follows it on the job's page (docs/adr/0026)."""
-        if job.rows_total <= settings.IMPORT_BATCH_ROWS:
+        if job.rows_total <= settings.IMPORT_IN_REQUEST_ROWS:
             job = jobs.job_run_now(job)
             if job.state == ImportJobState.DONE:
                 messages.success(request, f"Import finished: {job.created_count} new, {job.updated_count} changed, "
@@ -276,8 +278,8 @@ class ServiceBulkMixin(ImportExportMixin):
                 messages.error(request, "Nothing was imported: the data changed since the preview and some rows "
                                         "are no longer valid. The rows and why are below; import the file again.")
         else:
-            messages.info(request, f"The file's {job.rows_total} rows are waiting to be imported, "
-                                   f"{settings.IMPORT_BATCH_ROWS} at a time. This page shows how far it has got.")
+            messages.info(request, f"The file's {job.rows_total} rows are waiting to be imported, in batches. "
+                                   "This page shows how far it has got.")
         return HttpResponseRedirect(reverse("import-job", args=[job.pk]))
 
     def add_data_read_fail_error_to_form(self, form, e):

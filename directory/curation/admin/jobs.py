@@ -2,7 +2,6 @@
 page with its progress (/admin/imports/<id>/) and that progress as JSON for the page's script
 (/admin/imports/<id>/status.json). Routed in config/urls.py; GET only; who may see them:
 `jobs.can_see_jobs` (whoever may import). A job id that names nothing is a 404."""
-from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
@@ -85,7 +84,6 @@ def job_view(request, job_id):
         "status": present(job),
         "written": jobs.written_words(job.rows_done, job.rows_total) if job.state == "failed" else "",
         "status_url": reverse("import-job-status", args=[job.pk]),
-        "batch_rows": settings.IMPORT_BATCH_ROWS,
         "not_written": job.rows_total - job.rows_done,
     }
     return TemplateResponse(request, "admin/directory/import_job.html", context)

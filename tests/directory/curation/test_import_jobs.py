@@ -56,7 +56,7 @@ def upload_and_confirm(client, text, name="services.csv"):
 
 @pytest.fixture
 def small_batches(settings):
-    settings.IMPORT_BATCH_ROWS = 3
+    settings.IMPORT_BATCH_ROWS = settings.IMPORT_IN_REQUEST_ROWS = 3
     settings.IMPORT_BATCH_PAUSE = 0
     return 3
 
@@ -75,7 +75,7 @@ def test_a_large_file_is_queued_then_the_worker_writes_exactly_its_services(cura
     assert written() == set()  # nothing in the request
     page = curator_client.get(response.url)
     assert "Waiting for the importer to start." in page.content.decode()
-    assert "The file&#x27;s 7 rows are waiting to be imported, 3 at a time." in page.content.decode()
+    assert "The file&#x27;s 7 rows are waiting to be imported, in batches." in page.content.decode()
 
     out = io.StringIO()
     call_command("runimports", "--once", stdout=out)
@@ -410,3 +410,18 @@ def test_each_batch_commits_so_readers_and_healthz_answer_between_batches(django
 
     jobs.job_run(jobs.job_claim(), after_batch=after_batch)
     assert seen == [(2, (2, 200)), (4, (4, 200)), (5, (5, 200))]
+
+
+def test_batches_are_sized_to_take_about_import_batch_seconds(curator, settings):
+    """The first batch times a row; the next are as many rows as fit in IMPORT_BATCH_SECONDS (here
+    less than any row takes: one row each), never more than IMPORT_BATCH_ROWS."""
+    settings.IMPORT_BATCH_PAUSE = 0
+    queued_job(curator, count=13)
+    seen = []
+    job = jobs.job_run(jobs.job_claim(), batch_rows=50, batch_seconds=0.000001,
+                       after_batch=lambda job: seen.append(job.rows_done))
+    assert seen == [10, 11, 12, 13] and job.state == ImportJobState.DONE
+    queued_job(curator, count=13)
+    seen.clear()
+    jobs.job_run(jobs.job_claim(), batch_rows=4, batch_seconds=3600, after_batch=lambda job: seen.append(job.rows_done))
+    assert seen == [4, 8, 12, 13]
