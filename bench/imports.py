@@ -8,8 +8,8 @@ PostgreSQL, dropped and created; a URL must name a database or file containing "
 `migrate` and `loadseed` there, then imports --rows generated services (fictional: "Generated
 group N", no contact details) through the curators' CSV import. `--path job` (the default, since
 docs/adr/0026) does what the admin's confirmation of a large file does: an import job, claimed and
-written by the worker's code (directory/curation/jobs.py) in batches of --batch rows
-(IMPORT_BATCH_ROWS), one transaction each. `--path transaction` writes every row in one
+written by the worker's code (directory/curation/jobs.py) in batches of at most --batch rows
+(IMPORT_BATCH_ROWS) and about IMPORT_BATCH_SECONDS, one transaction each. `--path transaction` writes every row in one
 transaction (ServiceResource.import_data), as the confirmation did before. While it is written, in
 threads with connections of their own:
 
@@ -174,7 +174,8 @@ def main():
         job = outcome.get("job")
         if job is None or job.state != "done":
             raise SystemExit(f"The import job failed: {getattr(job, 'message', 'no job ran')}")
-        created, how = job.created_count, f"in batches of {settings.IMPORT_BATCH_ROWS} rows (an import job)"
+        created, how = job.created_count, (f"in batches of at most {settings.IMPORT_BATCH_ROWS} rows and about "
+                                           f"{settings.IMPORT_BATCH_SECONDS} s (an import job)")
     else:
         result = outcome.get("result")
         if result is None or result.has_errors() or result.has_validation_errors():
