@@ -45,6 +45,7 @@ def test_a_curator_follows_a_large_import_to_the_end(page, seeded_live_server, c
     batches = page.locator(".app-import-batches")
     expect(batches).to_contain_text("This file has more than 4 rows, so it will be written in the background")
     expect(batches).to_contain_text("the batches before it stay saved")
+    screenshot(page, "admin-import-preview-in-batches")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Confirm import").click()
 
