@@ -2,8 +2,8 @@
 docs/adr/0026).
 
 - The admin's confirmation (after the dry run showed every row valid) stores the file in an
-  `ImportJob` (`job_create`). A file of at most one batch is written at once, in the request
-  (`job_run_now`); a larger one waits for a worker: `manage.py runimports`, or the scheduler's
+  `ImportJob` (`job_create`). A file of at most IMPORT_IN_REQUEST_ROWS rows is written at once, in
+  the request, in one transaction (`job_run_now`); a larger one waits for a worker: `manage.py runimports`, or the scheduler's
   loop (`runschedule`), both calling `run_queued`.
 - A worker takes a job with `job_claim`: on PostgreSQL the oldest queued job no other
   transaction has locked (`FOR UPDATE SKIP LOCKED`), and on every database a conditional
