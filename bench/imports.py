@@ -1,14 +1,17 @@
 """What the site does while a curator's CSV import of thousands of services is written (issue 26).
 
 Usage: .venv/bin/python bench/imports.py [--database sqlite|postgres|URL] [--rows 3000]
-           [--journal wal|delete] [--interval 0.25]
+           [--path job|transaction] [--batch ROWS] [--journal wal|delete] [--interval 0.25]
 
 It prepares a database of its own (a temporary SQLite file, or `bench_import` on the local
 PostgreSQL, dropped and created; a URL must name a database or file containing "bench"), runs
 `migrate` and `loadseed` there, then imports --rows generated services (fictional: "Generated
-group N", no contact details) through the curators' CSV import (ServiceResource.import_data, as
-the admin's confirmation does: every row in one transaction, all or nothing). While it is
-written, in threads with connections of their own:
+group N", no contact details) through the curators' CSV import. `--path job` (the default, since
+docs/adr/0026) does what the admin's confirmation of a large file does: an import job, claimed and
+written by the worker's code (directory/curation/jobs.py) in batches of at most --batch rows
+(IMPORT_BATCH_ROWS) and about IMPORT_BATCH_SECONDS, one transaction each. `--path transaction` writes every row in one
+transaction (ServiceResource.import_data), as the confirmation did before. While it is written, in
+threads with connections of their own:
 
 - a visitor asks /healthz and a seeded service's page every --interval seconds;
 - a curator saves another (seeded) service every 2 seconds, in a transaction of its own.
@@ -83,6 +86,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--path", choices=["job", "transaction"], default="job")
+    parser.add_argument("--batch", type=int, default=None, help="rows a batch (default IMPORT_BATCH_ROWS)")
     parser.add_argument("--journal", choices=["wal", "delete"], default="wal")
     parser.add_argument("--interval", type=float, default=0.25)
     args = parser.parse_args()
@@ -138,9 +143,18 @@ def main():
               Probe("a curator's save", curator_save, 2.0)]
     outcome = {}
 
+    if args.batch:
+        settings.IMPORT_BATCH_ROWS = args.batch
+
     def run_import():
         try:
-            outcome["result"] = ServiceResource().import_data(dataset, dry_run=False, user=curator)
+            if args.path == "job":
+                from directory.curation import jobs
+
+                jobs.job_create(user=curator, kind=0, file_name="bench.csv", content=dataset.csv)
+                (outcome["job"],) = jobs.run_queued()
+            else:
+                outcome["result"] = ServiceResource().import_data(dataset, dry_run=False, user=curator)
         finally:
             connection.close()
 
@@ -156,11 +170,19 @@ def main():
         probe.stopping.set()
     for probe in probes:
         probe.join()
-    result = outcome.get("result")
-    if result is None or result.has_errors() or result.has_validation_errors():
-        raise SystemExit("The import failed.")
-    print(f"Imported {result.totals['new']} services in {seconds:.1f} s ({seconds / args.rows * 1000:.0f} ms a row), "
-          "one transaction. While it was written:")
+    if args.path == "job":
+        job = outcome.get("job")
+        if job is None or job.state != "done":
+            raise SystemExit(f"The import job failed: {getattr(job, 'message', 'no job ran')}")
+        created, how = job.created_count, (f"in batches of at most {settings.IMPORT_BATCH_ROWS} rows and about "
+                                           f"{settings.IMPORT_BATCH_SECONDS} s (an import job)")
+    else:
+        result = outcome.get("result")
+        if result is None or result.has_errors() or result.has_validation_errors():
+            raise SystemExit("The import failed.")
+        created, how = result.totals["new"], "one transaction"
+    print(f"Imported {created} services in {seconds:.1f} s ({seconds / args.rows * 1000:.0f} ms a row, "
+          f"{args.rows / seconds:.1f} rows a second), {how}. While it was written:")
     for probe in probes:
         print("  " + probe.summary())
 

@@ -281,8 +281,26 @@ if SEARCH_RECORD_DAYS < 1:
     raise ImproperlyConfigured(f"SEARCH_RECORD_DAYS must be 1 or more; got {SEARCH_RECORD_DAYS}")
 # The largest CSV a curator may import, in bytes (Django's upload limit does not apply to files).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
-# Imports run in one transaction: the dry run is rolled back and a write is all or nothing.
+# The dry run is one transaction, always rolled back; a confirmed write is a job written in batches
+# (directory/curation/jobs.py, docs/adr/0026).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Rows written per transaction by an import job, at most.
+IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 100)
+if IMPORT_BATCH_ROWS < 1:
+    raise ImproperlyConfigured(f"IMPORT_BATCH_ROWS must be 1 or more; got {IMPORT_BATCH_ROWS}")
+# Seconds an import job's batch should take at most: batches are sized from the time of the rows
+# before them, so that a curator's save on SQLite waits well under SQLITE_TIMEOUT however slow the
+# machine. 0: IMPORT_BATCH_ROWS alone.
+IMPORT_BATCH_SECONDS = env_int("IMPORT_BATCH_SECONDS", 5)
+# A confirmed file of at most this many rows is written at once, in the request, in one transaction
+# (all or nothing, a few seconds); a larger one becomes a job for the importer.
+IMPORT_IN_REQUEST_ROWS = env_int("IMPORT_IN_REQUEST_ROWS", 25)
+# Milliseconds a job waits between batches: on SQLite (one writer at a time) a waiting save takes its turn.
+IMPORT_BATCH_PAUSE = env_int("IMPORT_BATCH_PAUSE_MS",
+                             250 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 0) / 1000
+# Seconds without a finished batch after which a running job's worker is taken for dead, and the job
+# is queued again to continue from its first unwritten row (at most 3 tries in all).
+IMPORT_JOB_STALE_SECONDS = env_int("IMPORT_JOB_STALE_SECONDS", 600)
 
 # Map: no tile server by default (this service must work offline); vector layers always render.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")

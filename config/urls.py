@@ -14,6 +14,7 @@ from accounts.views import enrol_view, issue_view  # noqa: E402
 from config import ops, security  # noqa: E402
 from directory.curation.dashboard import dashboard_view  # noqa: E402
 from directory.curation.admin import searches as search_report  # noqa: E402
+from directory.curation.admin import jobs as import_jobs  # noqa: E402
 from directory.curation.people import curator_details_view  # noqa: E402
 import directory.suggestions.admin  # noqa: F401,E402
 import directory.search.admin  # noqa: F401,E402
@@ -47,6 +48,11 @@ urlpatterns = [
     # What people searched for (issue 22): read-only, GET only.
     path("admin/searches/", admin.site.admin_view(search_report.search_list_view), name="search-report"),
     path("admin/searches/report.csv", admin.site.admin_view(search_report.search_csv_view), name="search-report-csv"),
+    # Import jobs and their progress (issue 26, docs/adr/0026): read-only, GET only.
+    path("admin/imports/", admin.site.admin_view(import_jobs.job_list_view), name="import-jobs"),
+    path("admin/imports/<int:job_id>/", admin.site.admin_view(import_jobs.job_view), name="import-job"),
+    path("admin/imports/<int:job_id>/status.json", admin.site.admin_view(import_jobs.job_status_view),
+         name="import-job-status"),
     path("admin/account/", admin.site.admin_view(curator_details_view), name="curator-details"),
     path("admin/curators/<int:user_id>/", admin.site.admin_view(curator_details_view), name="curator-details-of"),
     # The IMHSG's self-audit report (issue 20): read-only, GET only.

@@ -30,7 +30,7 @@ def nginx():
 
 
 def test_every_part_is_there(compose):
-    assert {"db", "redis", "migrate", *APP_SERVERS, "front", "scheduler"} <= set(compose["services"])
+    assert {"db", "redis", "migrate", *APP_SERVERS, "front", "scheduler", "importer"} <= set(compose["services"])
     assert set(compose["volumes"]) == {"pgdata"}
 
 
@@ -46,7 +46,7 @@ def test_every_service_waits_only_for_services_that_exist(compose):
 
 def test_the_app_servers_share_one_database_one_redis_and_one_image_and_never_migrate(compose):
     services = compose["services"]
-    for name in (*APP_SERVERS, "migrate", "scheduler"):
+    for name in (*APP_SERVERS, "migrate", "scheduler", "importer"):
         service = services[name]
         assert service["environment"]["DATABASE_URL"].endswith("@db:5432/directory"), name
         assert service["environment"]["CACHE_URL"] == "redis://redis:6379/0", name
@@ -104,6 +104,13 @@ def test_the_scheduler_runs_runschedule_whose_jobs_are_real_commands_with_real_o
         assert job.command in commands, job
         load_command_class(commands[job.command], job.command).create_parser("manage.py", job.command).parse_args(
             list(job.args))  # exits (fails the test) on an option the command does not have
+
+
+def test_the_importer_runs_runimports_after_migrating(compose):
+    importer = compose["services"]["importer"]
+    assert importer["command"] == ["python", "manage.py", "runimports"]
+    assert "runimports" in get_commands()
+    assert importer["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_the_smoke_script_checks_healthz_through_the_front_and_both_app_servers():

@@ -14,7 +14,7 @@ from directory.models.provenance import (  # noqa: F401
     SeedRecord, OrukImportBase,
 )
 from directory.models.curation import (  # noqa: F401
-    ChangeStatus, PendingChange, ReminderSent,
+    ChangeStatus, PendingChange, ReminderSent, ImportJobState, ImportJob,
 )
 from directory.models.suggestions import (  # noqa: F401
     TEXT_MAX, SuggestionStatus, SuggestionPage, Suggestion,

@@ -77,3 +77,58 @@ class ReminderSent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="reminder_once_a_day")]
+
+
+class ImportJobState(models.TextChoices):
+    QUEUED = "queued", "Waiting for the importer"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Stopped"
+
+
+class ImportJob(models.Model):
+    """A curator's confirmed CSV import, written in batches by a worker outside the request
+    (`manage.py runimports`, or the scheduler; directory/curation/jobs.py, docs/adr/0026).
+
+    The file's content is kept here rather than on a disk, so any machine's worker can run it.
+    `rows_done` is committed in the same transaction as the batch it counts: it always says
+    exactly which rows are written (rows 2 to rows_done + 1 of the file)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.PositiveSmallIntegerField(help_text="Which of the import's resources: 0 services, 1 routes, 2 venues.")
+    file_name = models.CharField(max_length=255, blank=True)
+    content = models.TextField(help_text="The uploaded file, as text (UTF-8 checked before the job was made).")
+    state = models.CharField(max_length=10, choices=ImportJobState.choices, default=ImportJobState.QUEUED,
+                             db_index=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why it stopped, in words, for the curator.")
+    problems = models.JSONField(default=list, blank=True,
+                                help_text="The rows refused when it stopped: [row number, column, what is wrong].")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The running worker's claim: a fresh token per claim, and when it last finished a batch.
+    # A worker that lost its claim (reclaimed after a silence) cannot commit another batch.
+    claim = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker that last claimed it.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "import job"
+
+    def __str__(self):
+        return f"Import {self.pk} of {self.file_name or 'a file'} ({self.get_state_display().lower()})"
+
+    @property
+    def finished(self):
+        return self.state in (ImportJobState.DONE, ImportJobState.FAILED)
+
+    @property
+    def percent(self):
+        return 100 * self.rows_done // self.rows_total if self.rows_total else 100

@@ -5,8 +5,10 @@
 *Export* to the service list, each offering three files: services, referral routes, venues. The
 routes and venues exported are those of the services in the (filtered) list. Import is a dry run first: the file is checked (size, encoding,
 columns, every row) and a row-by-row preview or list of errors is shown; nothing is written
-until the curator confirms, and then every row is written or none is. Between the two the file
-waits in the temporary folder (`ImportStorage`), and only one confirmation can import it.
+until the curator confirms. Between the two the file waits in the temporary folder
+(`ImportStorage`), and only one confirmation can import it. The confirmation makes an import job
+(directory/curation/jobs.py, docs/adr/0026): a file of at most IMPORT_IN_REQUEST_ROWS rows is
+written at once, all or nothing; a larger one in batches by the importer, followed on the job's page.
 """
 import csv
 import io
@@ -18,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +29,12 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 from import_export.tmp_storages import TempFolderStorage
 
+from directory.curation import jobs
 from directory.curation.bulk import COLUMNS, ServiceResource, can_import, preview_rows
 from directory.curation.bulk_routes import RouteResource, VenueResource
+from directory.models import ImportJobState
 
-RESOURCES = [ServiceResource, RouteResource, VenueResource]
+RESOURCES = jobs.resources()  # one list, so an import job's `kind` names the kind chosen here
 
 
 def check_csv(data, columns=COLUMNS, required=("slug",)):
@@ -217,6 +221,8 @@ class ServiceBulkMixin(ImportExportMixin):
                 chosen = ServiceResource
             rows = preview_rows(context["result"], chosen)
             context.update(preview_context(rows, chosen))
+        if context is not None:
+            context["in_request_rows"] = settings.IMPORT_IN_REQUEST_ROWS
         return response
 
     def get_import_data_kwargs(self, **kwargs):
@@ -228,6 +234,8 @@ class ServiceBulkMixin(ImportExportMixin):
         nothing has changed. The library indexes its list of formats with the posted `format`
         unchecked (a 500 for "abc" or "7"), and its resources with `resource`: a forged one is
         answered like a spent file."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])  # as the library's require_POST said
         chosen = request.POST.get("format", "")
         kind = request.POST.get("resource", "") or "0"
         if request.method == "POST" and not (chosen.isascii() and chosen.isdigit()
@@ -239,21 +247,44 @@ class ServiceBulkMixin(ImportExportMixin):
                 raise PermissionDenied
             messages.error(request, ALREADY_CONFIRMED)
             return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        storage = self.get_tmp_storage_class()(name=confirm_form.cleaned_data["import_file_name"],
+                                               encoding=self.from_encoding, read_mode="r")
         try:
-            return super().process_import(request, **kwargs)
+            content = storage.read()
         except ImportFileGone:
             messages.error(request, ALREADY_CONFIRMED)
             return HttpResponseRedirect(reverse("admin:directory_service_import"))
+        # The file now lives in the job (any machine's worker can read it), not on this disk.
+        job = jobs.job_create(user=request.user, kind=int(kind), content=content,
+                              file_name=confirm_form.cleaned_data.get("original_file_name", ""))
+        storage.remove()
+        return self.start_job(request, job)
+
+    def start_job(self, request, job):
+        """A file of at most one batch is written now, all or nothing, as before; a larger one is
+        queued for the importer, and the curator follows it on the job's page (docs/adr/0026)."""
+        if job.rows_total <= settings.IMPORT_IN_REQUEST_ROWS:
+            job = jobs.job_run_now(job)
+            if job.state == ImportJobState.DONE:
+                messages.success(request, f"Import finished: {job.created_count} new, {job.updated_count} changed, "
+                                          f"{job.unchanged_count} unchanged.")
+            else:
+                messages.error(request, "Nothing was imported: the data changed since the preview and some rows "
+                                        "are no longer valid. The rows and why are below; import the file again.")
+        else:
+            messages.info(request, f"The file's {job.rows_total} rows are waiting to be imported, in batches. "
+                                   "This page shows how far it has got.")
+        return HttpResponseRedirect(reverse("import-job", args=[job.pk]))
 
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", f"The file could not be read as CSV ({type(e).__name__}). Nothing was imported.")
 
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            messages.error(request, "Nothing was imported: the data changed since the preview and some rows are no "
-                                    "longer valid. Import the file again to see why.")
-            return HttpResponseRedirect(reverse("admin:directory_service_import"))
-        return super().process_result(result, request)
 
 
 def preview_context(rows, resource_class):

@@ -5,7 +5,8 @@ its help): pruning old search counts, the review reminders' digest, reminders to
 that have not answered an invitation. `runschedule` runs each once a day at its time
 (Europe/London, TIME_ZONE), and on start any whose time has already passed today, so a
 restart never skips a day; a job that fails is logged and tried again the next day.
-`--once` runs every job now and stops; `--list` says what runs when.
+`--once` runs every job now and stops; `--list` says what runs when. At every look at the
+clock it also writes the curators' queued CSV imports (directory/curation/jobs.py).
 """
 import logging
 import time
@@ -70,6 +71,7 @@ class Command(BaseCommand):
             return
         if once:
             failed = [job for job in JOBS if not self.run(job)]
+            self.run_imports()
             if failed:
                 self.stderr.write(f"Failed: {', '.join(str(job) for job in failed)}")
             return
@@ -81,9 +83,25 @@ class Command(BaseCommand):
             for job in due(JOBS, now, last_run):
                 last_run[job] = now.date()  # a failure is not retried until tomorrow: no mail storms
                 self.run(job)
+            self.run_imports()
             ticks += 1
             if max_ticks is None or ticks < max_ticks:
                 time.sleep(tick)
+
+    def run_imports(self):
+        """Curators' queued CSV imports, at every look at the clock (docs/adr/0026), so that a
+        deployment whose only worker is the scheduler still imports; `runimports` looks more often."""
+        from directory.curation.jobs import run_queued
+
+        _fresh_connections()
+        try:
+            for job in run_queued():
+                self.stdout.write(f"Import {job.pk}: {job.get_state_display().lower()}, "
+                                  f"{job.rows_done} of {job.rows_total} rows written")
+        except Exception:  # noqa: BLE001 - the daily jobs must go on
+            logger.exception("import jobs failed")
+        finally:
+            _fresh_connections()
 
     def run(self, job):
         started = datetime.now()

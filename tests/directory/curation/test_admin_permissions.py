@@ -297,6 +297,9 @@ directory_venue_object                      login/login  go/read      go/read   
 directory_venue_simple_history              login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 directory_venue_simple_history[draft]       login/login  ok/no        ok/no        no/no        ok/saved     ok/saved
 enrolment-link                              login/login  no/no        no/no        no/no        ok/read      ok/read
+import-job                                  login/login  no/no        no/no        no/no        ok/read      ok/read
+import-job-status                           login/login  no/no        no/no        no/no        ok/read      ok/read
+import-jobs                                 login/login  no/no        no/no        no/no        ok/read      ok/read
 index                                       login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 jsi18n                                      login/login  ok/read      ok/read      ok/read      ok/read      ok/read
 login                                       ok/read      go/read      go/read      go/read      go/read      go/read
@@ -524,6 +527,13 @@ class World:
         older = SelfAudit.objects.create(service=self.published, answered_by="Pat (matrix)", answers={"cost": "free"},
                                          submitted_at=self.selfaudit.submitted_at - timedelta(days=365))
         return older, self.selfaudit
+
+    @cached_property
+    def importjob(self):
+        """A queued import job of Ellie's (issue 26)."""
+        from directory.curation import jobs
+
+        return jobs.job_create(user=self.ellie, kind=0, file_name="services.csv", content="slug\r\nacacia\r\n")
 
     @cached_property
     def searchrecords(self):
@@ -1214,6 +1224,12 @@ def special_cases():
              own_form=False, prepare=lambda w: w.searchrecords),
         Case("search-report-csv", "search-report-csv", lambda w: reverse("search-report-csv") + "?audience=parents",
              own_form=False, prepare=lambda w: w.searchrecords),
+        # Import jobs (issue 26): whoever may import reads every job; nobody else any.
+        Case("import-jobs", "import-jobs", lambda w: reverse("import-jobs"), own_form=False,
+             prepare=lambda w: w.importjob),
+        Case("import-job", "import-job", lambda w: reverse("import-job", args=[w.importjob.pk]), own_form=False),
+        Case("import-job-status", "import-job-status", lambda w: reverse("import-job-status", args=[w.importjob.pk]),
+             own_form=False),
         # Everyone's own name and e-mail; an IMHSG editor's of another curator, never a superuser's.
         Case("curator-details", "curator-details", lambda w: reverse("curator-details"), target=lambda w, u: u,
              model=world_user_model(), needs="email", submit=None),
