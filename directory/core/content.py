@@ -57,7 +57,9 @@ NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "Oruk
               # What people searched for (issue 22): written by searches, read by curators only.
               "SearchRecord",
               # Referral summaries prepared (issue 24): a count written by a ping, not content.
-              "ReferralPrepared", "SpentPageView"}
+              "ReferralPrepared", "SpentPageView",
+              # An import's job (issue 26): its progress; the rows it writes bump their own kinds.
+              "ImportJob"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The kinds of content, each with the fixed id of its first slot (module docstring).

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0027_spent_page_views'),
+        ('directory', '0028_content_version_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
