@@ -353,12 +353,18 @@ def _step(rank):
 
 def service_stepped_care(*, service, limit=5):
     """Other published services one step up and one step down the ladder ("Right Help,
-    Right Time"). Returns (up, down). 4 queries; reads the service's prefetched levels and
-    needs.
+    Right Time"), the first `limit` of each by name. Returns (up, down). 6 queries; reads the
+    service's prefetched levels and needs.
 
     Up: a service for one of the same needs a level above, or for a need curators name as
     a step up from one of them (NeedStep: mild to moderate -> moderate to severe perinatal
-    mental health) at the same level or above. Down mirrors it.
+    mental health) at the same level or above. Down mirrors it; a service that is both is up,
+    unless up is already full.
+
+    Chosen in the database (issue 26): every candidate sharing a need was read with its
+    levels and needs, tens of thousands at 100,000 services (6 to 11 s for one page). Each
+    condition is a need and a level on the ladder, so each is a pair of `pk__in` subqueries
+    over the link tables; the ids come first (up, then down without up's), then the cards.
     """
     steps = {_step(level.rank) for level in service.levels.all()}
     need_ids = {need.pk for need in service.needs.all()}
@@ -372,32 +378,30 @@ def service_stepped_care(*, service, limit=5):
             higher.add(higher_id)
         if higher_id in need_ids:
             lower.add(lower_id)
-    related = need_ids | higher | lower
-    candidates = (
-        Service.objects.published()
-        .exclude(pk=service.pk)
-        .filter(pk__in=Service.needs.through.objects.filter(need_id__in=related).values("service_id"))
-        .select_related("organisation")
-        .prefetch_related("levels", "needs")
-        .order_by(Lower("name"), "pk")
-    )
     top, bottom = max(steps), min(steps)
-    up, down = [], []
-    for candidate in candidates:
-        candidate_steps = {_step(level.rank) for level in candidate.levels.all()}
-        candidate_needs = {need.pk for need in candidate.needs.all()}
-        if not candidate_steps:
-            continue
-        same_need = bool(candidate_needs & need_ids)
-        is_up = (same_need and top + 1 in candidate_steps) or (
-            bool(candidate_needs & higher) and max(candidate_steps) >= top)
-        is_down = (same_need and bottom - 1 in candidate_steps) or (
-            bool(candidate_needs & lower) and min(candidate_steps) <= bottom)
-        if is_up and len(up) < limit:
-            up.append(candidate)
-        elif is_down and len(down) < limit:
-            down.append(candidate)
-    return up, down
+    level_steps = {level.pk: _step(level.rank) for level in terms()["level"]}
+
+    def with_needs(ids):
+        return Q(pk__in=Service.needs.through.objects.filter(need_id__in=ids).values("service_id"))
+
+    def at_levels(wanted):
+        ids = [pk for pk, step in level_steps.items() if wanted(step)]
+        return Q(pk__in=Service.levels.through.objects.filter(level_id__in=ids).values("service_id"))
+
+    up_q = with_needs(need_ids) & at_levels(lambda step: step == top + 1)
+    if higher:
+        up_q |= with_needs(higher) & at_levels(lambda step: step >= top)
+    down_q = with_needs(need_ids) & at_levels(lambda step: step == bottom - 1)
+    if lower:
+        down_q |= with_needs(lower) & at_levels(lambda step: step <= bottom)
+    others = Service.objects.published().exclude(pk=service.pk).order_by(Lower("name"), "pk")
+    up_ids = list(others.filter(up_q).values_list("pk", flat=True)[:limit])
+    down_ids = list(others.filter(down_q).exclude(pk__in=up_ids).values_list("pk", flat=True)[:limit])
+    if not up_ids and not down_ids:
+        return [], []
+    cards = {candidate.pk: candidate for candidate in (
+        Service.objects.filter(pk__in=up_ids + down_ids).select_related("organisation").prefetch_related("levels", "needs"))}
+    return [cards[pk] for pk in up_ids], [cards[pk] for pk in down_ids]
 
 
 # --- Shortlist ----------------------------------------------------------------
