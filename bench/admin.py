@@ -179,14 +179,19 @@ def export_posts(model_admin, base, user):
 
 def run_role(role, args, client, user):
     timer = Timer(client, args.repeat)
-    full = role == "editor"
-    timer.time("admin index", reverse("admin:index"))
-    timer.time("curation dashboard", reverse("curation-dashboard"))
+    full, lists, exporting = role == "editor", args.exports != "only", args.exports != "without"
+    if lists:
+        timer.time("admin index", reverse("admin:index"))
+        timer.time("curation dashboard", reverse("curation-dashboard"))
     for model, model_admin in sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label):
         opts = model._meta
-        if args.only and opts.model_name not in args.only:
+        if (args.only and opts.model_name not in args.only) or (not lists and model is not Service):
             continue
         base = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        if not lists:
+            for label, url, data in export_posts(model_admin, base, user):
+                timer.time(label, url, method="post", data=data, export=True)
+            continue
         response = timer.time(f"{opts.label}: list", base)
         if response is None:
             continue
@@ -200,9 +205,9 @@ def run_role(role, args, client, user):
                        (Service.objects.filter(slug__startswith="synthetic-").order_by("pk").first()
                         or Service.objects.order_by("pk").first()))
             timer.time("directory.Service: change form", reverse("admin:directory_service_change", args=[service.pk]))
-            for label, url, data in export_posts(model_admin, base, user):
+            for label, url, data in (export_posts(model_admin, base, user) if exporting else []):
                 timer.time(label, url, method="post", data=data, export=True)
-    if full:
+    if full and exporting:
         timer.time("public CSV (/services.csv)", reverse("directory:services-csv"), export=True)
         timer.time("search report CSV", reverse("search-report-csv"), export=True)
         timer.time("self-audit report CSV", reverse("self-audit-report-csv"), export=True)
@@ -214,6 +219,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--roles", nargs="+", default=["editor", "viewer", "organisation"])
     parser.add_argument("--only", nargs="*", help="model names (e.g. service fact) to limit the lists to")
+    parser.add_argument("--exports", choices=["with", "without", "only"], default="with",
+                        help="time the exports too (with), not (without), or nothing else (only)")
     args = parser.parse_args()
     print(f"Database: {DATABASE_URL}")
     print(f"{Service.objects.count():,} services ({Service.objects.published().count():,} published); "
