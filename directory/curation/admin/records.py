@@ -874,9 +874,6 @@ class ReferralRouteAdmin(OrganisationScopedMixin, HistoryAdmin):
 
     list_display = ["service", "referrer", "method", "is_preferred"]
     list_filter = ["referrer", "method", "is_preferred"]
-    # Sorted by their service's name (an index, a page at a time). Sorting 150,000 routes by who may
-    # refer took a second a page at 100,000 services; the filters group them that way instead.
-    sortable_by = ["service"]
     show_facets = admin.ShowFacets.NEVER  # counts of every choice over every route (docs/adr/0027)
     list_select_related = ["service"]
     search_fields = ["service__name", "acceptance_criteria", "how_to_refer"]
