@@ -2,9 +2,10 @@
 
 Usage: .venv/bin/python bench/admin.py [--repeat 3] [--roles editor viewer organisation] [--only service]
 
-It reads an existing database made by bench/search.py (100,000 synthetic services), by default
-`adm_100k` on the local PostgreSQL (or BENCH_ADMIN_DATABASE_URL). It never drops or creates a
-database; it adds three curators of its own (usernames starting "bench-admin-"), one per role
+It reads an existing database made by bench/search.py (`make bench`: 100,000 synthetic services),
+`bench_search` on the local PostgreSQL, or BENCH_ADMIN_DATABASE_URL (the figures in
+bench/results/admin-100k.txt were taken on a copy of it). It never drops or creates a database
+(run `migrate` on it first when the code has new migrations); it adds three curators of its own (usernames starting "bench-admin-"), one per role
 (directory/curation/roles.py), and signs each in with Django's test client (force_login), so
 every figure is the whole request: middleware, permission checks, queries and templates.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/adm_100k")
+DATABASE_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_search")
 os.environ["DATABASE_URL"] = DATABASE_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
