@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is a local, single-user run: DEBUG is asked for here, never by default.
 RUN_ENV = DEBUG=1
 
-.PHONY: run setup install lock migrate seed test test-postgres mutation vendor bench bench-api bench-checkins bench-recall bench-load bench-imports readability check-deploy clean messages backup restore
+.PHONY: run setup install lock migrate seed test test-postgres mutation vendor bench bench-api bench-admin bench-checkins bench-recall bench-load bench-imports readability check-deploy clean messages backup restore
 
 run: setup ## Set up (venv, install, migrate, seed) and start the app on http://127.0.0.1:$(PORT)/
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -80,6 +80,11 @@ bench:
 
 bench-api:
 	$(BIN)/python bench/api.py
+
+# The curators' side at size: every admin list, the dashboard and the exports, per role, cold, on the
+# database `make bench` fills (bench/admin.py; BENCH_ADMIN_DATABASE_URL for another).
+bench-admin:
+	$(BIN)/python bench/admin.py $(BENCH_ARGS)
 
 # Services checking their entries (issue 20): the check-in page, invitations, the self-audit report.
 bench-checkins:

@@ -430,7 +430,18 @@ class Service(models.Model):
                 violation_error_message="The parent's minimum age must not be above the maximum.",
             ),
         ]
-        indexes = [models.Index(fields=["age_range", "age_from_months", "age_to_months"])]
+        indexes = [
+            models.Index(fields=["age_range", "age_from_months", "age_to_months"]),
+            # The admin's list in its own order (name, then newest first, which the admin adds to make
+            # the order total) read from the index, a page at a time; the referral routes' list and
+            # the dashboard's route gaps, ordered by their service's name, start from it too
+            # (docs/adr/0027). Without it every list page sorted all 100,000 services.
+            models.Index(fields=["name", "-id"], name="service_admin_order"),
+            # The admin's sorts by a column, then by name (ServiceAdmin.get_queryset). Status has
+            # (status, name, id) already (migration 0003); the review date its own index.
+            models.Index(fields=["focus", "name"], name="service_admin_focus"),
+            models.Index(fields=["focus_confirmed", "name"], name="service_admin_focus_confirmed"),
+        ]
 
     def __str__(self):
         return self.name

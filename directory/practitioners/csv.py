@@ -1,11 +1,11 @@
 """The public CSV of published services (a link on /about/)."""
-from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from django.db.models import Prefetch
 from import_export import fields, resources, widgets
 
 from directory.core.caching import content_etag
+from directory.core.exports import csv_lines, csv_response
 from directory.core.safe_urls import safe_href
 from directory.core.spreadsheets import escape_cell
 from directory.models import Service
@@ -17,11 +17,10 @@ FILENAME = "birmingham-parent-infant-services.csv"
 @require_safe
 @content_etag(per_visitor=False)
 def services_csv(request):
-    """Every published service, with only what its public page shows. 9 queries whatever the number."""
-    response = HttpResponse(public_services_csv(base_url=request.build_absolute_uri("/")[:-1]),
-                            content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
-    return response
+    """Every published service, with only what its public page shows, streamed row by row
+    (directory/core/exports.py): 1 query, then 7 prefetches per 2,000 services."""
+    resource = PublicServiceResource(base_url=request.build_absolute_uri("/")[:-1])
+    return csv_response(resource, PublicServiceResource.queryset(), filename=FILENAME)
 
 
 # --- What it contains ---------------------------------------------------------------------------
@@ -135,6 +134,5 @@ class PublicServiceResource(resources.Resource):
 
 
 def public_services_csv(*, base_url=""):
-    """The public CSV's text (the view and the tests use this one function)."""
-    resource = PublicServiceResource(base_url=base_url)
-    return resource.export(PublicServiceResource.queryset()).csv
+    """The public CSV's text, as the view streams it."""
+    return "".join(csv_lines(PublicServiceResource(base_url=base_url), PublicServiceResource.queryset()))

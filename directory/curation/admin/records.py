@@ -45,6 +45,15 @@ def record_edits(request, obj, changed_fields):
     return record_curator_edits(obj, changed_fields, request.user)
 
 
+def search_words(search_term):
+    """The words of an admin search, as Django's get_search_results splits them ("quoted
+    phrases" kept whole)."""
+    from django.utils.text import smart_split, unescape_string_literal
+
+    return [unescape_string_literal(bit) if bit.startswith(('"', "'")) and bit[0] == bit[-1] else bit
+            for bit in smart_split(search_term)]
+
+
 def name_list(rows):
     """A list column of related rows: their names, comma-separated (each escaped)."""
     return format_html_join(", ", "{}", ((row.name,) for row in rows))
@@ -494,7 +503,10 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
         ("organisation", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["organisation"]
-    search_fields = ["name", "summary", "organisation__name"]
+    search_fields = ["name", "summary", "organisation__name"]  # as get_search_results reads them
+    # "Show counts" counted every choice of every filter over every service: 77 queries, 13 s at
+    # 100,000 services. The dashboard has the counts that matter (docs/adr/0027).
+    show_facets = admin.ShowFacets.NEVER
     # The owner is chosen from a short list of curators, not an autocomplete: the autocomplete
     # searches the user admin, which only superusers may read, so IMHSG editors got a 403.
     autocomplete_fields = ["organisation", "needs", "interventions", "languages", "locality_district"]
@@ -543,7 +555,21 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("levels")
+        # By name within whatever column a curator sorts by: the admin adds this after the chosen
+        # column, so a sort reads an index on (column, name) a page at a time (migration 0028)
+        # instead of sorting every service by the column and then by id.
+        return super().get_queryset(request).prefetch_related("levels").order_by("name")
+
+    def get_search_results(self, request, queryset, search_term):
+        """What Django's search of `search_fields` finds (every word in a name, summary or
+        organisation's name, any part of it), with the organisations matched first, as ids: so
+        each word's condition is on the service's own columns, which the trigram indexes
+        answer (migration 0028), rather than a join that reads every service. One query per word."""
+        for word in search_words(search_term):
+            organisations = list(Organisation.objects.filter(name__icontains=word).values_list("pk", flat=True))
+            queryset = queryset.filter(models.Q(name__icontains=word) | models.Q(summary__icontains=word)
+                                       | models.Q(organisation__in=organisations))
+        return queryset, False
 
     # Inlines that only IMHSG editors see, in any form: the private check-in contact, which
     # directory/checkins/admin.py adds here (curation may not import checkins). Organisation
@@ -848,6 +874,7 @@ class ReferralRouteAdmin(OrganisationScopedMixin, HistoryAdmin):
 
     list_display = ["service", "referrer", "method", "is_preferred"]
     list_filter = ["referrer", "method", "is_preferred"]
+    show_facets = admin.ShowFacets.NEVER  # counts of every choice over every route (docs/adr/0027)
     list_select_related = ["service"]
     search_fields = ["service__name", "acceptance_criteria", "how_to_refer"]
     formfield_overrides = HTTPS_URLS

@@ -25,9 +25,10 @@ def counts(today=None):
 def test_the_seed_has_no_contacts_and_nothing_checked_within_12_months(client, imhsg_editor,
                                                                         django_assert_num_queries):
     as_user(client, imhsg_editor)
-    # Unchanged: both counts are in the services' one aggregate. (+ 3: what people searched for, issue 22;
+    # The contacts are counted in a pass of their own, and the routes in another (issue 26: one pass
+    # each rather than a probe per service). (+ 3: what people searched for, issue 22;
     # + 3: referral routes lacking criteria or what to include, and summaries prepared, issue 24.)
-    with django_assert_num_queries(8 + 3 + 3):
+    with django_assert_num_queries(10 + 3 + 3):
         response = client.get(reverse("curation-dashboard"))
     shown = {c.label: c for c in response.context["counts"]}
     assert shown[NO_CONTACT].count == 25

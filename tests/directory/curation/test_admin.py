@@ -80,12 +80,19 @@ def test_the_service_list_runs_a_fixed_number_of_queries(curator_client, django_
     assert b"Community Perinatal Mental Health Team" in response.content
 
 
-@pytest.mark.parametrize("query", ["review=overdue", "levels__id__exact=4", "q=perinatal",
+@pytest.mark.parametrize("query", ["review=overdue", "levels__id__exact=4",
                                    "focus=specialised", "focus_confirmed__exact=0", "status__exact=published"])
 def test_the_service_list_filters_keep_the_same_query_count(curator_client, django_assert_num_queries, query):
     Service.objects.filter(name__startswith="B").update(next_review_due="2020-01-01")  # so 'overdue' lists some
     with django_assert_num_queries(LIST_QUERIES):
         assert curator_client.get(url("directory_service_changelist") + "?" + query).status_code == 200
+
+
+@pytest.mark.parametrize("words, queries", [("perinatal", 1), ("perinatal health", 2)])
+def test_a_search_adds_one_query_per_word_to_find_organisations_by_name(curator_client, django_assert_num_queries,
+                                                                        words, queries):
+    with django_assert_num_queries(LIST_QUERIES + queries):
+        assert curator_client.get(url("directory_service_changelist"), {"q": words}).status_code == 200
 
 
 def test_the_district_filter_adds_one_query_to_find_the_district(curator_client, django_assert_num_queries):

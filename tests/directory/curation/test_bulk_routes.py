@@ -90,7 +90,7 @@ def test_an_export_imported_unchanged_changes_nothing(client, imhsg_editor, kind
     client.force_login(imhsg_editor)
     response = export(client, kind)
     assert f'filename="{name}-' in response["Content-Disposition"]
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert len(rows_of(text)) >= 5
     before = state()
     preview = upload(client, text, kind)
@@ -104,7 +104,7 @@ def test_an_export_imported_unchanged_changes_nothing(client, imhsg_editor, kind
 def test_the_routes_export_has_the_routes_of_the_listed_services_only(client, imhsg_editor):
     client.force_login(imhsg_editor)
     filtered = export(client, ROUTES, url=EXPORT + "?q=Acacia")
-    services = {row["service"] for row in rows_of(filtered.content.decode("utf-8-sig"))}
+    services = {row["service"] for row in rows_of(filtered.getvalue().decode("utf-8-sig"))}
     assert services == {"acacia"}
 
 
@@ -112,7 +112,7 @@ def test_a_formula_in_a_route_is_exported_harmless_and_comes_back_the_same(clien
     route = acacia().referral_routes.first()
     ReferralRoute.objects.filter(pk=route.pk).update(how_to_refer="=HYPERLINK(\"http://evil.example\")")
     client.force_login(imhsg_editor)
-    text = export(client, ROUTES).content.decode("utf-8-sig")
+    text = export(client, ROUTES).getvalue().decode("utf-8-sig")
     row = next(r for r in rows_of(text) if r["id"] == str(route.pk))
     assert row["how_to_refer"].startswith("'=")
     before = state()
@@ -127,7 +127,7 @@ def test_a_formula_in_a_route_is_exported_harmless_and_comes_back_the_same(clien
 def test_a_new_route_and_a_changed_one_are_previewed_in_words_then_written_by_the_curator(client, imhsg_editor):
     route = acacia().referral_routes.first()
     client.force_login(imhsg_editor)
-    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).content.decode("utf-8-sig"))}
+    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).getvalue().decode("utf-8-sig"))}
     changed = {**exported[str(route.pk)], "waiting_time": "About three weeks"}
     before = state()
     preview = upload(client, write([changed, ROUTE]), ROUTES)
@@ -192,7 +192,7 @@ def test_a_route_of_another_service_cannot_be_moved_by_its_id(client, imhsg_edit
 def test_duplicate_rows_and_a_repeat_of_an_existing_route_are_refused(client, imhsg_editor):
     route = acacia().referral_routes.first()
     client.force_login(imhsg_editor)
-    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).content.decode("utf-8-sig"))}
+    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).getvalue().decode("utf-8-sig"))}
     same_id = refused(client, [exported[str(route.pk)], {**exported[str(route.pk)], "waiting_time": "x"}])
     assert f"Row 2 is already about referral route {route.pk}: keep one of the two rows." in same_id
     twice = refused(client, [ROUTE, ROUTE])
@@ -258,7 +258,7 @@ def test_venue_rows_repeated_or_already_there_or_forged_are_refused(client, imhs
 def test_a_changed_venue_address_changes_the_shared_venue(client, imhsg_editor):
     link = ServiceAtLocation.objects.select_related("venue", "service").first()
     client.force_login(imhsg_editor)
-    rows = rows_of(export(client, VENUES).content.decode("utf-8-sig"))
+    rows = rows_of(export(client, VENUES).getvalue().decode("utf-8-sig"))
     row = next(r for r in rows if r["id"] == str(link.pk))
     preview = upload(client, write([{**row, "address": "Steelhouse Lane (test)"}]), VENUES)
     assert "Will be changed" in text_of(preview) and "Now: Steelhouse Lane (test)" in text_of(preview)
@@ -399,7 +399,7 @@ def test_what_to_include_goes_out_and_comes_back_and_an_older_sheet_without_it_k
     route.information_needed, route.consent_rules = "GP details\nParent's consent", "Verbal consent."
     route.save()
     client.force_login(imhsg_editor)
-    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).content.decode("utf-8-sig"))}
+    exported = {r["id"]: r for r in rows_of(export(client, ROUTES).getvalue().decode("utf-8-sig"))}
     row = exported[str(route.pk)]
     assert (row["information_needed"], row["consent_rules"]) == ("GP details\nParent's consent", "Verbal consent.")
     older = {name: value for name, value in row.items() if name not in ("information_needed", "consent_rules")}

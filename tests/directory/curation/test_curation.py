@@ -231,10 +231,11 @@ def test_a_viewer_reads_but_cannot_change(client, viewer):
 
 def test_the_dashboard_counts_the_seed_content_and_links_to_each_list(client, imhsg_editor, django_assert_num_queries):
     as_user(client, imhsg_editor)
-    # Session, user, perms (2); services, facts, proposals, suggestions; what people searched for
+    # Session, user, perms (2); services, their routes, their check-in contacts (issue 26: a pass over
+    # each, not a probe per service), facts, proposals, suggestions; what people searched for
     # (issue 22): the totals, and the searches that found nothing and 1 or 2 services; referral
     # preparation (issue 24): the routes lacking criteria or what to include (count, rows), the summaries prepared.
-    with django_assert_num_queries(8 + 3 + 3):
+    with django_assert_num_queries(10 + 3 + 3):
         response = client.get(reverse("curation-dashboard"))
     counts = {c.label: c.count for c in response.context["counts"]}
     assert counts["Overdue for review"] == 0  # seeded reviews are spread over six months
