@@ -234,7 +234,9 @@ def main():
     client = Client()
     for size in sorted(args.sizes):
         ensure_synthetic(size, rng)
-        slug = Service.objects.published().filter(slug__startswith=SYNTHETIC).order_by("pk").values_list("slug", flat=True)[0]
+        # A service with needs, so its page lists stepped care (the first one has none).
+        slug = (Service.objects.published().filter(slug__startswith=SYNTHETIC, needs__isnull=False).order_by("pk")
+                .values_list("slug", flat=True)[0])
         urls = [
             ("trivial view (plain 'ok')", "/bench-trivial/"),
             ("About page (site template)", "/about/"),
