@@ -556,7 +556,7 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
 
     def get_queryset(self, request):
         # By name within whatever column a curator sorts by: the admin adds this after the chosen
-        # column, so a sort reads an index on (column, name) a page at a time (migration 0028)
+        # column, so a sort reads an index on (column, name) a page at a time (migration 0030)
         # instead of sorting every service by the column and then by id.
         return super().get_queryset(request).prefetch_related("levels").order_by("name")
 
@@ -564,7 +564,7 @@ class ServiceAdmin(ServiceBulkMixin, ModeratedServiceMixin, OrganisationScopedMi
         """What Django's search of `search_fields` finds (every word in a name, summary or
         organisation's name, any part of it), with the organisations matched first, as ids: so
         each word's condition is on the service's own columns, which the trigram indexes
-        answer (migration 0028), rather than a join that reads every service. One query per word."""
+        answer (migration 0030), rather than a join that reads every service. One query per word."""
         for word in search_words(search_term):
             organisations = list(Organisation.objects.filter(name__icontains=word).values_list("pk", flat=True))
             queryset = queryset.filter(models.Q(name__icontains=word) | models.Q(summary__icontains=word)
