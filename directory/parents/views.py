@@ -166,6 +166,8 @@ def _list_page(request, *, topic):
         "direct": [ParentCard(s, on_list=s.pk in saved) for s in results.direct],
         "ask": [ParentCard(s, on_list=s.pk in saved) for s in results.ask],
         "first_steps": [ParentCard(s) for s in results.first_steps],
+        "direct_total": results.direct_total,
+        "ask_total": results.ask_total,
         "direct_pages": _group_pages(request.GET, results, "direct", anchor="yourself"),
         "ask_pages": _group_pages(request.GET, results, "ask", anchor="ask"),
         "query": _answers_query(form.data, without=[name for name in form.errors]),
