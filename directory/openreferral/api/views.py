@@ -54,12 +54,13 @@ def _ndjson_response(request, items):
     return _respond(request, body, 200, content_type=NDJSON)
 
 
-def _respond(request, body, status, content_type="application/json"):
+def _respond(request, body, status, content_type="application/json", etag=None):
     response = _with_cors(HttpResponse(body, status=status, content_type=content_type))
     if status == 200:
         # The content version's ETag (directory/core/caching.py), the same for everyone: it
-        # changes exactly when a curator's change may change this body.
-        response["ETag"] = etag_for(request, per_visitor=False)
+        # changes exactly when a curator's change may change this body. `api_view` gives the
+        # one it compared, made from the view's kinds of content (docs/adr/0028).
+        response["ETag"] = etag or etag_for(request, per_visitor=False)
         response["Cache-Control"] = CACHE_CONTROL
     return response
 
@@ -125,10 +126,7 @@ def api_view(view=None, *, kinds=None):
             return response.status_code, response.content, response["Content-Type"]
 
         status, body, content_type = cached("api", (request.get_host(), request.get_full_path()), produce, kinds)
-        response = _respond(request, body, status, content_type)
-        if response.has_header("ETag"):
-            response["ETag"] = etag  # of this view's kinds, as the revalidation above compares
-        return response
+        return _respond(request, body, status, content_type, etag=etag)
     wrapper.content_kinds = kinds
     return wrapper
 
