@@ -279,6 +279,10 @@ CHECKIN_SUBMISSIONS_PER_HOUR = env_int("CHECKIN_SUBMISSIONS_PER_HOUR", 5)
 SEARCH_RECORD_DAYS = env_int("SEARCH_RECORD_DAYS", 365)
 if SEARCH_RECORD_DAYS < 1:
     raise ImproperlyConfigured(f"SEARCH_RECORD_DAYS must be 1 or more; got {SEARCH_RECORD_DAYS}")
+# The search's option counts, total and best-match order from a facet index in memory, one per version
+# of the services' content (issue 26, directory/search/facets.py, docs/adr/0029). Off: every search
+# counts in SQL (selectors.count_union), as before; the answers are the same (tests hold them so).
+SEARCH_FACET_INDEX = env_bool("SEARCH_FACET_INDEX", True)
 # The largest CSV a curator may import, in bytes (Django's upload limit does not apply to files).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
 # The dry run is one transaction, always rolled back; a confirmed write is a job written in batches

@@ -25,6 +25,10 @@ class DirectoryConfig(AppConfig):
         from directory.search.tables import connect_signals
 
         connect_signals()
+        # The facet index's change log (issue 26, docs/adr/0029): its triggers after every migrate.
+        from directory.search import facets
+
+        facets.connect_signals()
         # Cards take their levels, needs and districts from the per-version term lists
         # (directory/search/terms.py) instead of three queries; the data layer does not import search.
         from directory.models import ServiceQuerySet

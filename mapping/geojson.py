@@ -111,7 +111,7 @@ def district_map_build(*, data, parameters: NeedsParameters, overridden=(), with
     """
     services, filterset = selectors.matching_services(data=data)
     districts = selectors.district_list(with_boundary=with_geometry)
-    counts = selectors.district_service_counts(services=services, districts=districts)
+    counts = selectors.district_service_counts(services=services, districts=districts, filterset=filterset)
     provision = selectors.specialised_provision(districts=districts)
     estimate = needs_estimate(
         populations=[(d.name, d.slug, d.population_under_2) for d in districts], parameters=parameters

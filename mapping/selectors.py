@@ -8,7 +8,10 @@ from django.db.models import (
 from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 
+from django.conf import settings
+
 from directory.core.distances import distance_km
+from directory.search import facets
 from directory.search import selectors as directory_selectors
 from directory.models import (
     CoverageType, Focus, ReferralPrepared, ReferralRoute, SeedRecord, Service, ServiceAtLocation, ServiceCapacity,
@@ -43,9 +46,10 @@ def matching_services(*, data):
     return directory_selectors.service_filter_queryset(data=data)
 
 
-def district_service_counts(*, services, districts):
+def district_service_counts(*, services, districts, filterset=None):
     """Matching services in each district: in total, local (not only city-wide), by level and
-    by focus. 2 queries.
+    by focus. From the search's facet index when `filterset` (the one `services` came from) is
+    given and the index knows its filters (docs/adr/0029): no query; else 2 queries, as follows.
 
     "In a district" is `in_district_q` (city-wide, listed, locality, or a venue there) and
     "local" its part without city-wide, both read from the maintained table `ServiceDistrict`
@@ -65,6 +69,10 @@ def district_service_counts(*, services, districts):
     Returns {slug: {"total": n, "local": n, "by_level": {code: n}, "by_focus": {value: n}}}.
     """
     level_codes = [code for code, _ in _level_choices()]
+    if filterset is not None and settings.SEARCH_FACET_INDEX and facets.supports(filterset):
+        index = facets.current_index()
+        return facets.district_counts(index, facets.filter_masks(index, filterset), districts, level_codes,
+                                      Focus.values)
     counts = {
         d.slug: {"total": 0, "local": 0, "by_level": dict.fromkeys(level_codes, 0),
                  "by_focus": dict.fromkeys(Focus.values, 0)}
@@ -142,6 +150,8 @@ def specialised_provision(*, districts):
     each district where they are comparable, which is all mapping/capacity.py needs of the sets.
     """
     slugs = {d.pk: d.slug for d in districts}
+    if settings.SEARCH_FACET_INDEX:
+        return _specialised_from_index(districts, slugs)
     t = {name: connection.ops.quote_name(model._meta.db_table) for name, model in (
         ("service", Service), ("district", ServiceDistrict), ("seed", SeedRecord), ("capacity", ServiceCapacity))}
     keys = ", ".join(["%s"] * len(ALREADY_IN_NEED_KEYS))
@@ -189,6 +199,31 @@ def specialised_provision(*, districts):
     comparable_counts = {slug: everywhere_comparable + local.get(slug, (0, 0))[1] for slug in slugs.values()}
     comparable = {slug: Covering(comparable_counts[slug], frozenset(members[slug])) for slug in slugs.values()}
     return SpecialisedProvision(counts, total, comparable, Covering(city_comparable, frozenset(city_members)))
+
+
+def _specialised_from_index(districts, slugs):
+    """specialised_provision from the search's facet index (docs/adr/0029): one small query for
+    the ids the need already leaves out and those with capacity records; the counts are the
+    index's."""
+    t = {name: connection.ops.quote_name(model._meta.db_table) for name, model in (
+        ("seed", SeedRecord), ("capacity", ServiceCapacity))}
+    keys = ", ".join(["%s"] * len(ALREADY_IN_NEED_KEYS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 'already', object_id FROM {t['seed']} WHERE model = %s AND key IN ({keys}) "
+            f"UNION ALL SELECT 'recorded', CAST(service_id AS TEXT) FROM {t['capacity']}",
+            ["directory.service", *ALREADY_IN_NEED_KEYS])
+        rows = cursor.fetchall()
+    already = {int(value) for what, value in rows if what == "already" and str(value).isdigit()}
+    recorded = sorted({int(value) for what, value in rows if what == "recorded"} - already)
+    index = facets.current_index()
+    counts, total, comparable, city_comparable, members, city_members = facets.specialised_by_district(
+        index, districts, already, recorded)
+    return SpecialisedProvision(
+        {slug: counts[pk] for pk, slug in slugs.items()}, total,
+        {slug: Covering(comparable[pk], frozenset(members[pk])) for pk, slug in slugs.items()},
+        Covering(city_comparable, frozenset(city_members)),
+    )
 
 
 def capacity_records(*, districts):

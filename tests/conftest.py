@@ -167,8 +167,9 @@ def _empty_cache():
     shares between tests)."""
     from django.core.cache import cache
 
-    from directory.search import terms
+    from directory.search import facets, terms
 
     cache.clear()
     terms.forget()
+    facets.forget()  # the facet index of the version (issue 26): built afresh, as after a save
     yield

@@ -59,7 +59,9 @@ NOT_PUBLIC = {"PendingChange", "ReminderSent", "Suggestion", "SeedRecord", "Oruk
               # Referral summaries prepared (issue 24): a count written by a ping, not content.
               "ReferralPrepared", "SpentPageView",
               # An import's job (issue 26): its progress; the rows it writes bump their own kinds.
-              "ImportJob"}
+              "ImportJob",
+              # The facet index's change log (issue 26): written by triggers after content changes.
+              "ServiceChange"}
 CONTENT_APPS = ("directory", "mapping")
 
 # The kinds of content, each with the fixed id of its first slot (module docstring).

@@ -21,7 +21,7 @@ from directory.models.suggestions import (  # noqa: F401
 )
 from directory.models.search import (  # noqa: F401
     SearchMatch,
-    ServiceDistrict, SearchDocumentField, Matches, ServiceSearchIndex, SearchRecord,
+    ServiceDistrict, ServiceChange, SearchDocumentField, Matches, ServiceSearchIndex, SearchRecord,
 )
 from directory.models.checkins import (  # noqa: F401
     CheckInContact, InvitationQuerySet, CheckInInvitation, SelfAudit,

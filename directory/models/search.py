@@ -30,6 +30,27 @@ class ServiceDistrict(models.Model):
         return f"{self.service_id} in {self.district_id}{' (local)' if self.is_local else ''}"
 
 
+class ServiceChange(models.Model):
+    """Which services a committed transaction changed, for the facet index's incremental refresh
+    (directory/search/facets.py, docs/adr/0029). PostgreSQL only: written by statement triggers
+    on the tables the index reads (install_change_log), never by the code; `tx` is the writer's
+    transaction id (pg_current_xact_id), so a reader can ask which changes its index's snapshot
+    did not see. `service_id` -1 means every service (a TRUNCATE). Rows older than a day are
+    deleted by each refresh; an index older than half that is built again, not refreshed."""
+
+    id = models.BigAutoField(primary_key=True)
+    service_id = models.BigIntegerField()
+    tx = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["tx"], name="servicechange_tx"),
+                   models.Index(fields=["at"], name="servicechange_at")]
+
+    def __str__(self):
+        return f"service {self.service_id} changed by transaction {self.tx}"
+
+
 class SearchDocumentField(models.TextField):
     """A tsvector on PostgreSQL, text elsewhere. Written only by the refresh SQL below."""
 

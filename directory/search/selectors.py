@@ -9,7 +9,9 @@ from django.db.models import (
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django.conf import settings
 
+from directory.search import facets
 from directory.search import keywords as search
 from directory.search import understand
 from directory.search.filters import STAGES, ServiceFilter
@@ -199,6 +201,40 @@ class _IdsFirst:
         return ordered
 
 
+class _IndexOrder:
+    """Matches in the facet index's order (facets.ordered_ids) as a sequence the Paginator can
+    count and slice: a page reads the cards of its own ids, and gets fit_annotate's values from
+    the index."""
+
+    def __init__(self, index, masks, *, age_searched, district, by_name, rank=None):
+        matched = facets.matching(index, masks)
+        self.ids, self.values = facets.ordered_ids(
+            index, matched, age_searched=age_searched, district_id=district.pk if district else None,
+            weights=(FIT_AGE, FIT_LOCAL, FIT_OPEN), by_name=by_name, rank=rank)
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, page):
+        ids = [int(pk) for pk in self.ids[page]]
+        if not ids:
+            return []
+        positions = range(len(self.ids))[page]
+        services = {service.pk: service for service in _cards(Service.objects.published().filter(pk__in=ids))}
+        ordered = []
+        for pk, position in zip(ids, positions):
+            service = services.get(pk)
+            if service is not None:
+                for name, values in self.values.items():
+                    value = values[position]
+                    setattr(service, name, float(value) if name == "rank" else int(value))
+                ordered.append(service)
+        return ordered
+
+
 @dataclass
 class SearchResults:
     filterset: object
@@ -228,10 +264,27 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     """
     data = as_query_dict(data)
     queryset, filterset = service_filter_queryset(data=data)
+    # The facet index answers the counts and the order it knows (docs/adr/0029); its sets for this
+    # search's filters are made only when one of them is asked for (keywords cost a query).
+    index = facets.current_index() if settings.SEARCH_FACET_INDEX and facets.supports(filterset) else None
+    made, ranks = {}, {}
+    cleaned = filterset.form.cleaned_data
+    # The index orders a best match without a postcode (distances are SQL's) and a sort by name.
+    wanted = cleaned.get("sort") or "relevance"
+    index_orders = index is not None and (wanted == "name" or (wanted in ("relevance", "distance")
+                                                               and not cleaned.get("postcode")))
+
+    def index_masks():
+        if "masks" not in made:
+            # The keywords' ranks come with their matches when the index orders them (one query).
+            with_ranks = index_orders and wanted != "name" and bool(cleaned.get("q"))
+            made["masks"] = facets.filter_masks(index, filterset, ranks if with_ranks else None)
+        return made["masks"]
+
     counts, total = {}, None
     if with_counts:
-        counts, total = count_union(filterset=filterset, total=True)
-    cleaned = filterset.form.cleaned_data
+        counts, total = (facets.counts(index, filterset, index_masks(), COUNTED_OPTIONS) if index is not None
+                         else count_union(filterset=filterset, total=True))
     keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
     notices = list(getattr(filterset, "reading_notices", []))
     corrections = getattr(filterset, "keyword_corrections", {})
@@ -256,7 +309,12 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     def annotate(qs):
         return fit_annotate(qs, age_searched=age_searched, district=place)
 
-    if sort == "distance":
+    if index_orders and (sort == "name" or (sort == "relevance" and not postcode)):
+        # From the facet index: no query but the page's cards (issue 26).
+        masks = index_masks()
+        ordered = _IndexOrder(index, masks, age_searched=age_searched, district=place,
+                              by_name=sort == "name", rank=ranks.get("rank") if keywords else None)
+    elif sort == "distance":
         ordered = _NearestFirst(queryset, postcode.lat, postcode.lon, annotate)
     elif sort == "relevance":
         ranked = annotate(queryset)

@@ -115,14 +115,16 @@ def test_it_explains_a_bad_filter_and_keeps_the_map(client):
 
 
 def test_it_pins_the_queries_of_the_map_page(client, django_assert_num_queries):
-    # the content version, needs parameters, districts, 2 counts (docs/adr/0012), specialised
-    # provision, recorded capacity (issue 22), the lists (levels and the form's choices,
-    # directory/search/terms.py), the venues' positions, the listed venues (4); the markers are
-    # /map/markers.geojson's
-    with django_assert_num_queries(13):
+    # the content version, needs parameters, districts, the search's facet index for the counts by
+    # district (issue 26, docs/adr/0029: built in 1 query by the first request after a change, where
+    # the counts were 2), specialised provision, recorded capacity (issue 22), the lists (levels and
+    # the form's choices, directory/search/terms.py), the venues' positions, the listed venues (4);
+    # the markers are /map/markers.geojson's
+    with django_assert_num_queries(12):
         client.get(MAP)
-    # + the panel's services with their levels and routes (3), less nothing for validation
-    with django_assert_num_queries(15):
+    # + the panel's services with their levels and routes (3), less the lists (read by the first
+    # request) and the index's build (the first request's, kept for the version)
+    with django_assert_num_queries(13):
         client.get(MAP, {"district": "ladywood", "level": "specialist"})
 
 
@@ -172,12 +174,13 @@ def test_it_applies_what_if_overrides_to_the_geojson(client):
 
 
 def test_it_pins_the_queries_of_the_geojson(client, django_assert_num_queries):
-    # the content version, needs parameters, districts, 2 counts (docs/adr/0012), specialised
-    # provision, recorded capacity (issue 22); with filters, the lists to validate them
-    # (directory/search/terms.py)
+    # the content version, needs parameters, districts, the facet index (built by the first request
+    # after a change, issue 26) and the lists for the counts by district and level, specialised
+    # provision, recorded capacity (issue 22); then, with filters, the index and the lists that
+    # validate them are in memory already (directory/search/terms.py)
     with django_assert_num_queries(7):
         client.get(GEOJSON)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         client.get(GEOJSON, {"need": "perinatal_mental_health", "focus": "specialised"})
 
 
@@ -333,9 +336,10 @@ def test_it_shows_a_curators_new_source_note_in_the_caveats(client):
 
 
 def test_it_pins_the_queries_of_the_needs_page(client, django_assert_num_queries):
-    # the content version, parameters, districts, specialised provision, recorded capacity (issue 22),
-    # referrals prepared (issue 24)
-    with django_assert_num_queries(6):
+    # the content version, parameters, districts, specialised provision (from the search's facet index,
+    # issue 26: built by the first request after a change, and one small query), recorded capacity
+    # (issue 22), referrals prepared (issue 24); then the index is in memory
+    with django_assert_num_queries(7):
         client.get(NEEDS)
     with django_assert_num_queries(6):
         client.get(NEEDS, {"caseload": "40"})

@@ -137,10 +137,10 @@ def test_without_first_step_services_a_search_that_finds_nothing_says_nothing_ab
     assert response.context["first_steps"] is None and "Not sure where to start?" not in text(response)
 
 
-# An empty search: the content version, the lists, the counts with the total, the empty page
-# (the paginator still reads it: no services, so no prefetches), the widening suggestions' counts
-# in one query, and the first steps (1).
-EMPTY_SEARCH_QUERIES = 6
+# An empty search: the content version, the lists, the synonyms, the facet index (issue 26), the
+# ids its keywords match with their ranks (the empty page is the index's: no query), the widening
+# suggestions' counts in one query, and the first steps (1).
+EMPTY_SEARCH_QUERIES = 7
 
 
 @pytest.mark.parametrize("extra", [0, 5])

@@ -89,8 +89,8 @@ def test_only_a_group_with_a_folded_label_folds():
 
 
 def test_folding_costs_no_query(client, django_assert_num_queries):
-    """Folding reads the counts the page already has (selectors.count_union, one query for every
-    option): a search by language costs what any other filtered search does (tests/directory/search/),
+    """Folding reads the counts the page already has (from the facet index, or selectors.count_union,
+    one query for every option): a search by language costs what any other filtered search does (tests/directory/search/),
     and is counted like one."""
     from tests.directory.search.test_search import PLAIN_QUERIES, RECORD_QUERIES
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from directory.core import content
 
-from directory.search import terms
+from directory.search import facets, terms
 from directory.models import AgeRange, Level, Need, Organisation, ReferralRoute, Referrer, Service, Status
 from mapping.models import District
 from directory.search.selectors import service_filter_queryset
@@ -314,15 +314,19 @@ def test_it_never_shows_private_fields(client):
 
 # Issue 13: at most 10 for any combination of filters, on the first request after a change
 # (nothing cached). Every search: the content version, the controlled lists (one query for
-# all six, directory/search/terms.py), the option counts with the total in one query (which is also
-# the paginator's count), the page's ids in best-match order and then its cards (ADR 25), its
-# referral routes, and its levels, needs and districts in one query; and the page's sessions this
-# week (issue 23: 2 more only when one has sessions).
-PLAIN_QUERIES = 8
-# With keywords, a postcode, a level and a need, best match first (distances are in the
-# page's query): + 1 synonyms + 1 postcode lookup + 1 the vocabulary that typos are corrected
-# against (once per content version; issue 22). Validation reads the lists in memory.
-FILTERED_QUERIES = 11
+# all six, directory/search/terms.py), the facet index of the content version, built in one
+# query (issue 26, directory/search/facets.py: the option counts, the total and the best-match
+# order come from it, where before they were two queries), the page's cards, its referral
+# routes, and its levels, needs and districts in one query; and the page's sessions this week
+# (issue 23: 2 more only when one has sessions).
+PLAIN_QUERIES = 7
+# With keywords, a postcode, a level and a need, best match first (with a postcode the order is
+# SQL's, for the distances: the page's ids in order, then its cards): + 1 synonyms + 1 postcode
+# lookup + 1 the vocabulary that typos are corrected against (once per content version; issue 22)
+# + 1 the ids the keywords match, for the index's counts + 1 the page's ids. Without a postcode
+# the index orders the keywords' matches too: their ids come with their ranks, and the page's ids
+# are not a query. Validation reads the lists in memory.
+FILTERED_QUERIES = 12
 # Sorted by distance: the postcode lookup, the venue distances and the ids past the located
 # services in place of the best-match page's two queries.
 DISTANCE_QUERIES = 10
@@ -403,6 +407,7 @@ def test_any_combination_of_filters_costs_at_most_10_queries(client, data):
     (issue 22) comes on top: RECORD_QUERIES."""
     query = {name: value for name, value in data.items() if value not in ("", [])}
     terms.forget()
+    facets.forget()  # the facet index too (issue 26): built by this request
     cache.clear()
     content.current()  # the version's row exists (made by the first request ever, or a change)
     with CaptureQueriesContext(connection) as captured:
@@ -410,5 +415,6 @@ def test_any_combination_of_filters_costs_at_most_10_queries(client, data):
     assert response.status_code == 200
     # Reading the keywords (issue 22, ADR 20) adds at most 2 the first time in a content version:
     # an indexed EXISTS for a word the synonyms do not know ("perinatal"), and for a word no
-    # service has ("zzzz") the vocabulary its typo would be corrected against.
-    assert len(captured.captured_queries) <= 12 + RECORD_QUERIES, (query, [q["sql"][:120] for q in captured.captured_queries])
+    # service has ("zzzz") the vocabulary its typo would be corrected against. And 1 for the
+    # ids the keywords match, which the facet index counts with (issue 26, docs/adr/0029).
+    assert len(captured.captured_queries) <= 13 + RECORD_QUERIES, (query, [q["sql"][:120] for q in captured.captured_queries])
