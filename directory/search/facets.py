@@ -76,6 +76,7 @@ class FacetIndex:
     local: dict  # district id -> packed bitmap (ServiceDistrict.is_local)
     ranged: np.ndarray  # rows of (id, age from, age to) of the services with a stated age range
     name_order: np.ndarray  # published ids by lower(name), id: the SQL paths' order
+    venues: np.ndarray = None  # rows of (service id, lat, lon) of every located venue of a service
     version: str = ""
     build_ms: float = 0.0
     snapshot: str = ""  # PostgreSQL: the snapshot its data was read in (pg_current_snapshot)
@@ -140,6 +141,12 @@ def _parse(blob):
     return np.fromstring(blob, dtype=np.int64, sep=",")
 
 
+def _parse_floats(blob):
+    if not blob:
+        return np.zeros(0, dtype=np.float64)
+    return np.fromstring(blob, dtype=np.float64, sep=",")
+
+
 def _agg(expression):
     if connection.vendor == "postgresql":
         return f"string_agg(CAST({expression} AS TEXT), ',')"
@@ -157,7 +164,7 @@ def _joined(*expressions):
 def _parts(only=""):
     """The (sql, params) of each part of the index's statement over the services `s` (a common
     table expression) and the tables about them; `only` limits the latter (" WHERE ...")."""
-    from directory.models import AgeRange, ContentVersion, ReferralRoute, Service, ServiceDistrict
+    from directory.models import AgeRange, ContentVersion, ReferralRoute, Service, ServiceAtLocation, ServiceDistrict, Venue
 
     quote = connection.ops.quote_name
     service = quote(Service._meta.db_table)
@@ -177,6 +184,18 @@ def _parts(only=""):
         (f"SELECT 'ranged', '', {_agg(_joined('id', f'COALESCE(age_from_months, {NO_FROM})', f'COALESCE(age_to_months, {NO_TO})'))} "
          f"FROM s WHERE age_range = %s", [AgeRange.RANGE]),
     ]
+    # Each located venue of a service, for the distances of the best match near a postcode, with
+    # coordinates that read back as the same doubles: on PostgreSQL as text in one row (its float
+    # output is the shortest exact form); on SQLite, whose text of a float is not exact, a row per
+    # venue with the numbers themselves (a UNION's column takes any type there).
+    at, venue = quote(ServiceAtLocation._meta.db_table), quote(Venue._meta.db_table)
+    located = f"FROM {at} a JOIN {venue} v ON v.id = a.venue_id WHERE v.lat IS NOT NULL AND v.lon IS NOT NULL"
+    limited = only.replace(" WHERE service_id", " AND a.service_id")
+    if connection.vendor == "postgresql":
+        venue_row = " || ',' || ".join(["CAST(a.service_id AS TEXT)", "CAST(v.lat AS TEXT)", "CAST(v.lon AS TEXT)"])
+        parts.append((f"SELECT 'venues', '', {_agg(venue_row)} {located}{limited}", []))
+    else:
+        parts.append((f"SELECT 'v' || a.service_id, v.lat, v.lon {located}{limited}", []))
     for parameter, (name, _) in LINKS.items():
         relation = Service._meta.get_field(name)
         column, owner = relation.m2m_reverse_name(), relation.m2m_column_name()
@@ -254,6 +273,19 @@ def _bits(size, ids):
     return np.packbits(bits)
 
 
+def _is_venue_row(what):
+    return what.startswith("v") and what[1:].isdigit()
+
+
+def _venue_rows(blobs):
+    """(service id, lat, lon) rows: PostgreSQL's one text row, or SQLite's row per venue."""
+    if "venues" in blobs:
+        return _parse_floats(blobs["venues"][0][1]).reshape(-1, 3)
+    rows = [(int(what[1:]), float(lat), float(lon)) for what, entries in blobs.items() if _is_venue_row(what)
+            for lat, lon in entries]
+    return np.array(rows, dtype=np.float64).reshape(-1, 3)
+
+
 def _fill(index, blobs, keep=None):
     """Put the statement's sets into `index`: all of them (a build), or (`keep`, the bitmap of
     the services not re-read) each old set's unchanged part with the re-read services' part."""
@@ -267,6 +299,12 @@ def _fill(index, blobs, keep=None):
         unchanged = np.unpackbits(keep, count=index.size).astype(bool)[old[:, 0]] if len(old) else []
         ranged = np.concatenate([old[unchanged], ranged]) if len(old) else ranged
     index.ranged = ranged
+    venues = _venue_rows(blobs)
+    if keep is not None and index.venues is not None and len(index.venues):
+        old = index.venues
+        unchanged = np.unpackbits(keep, count=index.size).astype(bool)[old[:, 0].astype(np.int64)]
+        venues = np.concatenate([old[unchanged], venues])
+    index.venues = venues
     fresh, local = {}, {}
     for what, entries in blobs.items():
         for key, blob in entries:
@@ -274,7 +312,8 @@ def _fill(index, blobs, keep=None):
                 local[int(key)] = _bits(index.size, _parse(blob)) & published
             elif what in LINKS:
                 fresh[(what, int(key))] = _bits(index.size, _parse(blob)) & published
-            elif what not in ("largest", "slot", "published", "order", "ranged", "snapshot", "own", "changed"):
+            elif what not in ("largest", "slot", "published", "order", "ranged", "venues", "snapshot", "own",
+                              "changed") and not _is_venue_row(what):
                 fresh[(what, key)] = _bits(index.size, _parse(blob)) & published
     if keep is not None:
         for key, bits in index.sets.items():
@@ -320,7 +359,8 @@ def _refresh(old):
         return None
     size = max(old.size, int(blobs["largest"][0][1] or 0) + 1)
     index = FacetIndex(size=size, published=_grown(old.published, size), sets={}, local={}, ranged=old.ranged,
-                       name_order=old.name_order, built_at=old.built_at, refreshed=old.refreshed + 1)
+                       name_order=old.name_order, venues=old.venues, built_at=old.built_at,
+                       refreshed=old.refreshed + 1)
     index.sets = {key: _grown(bits, size) for key, bits in old.sets.items()}
     index.local = {key: _grown(bits, size) for key, bits in old.local.items()}
     _fill(index, blobs, keep=~_bits(size, ids))
@@ -500,16 +540,17 @@ def _loads(stored, version):
 
 def _logged_tables():
     """{table: the column naming the service} of every table the index reads."""
-    from directory.models import ReferralRoute, Service, ServiceDistrict
+    from directory.models import ReferralRoute, Service, ServiceAtLocation, ServiceDistrict
 
     tables = {Service._meta.db_table: "id", ReferralRoute._meta.db_table: "service_id",
-              ServiceDistrict._meta.db_table: "service_id"}
+              ServiceDistrict._meta.db_table: "service_id", ServiceAtLocation._meta.db_table: "service_id"}
     for name, _ in LINKS.values():
         relation = Service._meta.get_field(name)
         tables[relation.remote_field.through._meta.db_table] = relation.m2m_column_name()
     return tables
 
 
+VENUE_MARKER = "-venue-"  # the trigger argument of the venue table's trigger (not a column name)
 _LOG_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION directory_facets_log() RETURNS trigger AS $$
 DECLARE
@@ -519,6 +560,10 @@ BEGIN
     -- many rows it wrote (a build of the maintained tables writes half a million).
     IF TG_OP = 'TRUNCATE' THEN
         INSERT INTO {log} (service_id, tx, at) VALUES (-1, tx, now());
+    ELSIF TG_ARGV[0] = '{venue_marker}' THEN
+        -- A venue: the services there (its position is in the index).
+        EXECUTE 'INSERT INTO {log} (service_id, tx, at) SELECT DISTINCT a.service_id, $1, now() FROM {at} a '
+                'WHERE a.venue_id IN (SELECT id FROM changed_new UNION SELECT id FROM changed_old)' USING tx;
     ELSIF TG_OP = 'INSERT' THEN
         EXECUTE format('INSERT INTO {log} (service_id, tx, at) SELECT DISTINCT %I, $1, now() FROM changed_new',
                        TG_ARGV[0]) USING tx;
@@ -539,7 +584,7 @@ def install_change_log(using="default"):
     content version's are). Elsewhere nothing: the index is built again after each change."""
     from django.db import connections
 
-    from directory.models import ServiceChange
+    from directory.models import ServiceAtLocation, ServiceChange, Venue
 
     connection_ = connections[using]
     if connection_.vendor != "postgresql":
@@ -550,8 +595,17 @@ def install_change_log(using="default"):
     if log not in existing:
         return
     with connection_.cursor() as cursor:
-        cursor.execute(_LOG_FUNCTIONS.format(log=quote(log)))
-        for table, column in _logged_tables().items():
+        cursor.execute(_LOG_FUNCTIONS.format(log=quote(log), at=quote(ServiceAtLocation._meta.db_table),
+                                             venue_marker=VENUE_MARKER))
+        tables = _logged_tables()
+        if Venue._meta.db_table in existing:
+            # A venue moved (its postcode, so its position) changes the distances of its services.
+            cursor.execute(f"DROP TRIGGER IF EXISTS facets_log_update ON {quote(Venue._meta.db_table)}")
+            cursor.execute(
+                f"CREATE TRIGGER facets_log_update AFTER UPDATE ON {quote(Venue._meta.db_table)} "
+                f"REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION directory_facets_log('{VENUE_MARKER}')")
+        for table, column in tables.items():
             if table not in existing:
                 continue
             for event, referencing in (("INSERT", "NEW TABLE AS changed_new"), ("DELETE", "OLD TABLE AS changed_old"),
@@ -709,11 +763,15 @@ def counts(index, filterset, masks, names):
     return result, count(full)
 
 
-def ordered_ids(index, matched, *, age_searched, district_id, weights, by_name=False, rank=None):
+def ordered_ids(index, matched, *, age_searched, district_id, weights, by_name=False, rank=None, point=None):
     """The matching ids in the order of selectors.service_search's best match without a postcode
     (fit_annotate's fit, with its `weights` for age, local and open, then the keywords' `rank` (an
     array by id, when there are keywords), then a recorded referral route, then lower(name), id),
-    or by name alone; with fit_annotate's values (and the rank) for each, in the same order."""
+    or by name alone; with fit_annotate's values (and the rank) for each, in the same order.
+    With `point` (lat, lon, longitude scale: directory/core/distances.py), the best match is near
+    a postcode: after the route, the squared distance to each service's nearest located venue
+    (those with none last), the formula of squared_degrees, operation for operation, so the
+    doubles and their order are the database's; its values come back as "d2"."""
     in_match = index.bools(matched)
     ordered = index.name_order[in_match[index.name_order]] if len(index.name_order) else index.name_order
     age_fits = (~index.bools(index.of("age_range", "not_stated")) if age_searched
@@ -725,18 +783,35 @@ def ordered_ids(index, matched, *, age_searched, district_id, weights, by_name=F
     weight_age, weight_local, weight_open = weights
     fit = age_fits * weight_age + is_local * weight_local + is_open * weight_open
     ranks = rank[ordered] if rank is not None else None
+    d2 = None
+    if point is not None:
+        lat, lon, scale = point
+        nearest = np.full(index.size, np.inf)
+        venues = index.venues if index.venues is not None else np.zeros((0, 3))
+        if len(venues):
+            dlat = venues[:, 1] - lat
+            dlon = (venues[:, 2] - lon) * scale
+            np.minimum.at(nearest, venues[:, 0].astype(np.int64), dlat * dlat + dlon * dlon)
+        d2 = nearest[ordered]
     if by_name:
         order = np.arange(len(ordered))
-    elif ranks is None:
+    elif ranks is None and d2 is None:
         key = -(fit.astype(np.int64) * 2 + has_route)
         order = np.argsort(key, kind="stable")  # stable: name order within each key
     else:
-        # lexsort is stable too; its last key sorts first.
-        order = np.lexsort((-has_route.astype(np.int64), -ranks, -fit.astype(np.int64)))
+        # lexsort is stable too (name order within ties); its last key sorts first.
+        keys = [-has_route.astype(np.int64), -fit.astype(np.int64)]
+        if ranks is not None:
+            keys.insert(1, -ranks)
+        if d2 is not None:
+            keys.insert(0, d2)
+        order = np.lexsort(keys)
     values = {"age_fits": age_fits[order], "is_local": is_local[order], "is_open": is_open[order],
               "has_route": has_route[order], "fit": fit[order]}
     if ranks is not None:
         values["rank"] = ranks[order]
+    if d2 is not None:
+        values["d2"] = d2[order]
     return ordered[order], values
 
 

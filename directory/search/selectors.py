@@ -1,6 +1,8 @@
 """Reads. Views, the map, the API and tests share these query paths."""
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.db.models import (
@@ -19,7 +21,7 @@ from directory.models import (
     AgeRange, Cost, NeedStep, ReferralRoute, Referrer, SearchMatch, Service, ServiceAtLocation, ServiceDistrict,
     age_q,
 )
-from directory.core.distances import km_from_squared_degrees, squared_degrees
+from directory.core.distances import km_from_squared_degrees, longitude_scale, squared_degrees
 from directory.core.numbers import whole_number
 from directory.search.terms import terms
 
@@ -206,11 +208,11 @@ class _IndexOrder:
     count and slice: a page reads the cards of its own ids, and gets fit_annotate's values from
     the index."""
 
-    def __init__(self, index, masks, *, age_searched, district, by_name, rank=None):
+    def __init__(self, index, masks, *, age_searched, district, by_name, rank=None, point=None):
         matched = facets.matching(index, masks)
         self.ids, self.values = facets.ordered_ids(
             index, matched, age_searched=age_searched, district_id=district.pk if district else None,
-            weights=(FIT_AGE, FIT_LOCAL, FIT_OPEN), by_name=by_name, rank=rank)
+            weights=(FIT_AGE, FIT_LOCAL, FIT_OPEN), by_name=by_name, rank=rank, point=point)
 
     def count(self):
         return len(self.ids)
@@ -230,7 +232,11 @@ class _IndexOrder:
             if service is not None:
                 for name, values in self.values.items():
                     value = values[position]
-                    setattr(service, name, float(value) if name == "rank" else int(value))
+                    if name == "d2":  # no located venue: None, as SQL's NULL
+                        value = float(value) if np.isfinite(value) else None
+                    else:
+                        value = float(value) if name == "rank" else int(value)
+                    setattr(service, name, value)
                 ordered.append(service)
         return ordered
 
@@ -271,8 +277,8 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     cleaned = filterset.form.cleaned_data
     # The index orders a best match without a postcode (distances are SQL's) and a sort by name.
     wanted = cleaned.get("sort") or "relevance"
-    index_orders = index is not None and (wanted == "name" or (wanted in ("relevance", "distance")
-                                                               and not cleaned.get("postcode")))
+    index_orders = index is not None and (wanted in ("name", "relevance") or (wanted == "distance"
+                                                                              and not cleaned.get("postcode")))
 
     def index_masks():
         if "masks" not in made:
@@ -309,11 +315,12 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     def annotate(qs):
         return fit_annotate(qs, age_searched=age_searched, district=place)
 
-    if index_orders and (sort == "name" or (sort == "relevance" and not postcode)):
+    if index_orders and sort in ("name", "relevance"):
         # From the facet index: no query but the page's cards (issue 26).
         masks = index_masks()
-        ordered = _IndexOrder(index, masks, age_searched=age_searched, district=place,
-                              by_name=sort == "name", rank=ranks.get("rank") if keywords else None)
+        point = (postcode.lat, postcode.lon, longitude_scale(postcode.lat)) if postcode and sort == "relevance" else None
+        ordered = _IndexOrder(index, masks, age_searched=age_searched, district=place, by_name=sort == "name",
+                              rank=ranks.get("rank") if keywords else None, point=point)
     elif sort == "distance":
         ordered = _NearestFirst(queryset, postcode.lat, postcode.lon, annotate)
     elif sort == "relevance":

@@ -280,6 +280,7 @@ def same_index(refreshed, built):
             right = facets._grown(new[key], size) if key in new else np.zeros((size + 7) // 8, dtype=np.uint8)
             assert (left == right).all(), (table, key)
     assert sorted(map(tuple, refreshed.ranged.tolist())) == sorted(map(tuple, built.ranged.tolist()))
+    assert sorted(map(tuple, refreshed.venues.tolist())) == sorted(map(tuple, built.venues.tolist()))
     assert refreshed.name_order.tolist() == built.name_order.tolist()
 
 
@@ -354,6 +355,13 @@ def test_each_committed_write_is_refreshed_into_the_index(committed_directory):
     check_refreshed()
     services[11].delete()
     check_refreshed()
+    # Venues: a placement added, then the venue moved by a queryset update (no signal: its trigger).
+    venue = Venue.objects.bulk_create([Venue(name="Refresh venue", postcode="B8 1AA", lat=52.48, lon=-1.86)])[0]
+    ServiceAtLocation.objects.create(service=services[12], venue=venue)
+    assert len(check_refreshed().venues)
+    Venue.objects.filter(pk=venue.pk).update(lat=52.5, lon=-1.9)
+    moved = check_refreshed()
+    assert [52.5, -1.9] in moved.venues[:, 1:].tolist()
     # What SQL answers, the index answers.
     for data in ({}, {"sort": "name"}, {"age": "3"}, {"district": "district-1"}, {"referral": "professional"},
                  {"need": ["need-2"], "level": ["level-0"]}):
@@ -452,7 +460,9 @@ def test_the_triggers_log_every_table_the_index_reads(committed_directory):
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'facets_log_%%'")
         logged = {row[0].strip('"') for row in cursor.fetchall()}
-    assert logged == set(facets._logged_tables())
+    from directory.models import Venue
+
+    assert logged == set(facets._logged_tables()) | {Venue._meta.db_table}
     service = committed_directory["services"][1]
     before = ServiceChange.objects.count()
     service.levels.clear()

@@ -320,13 +320,12 @@ def test_it_never_shows_private_fields(client):
 # routes, and its levels, needs and districts in one query; and the page's sessions this week
 # (issue 23: 2 more only when one has sessions).
 PLAIN_QUERIES = 7
-# With keywords, a postcode, a level and a need, best match first (with a postcode the order is
-# SQL's, for the distances: the page's ids in order, then its cards): + 1 synonyms + 1 postcode
-# lookup + 1 the vocabulary that typos are corrected against (once per content version; issue 22)
-# + 1 the ids the keywords match, for the index's counts + 1 the page's ids. Without a postcode
-# the index orders the keywords' matches too: their ids come with their ranks, and the page's ids
-# are not a query. Validation reads the lists in memory.
-FILTERED_QUERIES = 12
+# With keywords, a postcode, a level and a need, best match first: + 1 synonyms + 1 postcode lookup
+# + 1 the vocabulary that typos are corrected against (once per content version; issue 22) + 1 the
+# ids the keywords match with their ranks, from which the facet index counts and orders (issue 26,
+# with the distances to each service's nearest venue: docs/adr/0029). Validation reads the lists
+# in memory.
+FILTERED_QUERIES = 11
 # Sorted by distance: the postcode lookup, the venue distances and the ids past the located
 # services in place of the best-match page's two queries.
 DISTANCE_QUERIES = 10
