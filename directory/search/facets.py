@@ -98,9 +98,6 @@ class FacetIndex:
         bits[ids[(ids >= 0) & (ids < self.size)]] = True
         return np.packbits(bits) & self.published
 
-    def ids(self, mask):
-        return np.flatnonzero(np.unpackbits(mask, count=self.size))
-
     def bools(self, mask):
         return np.unpackbits(mask, count=self.size).astype(bool)
 
