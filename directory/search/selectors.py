@@ -264,33 +264,15 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
     """One page of search results for the GET parameters `data`, best match first unless
     another sort is asked for (see fit_annotate and docs/adr/0004-search.md).
 
-    Queries: a postcode's lookup, one count (with_counts: the option counts and the total in
-    one query, count_union), one page of services and the card prefetches (2), whatever the
-    number of results or filters. Validation reads the lists of directory/search/terms.py.
+    Queries: a postcode's lookup; the facet index's (docs/adr/0029: none while it is current,
+    one statement to build or refresh it), and, with keywords, the ids they match with their
+    ranks; one page of services and the card prefetches (2), whatever the number of results or
+    filters. Without the index: the option counts and the total in one query (count_union) and
+    the page's ids in order. Validation reads the lists of directory/search/terms.py.
     """
     data = as_query_dict(data)
     queryset, filterset = service_filter_queryset(data=data)
-    # The facet index answers the counts and the order it knows (docs/adr/0029); its sets for this
-    # search's filters are made only when one of them is asked for (keywords cost a query).
-    index = facets.current_index() if settings.SEARCH_FACET_INDEX and facets.supports(filterset) else None
-    made, ranks = {}, {}
     cleaned = filterset.form.cleaned_data
-    # The index orders a best match without a postcode (distances are SQL's) and a sort by name.
-    wanted = cleaned.get("sort") or "relevance"
-    index_orders = index is not None and (wanted in ("name", "relevance") or (wanted == "distance"
-                                                                              and not cleaned.get("postcode")))
-
-    def index_masks():
-        if "masks" not in made:
-            # The keywords' ranks come with their matches when the index orders them (one query).
-            with_ranks = index_orders and wanted != "name" and bool(cleaned.get("q"))
-            made["masks"] = facets.filter_masks(index, filterset, ranks if with_ranks else None)
-        return made["masks"]
-
-    counts, total = {}, None
-    if with_counts:
-        counts, total = (facets.counts(index, filterset, index_masks(), COUNTED_OPTIONS) if index is not None
-                         else count_union(filterset=filterset, total=True))
     keywords, postcode = cleaned.get("q"), cleaned.get("postcode")
     notices = list(getattr(filterset, "reading_notices", []))
     corrections = getattr(filterset, "keyword_corrections", {})
@@ -312,12 +294,25 @@ def service_search(*, data, per_page=RESULTS_PER_PAGE, with_counts=False):
         notices.append("To sort by distance, enter the family's postcode. The results are sorted by best match.")
         sort = "relevance"
 
+    # The facet index (docs/adr/0029) answers the counts and orders the best match and the sort by
+    # name; the sort by distance alone is SQL's. With keywords, their matches come with their ranks
+    # when the index orders them (one query either way).
+    index = facets.current_index() if settings.SEARCH_FACET_INDEX and facets.supports(filterset) else None
+    index_orders = index is not None and sort in ("name", "relevance")
+    masks, ranks = None, {}
+    if index is not None and (with_counts or index_orders):
+        with_ranks = index_orders and sort == "relevance" and bool(keywords)
+        masks = facets.filter_masks(index, filterset, ranks if with_ranks else None)
+    counts, total = {}, None
+    if with_counts:
+        counts, total = (facets.counts(index, filterset, masks, COUNTED_OPTIONS) if index is not None
+                         else count_union(filterset=filterset, total=True))
+
     def annotate(qs):
         return fit_annotate(qs, age_searched=age_searched, district=place)
 
-    if index_orders and sort in ("name", "relevance"):
+    if index_orders:
         # From the facet index: no query but the page's cards (issue 26).
-        masks = index_masks()
         point = (postcode.lat, postcode.lon, longitude_scale(postcode.lat)) if postcode and sort == "relevance" else None
         ordered = _IndexOrder(index, masks, age_searched=age_searched, district=place, by_name=sort == "name",
                               rank=ranks.get("rank") if keywords else None, point=point)
