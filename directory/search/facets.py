@@ -158,14 +158,20 @@ def _joined(*expressions):
     return " || ',' || ".join(_text(expression) for expression in expressions)
 
 
-def _parts(only=""):
+def _changed_only(limited, column, joiner):
+    """SQL limiting `column` (a service id) to the services of the `changed` common table
+    expression (a refresh), or nothing (a build)."""
+    return f"{joiner}{column} IN (SELECT service_id FROM changed)" if limited else ""
+
+
+def _parts(limited=False):
     """The (sql, params) of each part of the index's statement over the services `s` (a common
-    table expression) and the tables about them; `only` limits the latter (" WHERE ...")."""
+    table expression) and the tables about them; `limited` keeps those to the changed services."""
     from directory.models import AgeRange, ContentVersion, ReferralRoute, Service, ServiceAtLocation, ServiceDistrict, Venue
 
     quote = connection.ops.quote_name
     service = quote(Service._meta.db_table)
-    and_only = only.replace(" WHERE ", " AND ", 1)
+    where_changed = _changed_only(limited, "service_id", " WHERE ")
     parts = [
         (f"SELECT 'largest', '', {_text('MAX(id)')} FROM {service}", []),
         (f"SELECT 'slot', kind, {_text('value')} FROM {quote(ContentVersion._meta.db_table)} WHERE kind = %s",
@@ -187,21 +193,22 @@ def _parts(only=""):
     # venue with the numbers themselves (a UNION's column takes any type there).
     at, venue = quote(ServiceAtLocation._meta.db_table), quote(Venue._meta.db_table)
     located = f"FROM {at} a JOIN {venue} v ON v.id = a.venue_id WHERE v.lat IS NOT NULL AND v.lon IS NOT NULL"
-    limited = only.replace(" WHERE service_id", " AND a.service_id")
+    located += _changed_only(limited, "a.service_id", " AND ")
     if connection.vendor == "postgresql":
         venue_row = " || ',' || ".join(["CAST(a.service_id AS TEXT)", "CAST(v.lat AS TEXT)", "CAST(v.lon AS TEXT)"])
-        parts.append((f"SELECT 'venues', '', {_agg(venue_row)} {located}{limited}", []))
+        parts.append((f"SELECT 'venues', '', {_agg(venue_row)} {located}", []))
     else:
-        parts.append((f"SELECT 'v' || a.service_id, v.lat, v.lon {located}{limited}", []))
+        parts.append((f"SELECT 'v' || a.service_id, v.lat, v.lon {located}", []))
     for parameter, (name, _) in LINKS.items():
         relation = Service._meta.get_field(name)
         column, owner = relation.m2m_reverse_name(), relation.m2m_column_name()
         parts.append((f"SELECT '{parameter}', {_text(column)}, {_agg(owner)} "
-                      f"FROM {quote(relation.remote_field.through._meta.db_table)}{only} GROUP BY {column}", []))
-    parts.append((f"SELECT 'route', referrer, {_agg('service_id')} FROM {quote(ReferralRoute._meta.db_table)}{only} "
+                      f"FROM {quote(relation.remote_field.through._meta.db_table)}{where_changed} GROUP BY {column}", []))
+    parts.append((f"SELECT 'route', referrer, {_agg('service_id')} FROM {quote(ReferralRoute._meta.db_table)}{where_changed} "
                   f"GROUP BY referrer", []))
     parts.append((f"SELECT 'local', {_text('district_id')}, {_agg('service_id')} "
-                  f"FROM {quote(ServiceDistrict._meta.db_table)} WHERE is_local{and_only} GROUP BY district_id", []))
+                  f"FROM {quote(ServiceDistrict._meta.db_table)} WHERE is_local{_changed_only(limited, 'service_id', ' AND ')} "
+                  f"GROUP BY district_id", []))
     if connection.vendor == "postgresql":
         parts.append(("SELECT 'snapshot', '', CAST(pg_current_snapshot() AS TEXT)", []))
         parts.append(("SELECT 'own', '', CAST(pg_current_xact_id_if_assigned() AS TEXT)", []))
@@ -216,12 +223,12 @@ def _snapshot(blobs):
     return "" if own is not None else (blobs.get("snapshot") or [("", "")])[0][1]
 
 
-def _services(only=""):
+def _services(limited=False):
     from directory.models import Service, Status
 
     return (f"s AS MATERIALIZED (SELECT id, name, focus, audience, cost, age_range, age_from_months, age_to_months, "
             f"coverage_type, named_group_only FROM {connection.ops.quote_name(Service._meta.db_table)} "
-            f"WHERE status = %s{only.replace(' WHERE ', ' AND ', 1)})", [Status.PUBLISHED])
+            f"WHERE status = %s{_changed_only(limited, 'id', ' AND ')})", [Status.PUBLISHED])
 
 
 def _run(with_sql, with_params, parts):
@@ -347,9 +354,8 @@ def _refresh(old):
     changed = (f"pruned AS (DELETE FROM {log} WHERE at < now() - interval '{KEEP_CHANGES}' RETURNING 1), "
                f"changed AS MATERIALIZED (SELECT DISTINCT service_id FROM {log} WHERE tx >= %s AND NOT "
                f"pg_visible_in_snapshot(CAST(CAST(tx AS TEXT) AS xid8), CAST(%s AS pg_snapshot)))")
-    only = " WHERE service_id IN (SELECT service_id FROM changed)"
-    services, service_params = _services(" WHERE id IN (SELECT service_id FROM changed)")
-    parts = _parts(only) + [(f"SELECT 'changed', '', {_agg('service_id')} FROM changed", [])]
+    services, service_params = _services(limited=True)
+    parts = _parts(limited=True) + [(f"SELECT 'changed', '', {_agg('service_id')} FROM changed", [])]
     blobs = _run(f"{changed}, {services}", [int(old.snapshot.split(":")[0]), old.snapshot] + service_params, parts)
     ids = _parse(blobs["changed"][0][1])
     if (ids < 0).any() or len(ids) > CHANGES_MAX:
